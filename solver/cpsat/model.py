@@ -1,0 +1,146 @@
+"""Build the CP-SAT model of a plant, solve it with settings' parameters, extract a Plan."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from solver.cpsat import constraints, objective
+from solver.cpsat.variables import ModelVars, create_variables
+from solver.data import Plant
+from solver.errors import SolveError
+from solver.plan import OrderOutcome, Plan, ScheduledStep
+from solver.ranking import tardiness_weights
+from solver.settings import Settings
+
+Progress = Callable[[float, float, float], None]  # (seconds, objective, bound), in money
+
+
+@dataclass
+class BuiltModel:
+    """A CP-SAT model with its variables, objective terms and build statistics."""
+
+    plant: Plant
+    model: cp_model.CpModel
+    variables: ModelVars
+    terms: dict[str, cp_model.LinearExpr]
+    weights: dict[str, int]
+    build_seconds: float
+
+    def size(self) -> dict[str, int]:
+        proto = self.model.proto
+        return {"variables": len(proto.variables), "constraints": len(proto.constraints)}
+
+
+def build(plant: Plant) -> BuiltModel:
+    """Create variables, constraints and objective for every order of the plant."""
+    began = time.perf_counter()
+    model = cp_model.CpModel()
+    variables = create_variables(model, plant)
+    constraints.add_all(model, plant, variables)
+    weights = tardiness_weights(plant)
+    terms = objective.set_objective(model, plant, variables, weights)
+    return BuiltModel(plant, model, variables, terms, weights, time.perf_counter() - began)
+
+
+class _ProgressCallback(cp_model.CpSolverSolutionCallback):
+    def __init__(self, report: Progress, scale: int, began: float):
+        super().__init__()
+        self._report, self._scale, self._began = report, scale, began
+        self.first_solution_seconds: float | None = None
+
+    def on_solution_callback(self) -> None:
+        elapsed = time.perf_counter() - self._began
+        if self.first_solution_seconds is None:
+            self.first_solution_seconds = elapsed
+        self._report(elapsed, self.objective_value / self._scale,
+                     self.best_objective_bound / self._scale)
+
+
+def solver_parameters(solver: cp_model.CpSolver, settings: Settings) -> None:
+    """Apply time limit, workers, seed and logging from settings."""
+    solver.parameters.max_time_in_seconds = settings.time_limit
+    solver.parameters.num_workers = settings.workers
+    solver.parameters.random_seed = settings.seed
+    solver.parameters.log_search_progress = settings.log_search
+
+
+def solve(built: BuiltModel, settings: Settings | None = None,
+          progress: Progress | None = None) -> Plan:
+    """Solve a built model and return its plan; a timeout returns the best plan found.
+
+    Parameters
+    ----------
+    built : BuiltModel
+    settings : Settings, optional
+        Defaults to the plant's settings.
+    progress : callable, optional
+        Called with (seconds, objective, bound) at each improving solution.
+
+    Raises
+    ------
+    SolveError
+        When no plan exists (proven infeasible) or none was found within the time limit.
+    """
+    settings = settings or built.plant.settings
+    solver = cp_model.CpSolver()
+    solver_parameters(solver, settings)
+    scale = objective.units_per_currency(built.plant)
+    began = time.perf_counter()
+    callback = _ProgressCallback(progress or (lambda *_: None), scale, began)
+    status = solver.solve(built.model, callback)
+    name = solver.status_name(status)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        reason = ("the model is infeasible" if status == cp_model.INFEASIBLE
+                  else f"no plan found within {settings.time_limit:g} s")
+        raise SolveError(f"{name}: {reason}")
+    return extract(built, solver, name, callback.first_solution_seconds)
+
+
+def extract(built: BuiltModel, solver: cp_model.CpSolver, status: str,
+            first_solution: float | None) -> Plan:
+    """Read the solution into a Plan of plain values."""
+    plant = built.plant
+    scale = objective.units_per_currency(plant)
+    steps, outcomes = [], []
+    for oid, order_vars in built.variables.orders.items():
+        accepted = bool(solver.boolean_value(order_vars.accepted))
+        completion = None
+        if accepted:
+            for step in order_vars.steps:
+                option = next(o for o in step.options if solver.boolean_value(o.present))
+                start = solver.value(step.start)
+                steps.append(ScheduledStep(oid, step.index, step.id, option.resource, start,
+                                           start + option.size, step.pinned))
+            completion = solver.value(order_vars.completion)
+        outcomes.append(OrderOutcome(oid, accepted, completion, plant.orders[oid].due,
+                                     solver.value(order_vars.tardiness)))
+    units = round(solver.objective_value)
+    bound = solver.best_objective_bound
+    gap = 0.0 if units == 0 else max(0.0, (units - bound) / abs(units))
+    stats = {**built.size(), "build_seconds": built.build_seconds,
+             "first_solution_seconds": first_solution if first_solution is not None else -1.0}
+    return Plan(
+        plant=plant.name,
+        start=plant.grid.start,
+        resolution=plant.grid.resolution,
+        status=status,
+        steps=tuple(steps),
+        outcomes=tuple(outcomes),
+        objective=units / scale,
+        objective_units=units,
+        terms={name: solver.value(expr) / scale for name, expr in built.terms.items()},
+        best_bound=bound / scale,
+        gap=gap,
+        solve_time=solver.wall_time,
+        stats=stats,
+    )
+
+
+def plan(plant: Plant, settings: Settings | None = None,
+         progress: Progress | None = None) -> Plan:
+    """Build and solve: the whole book of orders of a plant, from scratch."""
+    return solve(build(plant), settings, progress)

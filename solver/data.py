@@ -1,0 +1,211 @@
+"""The plant as frozen dataclasses, all times in integer ticks of the plant's TimeGrid.
+
+Loaded data is never mutated: ``Plant.replace`` (and later, changes) return a new Plant.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+
+from solver.intervals import Interval, clip, merge, subtract
+from solver.settings import Settings
+from solver.timegrid import TimeGrid
+
+FIRM = "firm"
+OPTIONAL_STATUSES = ("proposed", "forecast")
+STATUSES = (FIRM, *OPTIONAL_STATUSES)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A working window on the given weekdays (0 = Monday); ends after midnight if end <= start."""
+
+    days: frozenset[int]
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Weekly shifts less closures (holidays, shutdowns), closures in ticks."""
+
+    id: str
+    shifts: tuple[Shift, ...]
+    closures: tuple[Interval, ...] = ()
+
+
+@dataclass(frozen=True)
+class Downtime:
+    """A window in ticks when ``units`` of a resource are unavailable (None = all of it)."""
+
+    start: int
+    end: int
+    units: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A machine (capacity 1) or a pool of ``capacity`` identical units."""
+
+    id: str
+    name: str
+    capacity: int
+    calendar: str
+    downtime: tuple[Downtime, ...] = ()
+
+
+@dataclass(frozen=True)
+class Option:
+    """One eligible resource for a step: seconds per unit and a fixed setup in seconds."""
+
+    resource: str
+    per_unit: float
+    setup: float = 0.0
+
+    def seconds(self, quantity: int) -> float:
+        return self.setup + quantity * self.per_unit
+
+
+@dataclass(frozen=True)
+class Step:
+    """A routing step: its alternatives, and the minimum lag (ticks) before the next step."""
+
+    id: str
+    options: tuple[Option, ...]
+    min_lag: int = 0
+
+
+@dataclass(frozen=True)
+class Product:
+    id: str
+    name: str
+    family: str
+    unit_cost: float
+    routing: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: str
+    name: str
+    tier: str
+    credit_limit: float | None = None
+
+
+@dataclass(frozen=True)
+class Order:
+    """A customer order; ``release`` and ``due`` in ticks."""
+
+    id: str
+    customer: str
+    product: str
+    quantity: int
+    due: int
+    price: float
+    release: int = 0
+    status: str = FIRM
+    channel: str = ""
+
+    @property
+    def optional(self) -> bool:
+        """Proposed and forecast orders may be declined; firm ones must be made."""
+        return self.status != FIRM
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A step held at a resource and start tick (work in progress, or frozen by a strategy)."""
+
+    order: str
+    step: int
+    resource: str
+    start: int
+
+
+@dataclass(frozen=True)
+class Plant:
+    """Everything the engine plans with.
+
+    Dict fields are read-only by convention; ``replace`` returns a modified copy.
+    ``pins`` holds steps in progress: for a pinned step, earlier steps of that order are done.
+    """
+
+    name: str
+    grid: TimeGrid
+    horizon: int
+    calendars: dict[str, Calendar]
+    resources: dict[str, Resource]
+    products: dict[str, Product]
+    customers: dict[str, Customer]
+    orders: dict[str, Order]
+    pins: dict[tuple[str, int], Pin] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+    currency: str = ""
+    source: str = ""
+
+    def replace(self, **changes: object) -> Plant:
+        """A new Plant with the given fields replaced."""
+        return dataclasses.replace(self, **changes)
+
+    @cached_property
+    def availability(self) -> dict[str, tuple[Interval, ...]]:
+        """Per resource: ticks in [0, horizon) when it is fully available (calendar, downtime)."""
+        return {rid: tuple(resource_windows(self, res)) for rid, res in self.resources.items()}
+
+    def first_step(self, order_id: str) -> int:
+        """Index of the first step still to plan: the pinned step if work is in progress."""
+        started = [s for (o, s) in self.pins if o == order_id]
+        return min(started) if started else 0
+
+    def remaining_steps(self, order_id: str) -> list[tuple[int, Step]]:
+        """(index, step) for the steps of an order that are not done yet."""
+        routing = self.products[self.orders[order_id].product].routing
+        first = self.first_step(order_id)
+        return [(i, step) for i, step in enumerate(routing) if i >= first]
+
+    def duration(self, order_id: str, option: Option) -> int:
+        """Ticks an order's step takes on one of its options (setup + quantity x rate)."""
+        return self.grid.duration_ticks(option.seconds(self.orders[order_id].quantity))
+
+
+def calendar_windows(plant: Plant, calendar: Calendar) -> list[Interval]:
+    """Working windows of a calendar in [0, horizon), as merged tick intervals."""
+    grid = plant.grid
+    first_day = grid.start.date()
+    last_day = grid.to_datetime(plant.horizon).date()
+    windows: list[Interval] = []
+    # Start a day early: a night shift that began yesterday may still run at plan start.
+    day = first_day - timedelta(days=1)
+    while day <= last_day:
+        for shift in calendar.shifts:
+            if day.weekday() not in shift.days:
+                continue
+            begin = grid.ceil(_at(day, shift.start))
+            end_day = day if shift.end > shift.start else day + timedelta(days=1)
+            end = grid.floor(_at(end_day, shift.end))
+            windows.append((begin, end))
+        day += timedelta(days=1)
+    windows = subtract(windows, calendar.closures)
+    return clip(merge(windows), 0, plant.horizon)
+
+
+def resource_windows(plant: Plant, resource: Resource) -> list[Interval]:
+    """Windows when the whole resource is available: its calendar less full downtime."""
+    windows = calendar_windows(plant, plant.calendars[resource.calendar])
+    full_down = [
+        (d.start, d.end)
+        for d in resource.downtime
+        if d.units is None or d.units >= resource.capacity
+    ]
+    return subtract(windows, full_down)
+
+
+def _at(day: date, clock: time) -> datetime:
+    if clock == time.max:
+        return datetime.combine(day, time()) + timedelta(days=1)
+    return datetime.combine(day, clock)

@@ -1,0 +1,50 @@
+"""Half-open integer intervals [start, end) as sorted tuples: merge, clip, subtract."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+Interval = tuple[int, int]
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sort and merge overlapping or touching intervals; empty ones are dropped."""
+    result: list[list[int]] = []
+    for start, end in sorted(i for i in intervals if i[1] > i[0]):
+        if result and start <= result[-1][1]:
+            result[-1][1] = max(result[-1][1], end)
+        else:
+            result.append([start, end])
+    return [(s, e) for s, e in result]
+
+
+def clip(intervals: Iterable[Interval], lo: int, hi: int) -> list[Interval]:
+    """Cut intervals to [lo, hi)."""
+    return [(max(s, lo), min(e, hi)) for s, e in intervals if min(e, hi) > max(s, lo)]
+
+
+def subtract(intervals: Iterable[Interval], holes: Iterable[Interval]) -> list[Interval]:
+    """Remove every hole from the (merged) intervals."""
+    result = merge(intervals)
+    for hole_start, hole_end in merge(holes):
+        cut: list[Interval] = []
+        for s, e in result:
+            if hole_end <= s or hole_start >= e:
+                cut.append((s, e))
+                continue
+            if s < hole_start:
+                cut.append((s, hole_start))
+            if hole_end < e:
+                cut.append((hole_end, e))
+        result = cut
+    return result
+
+
+def total(intervals: Iterable[Interval]) -> int:
+    """Total length of (non-overlapping) intervals."""
+    return sum(e - s for s, e in intervals)
+
+
+def containing(intervals: list[Interval], start: int, end: int) -> bool:
+    """True when [start, end) lies inside one interval of the list."""
+    return any(s <= start and end <= e for s, e in intervals)

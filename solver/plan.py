@@ -1,0 +1,125 @@
+"""Plan, ScheduledStep, OrderOutcome: plain values, no solver imports; JSON in and out."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from solver.errors import DataError, Problem
+from solver.timegrid import TimeGrid
+
+
+@dataclass(frozen=True)
+class ScheduledStep:
+    """One step of one order placed on a resource, in ticks."""
+
+    order: str
+    step_index: int
+    step: str
+    resource: str
+    start: int
+    end: int
+    pinned: bool = False
+
+
+@dataclass(frozen=True)
+class OrderOutcome:
+    """Whether an order is made, when it completes and how late it is (ticks)."""
+
+    order: str
+    accepted: bool
+    completion: int | None
+    due: int
+    tardiness: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A solved (or checked) plan.
+
+    ``objective_units`` is the solver's integer objective; ``objective`` and ``terms`` are in
+    money. ``status`` is CP-SAT's (OPTIMAL, FEASIBLE, ...) or the name of whatever made the plan.
+    """
+
+    plant: str
+    start: datetime
+    resolution: timedelta
+    status: str
+    steps: tuple[ScheduledStep, ...]
+    outcomes: tuple[OrderOutcome, ...]
+    objective: float = 0.0
+    objective_units: int = 0
+    terms: dict[str, float] = field(default_factory=dict)
+    best_bound: float = 0.0
+    gap: float = 0.0
+    solve_time: float = 0.0
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def grid(self) -> TimeGrid:
+        return TimeGrid(self.start, self.resolution)
+
+    @property
+    def proven_optimal(self) -> bool:
+        return self.status == "OPTIMAL"
+
+    def steps_of(self, order_id: str) -> list[ScheduledStep]:
+        return sorted((s for s in self.steps if s.order == order_id), key=lambda s: s.step_index)
+
+    def outcome(self, order_id: str) -> OrderOutcome | None:
+        return next((o for o in self.outcomes if o.order == order_id), None)
+
+    def to_dict(self) -> dict:
+        grid = self.grid
+        data = asdict(self)
+        data["start"] = self.start.isoformat()
+        data["resolution_seconds"] = self.resolution.total_seconds()
+        del data["resolution"]
+        for step in data["steps"]:
+            step["start_time"] = grid.to_datetime(step["start"]).isoformat()
+            step["end_time"] = grid.to_datetime(step["end"]).isoformat()
+        for outcome in data["outcomes"]:
+            done = outcome["completion"]
+            outcome["completion_time"] = None if done is None else grid.to_datetime(done).isoformat()
+            outcome["due_time"] = grid.to_datetime(outcome["due"]).isoformat()
+        return data
+
+    def to_json(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Plan:
+        steps = tuple(
+            ScheduledStep(s["order"], s["step_index"], s["step"], s["resource"], s["start"],
+                          s["end"], s.get("pinned", False))
+            for s in data["steps"]
+        )
+        outcomes = tuple(
+            OrderOutcome(o["order"], o["accepted"], o["completion"], o["due"], o["tardiness"])
+            for o in data["outcomes"]
+        )
+        return cls(
+            plant=data["plant"],
+            start=datetime.fromisoformat(data["start"]),
+            resolution=timedelta(seconds=data["resolution_seconds"]),
+            status=data["status"],
+            steps=steps,
+            outcomes=outcomes,
+            objective=data.get("objective", 0.0),
+            objective_units=data.get("objective_units", 0),
+            terms=data.get("terms", {}),
+            best_bound=data.get("best_bound", 0.0),
+            gap=data.get("gap", 0.0),
+            solve_time=data.get("solve_time", 0.0),
+            stats=data.get("stats", {}),
+        )
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> Plan:
+        """Read a plan written by ``to_json``; a broken file raises DataError naming it."""
+        try:
+            return cls.from_dict(json.loads(Path(path).read_text()))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise DataError([Problem(str(path), "plan", "", f"not a replan plan JSON: {exc!r}")]) from None

@@ -1,0 +1,95 @@
+"""Settings: documented defaults, overridden by the plant file's ``settings:``, then the CLI.
+
+Every solver parameter lives here, never hard-coded in logic.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from solver.timegrid import parse_duration
+
+
+def _default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class RankingWeights(BaseModel):
+    """Weights of the three components of an order's priority score."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    urgency: Annotated[float, Field(ge=0)] = 0.4
+    tier: Annotated[float, Field(ge=0)] = 0.4
+    margin: Annotated[float, Field(ge=0)] = 0.2
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> RankingWeights:
+        if self.urgency + self.tier + self.margin <= 0:
+            raise ValueError("at least one ranking weight must be positive")
+        return self
+
+
+class Settings(BaseModel):
+    """Engine settings with their defaults.
+
+    Attributes
+    ----------
+    time_limit : float
+        Seconds per solve. A solve that hits it returns the best plan found.
+    workers : int
+        CP-SAT search workers; defaults to the number of cores.
+    seed : int
+        CP-SAT random seed (fixed in tests for repeatable plans).
+    ranking : RankingWeights
+        Weights of urgency, customer tier and margin in the priority score.
+    tiers : dict[str, float]
+        Priority of each customer tier, between 0 and 1.
+    urgency_window : str
+        Slack at or beyond which an order is not urgent at all (a duration).
+    max_weight : int
+        Tardiness weight of the top-ranked order; the lowest gets 1.
+    tardiness_cost_per_day : float
+        Money charged per day late per unit of tardiness weight.
+    bottleneck_threshold : float
+        Utilisation at or above which a resource counts as a bottleneck.
+    log_search : bool
+        Print CP-SAT's search log.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    time_limit: Annotated[float, Field(gt=0)] = 10.0
+    workers: Annotated[int, Field(ge=1)] = Field(default_factory=_default_workers)
+    seed: Annotated[int, Field(ge=0)] = 0
+    ranking: RankingWeights = RankingWeights()
+    tiers: dict[str, Annotated[float, Field(ge=0, le=1)]] = {"A": 1.0, "B": 0.6, "C": 0.3}
+    urgency_window: str = "7d"
+    max_weight: Annotated[int, Field(ge=1, le=1000)] = 10
+    tardiness_cost_per_day: Annotated[float, Field(ge=0)] = 200.0
+    bottleneck_threshold: Annotated[float, Field(gt=0, le=1)] = 0.85
+    log_search: bool = False
+
+    @field_validator("tiers", mode="before")
+    @classmethod
+    def _tier_keys_as_text(cls, value: object) -> object:
+        # YAML reads tier 1 as an int; tiers are matched as text everywhere.
+        if isinstance(value, dict):
+            return {str(k): v for k, v in value.items()}
+        return value
+
+    @field_validator("urgency_window")
+    @classmethod
+    def _window_is_duration(cls, value: str) -> str:
+        if parse_duration(value).total_seconds() <= 0:
+            raise ValueError("urgency_window must be longer than zero")
+        return value
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """A copy with the given fields replaced (``None`` values are ignored), re-validated."""
+        data = self.model_dump()
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return Settings.model_validate(data)
