@@ -61,7 +61,9 @@ def build_structure(template: dict, cells: int) -> dict:
         for prod in template["products"]:
             routing = []
             for step in prod["routing"]:
-                options = [dict(o, resource=_cell_id(o["resource"], cell)) for o in step["resources"]]
+                options = [
+                    dict(o, resource=_cell_id(o["resource"], cell)) for o in step["resources"]
+                ]
                 if len(step["resources"]) > 1 and cells > 1:
                     neighbour = dict(step["resources"][0])
                     neighbour["resource"] = _cell_id(neighbour["resource"], (cell + 1) % cells)
@@ -120,8 +122,11 @@ def generate_plant(orders: int, seed: int) -> dict:
     plant = dict(template["plant"], name=f"Generated plant: {orders} orders, seed {seed}")
     plant["horizon"] = f"{weeks + 1}w"
     plant["start"] = str(template["plant"]["start"])
-    result = {"plant": plant, "settings": template.get("settings", {}),
-              "calendars": template["calendars"]}
+    result = {
+        "plant": plant,
+        "settings": template.get("settings", {}),
+        "calendars": template["calendars"],
+    }
     result.update(build_structure(template, cells))
     result["customers"] = template["customers"]
     rows = generate_orders(template, orders, seed, cells, weeks)
@@ -133,8 +138,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, required=True)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--orders-csv", type=Path,
-                        help="write only the orders table (for the template's own structure)")
+    parser.add_argument(
+        "--orders-csv",
+        type=Path,
+        help="write only the orders table (for the template's own structure)",
+    )
     args = parser.parse_args(argv)
     if args.orders_csv:
         template = yaml.safe_load(TEMPLATE.read_text())

@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from solver import validation
+from solver import feasibility, validation
 from solver.data import (
     Calendar,
     Customer,
@@ -91,8 +91,13 @@ def read_orders_csv(path: Path) -> list[dict[str, str]]:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError([Problem(str(path), "file", "", f"cannot read orders CSV: {exc}")]) from None
-    return [{k: v.strip() for k, v in row.items() if v.strip() != ""} for row in frame.to_dict("records")]
+        raise DataError(
+            [Problem(str(path), "file", "", f"cannot read orders CSV: {exc}")]
+        ) from None
+    return [
+        {k: v.strip() for k, v in row.items() if v.strip() != ""}
+        for row in frame.to_dict("records")
+    ]
 
 
 def load_plant(path: str | Path, settings_overrides: dict[str, Any] | None = None) -> Plant:
@@ -126,7 +131,7 @@ def load_plant(path: str | Path, settings_overrides: dict[str, Any] | None = Non
     if problems or parsed.header is None:
         raise DataError(problems)
     plant = build_plant(parsed, str(path))
-    problems = validation.check_capacity(plant, parsed)
+    problems = feasibility.check_capacity(plant, parsed)
     if problems:
         raise DataError(problems)
     return plant
@@ -140,7 +145,9 @@ def parse_records(raw: dict[str, Any], path: Path) -> tuple[Parsed, list[Problem
     for key in raw:
         if key not in known:
             problems.append(
-                Problem(str(path), str(key), "", f"unknown section; valid sections: {sorted(known)}")
+                Problem(
+                    str(path), str(key), "", f"unknown section; valid sections: {sorted(known)}"
+                )
             )
     if "plant" not in raw:
         problems.append(Problem(str(path), "plant", "", "missing section: give start and horizon"))
@@ -191,7 +198,9 @@ def _record_label(section: str, index: int, item: Any, line_offset: int | None) 
     return label
 
 
-def _validate_one(model: type[BaseModel], item: Any, file: str, label: str, problems: list[Problem]):
+def _validate_one(
+    model: type[BaseModel], item: Any, file: str, label: str, problems: list[Problem]
+):
     try:
         return model.model_validate(item)
     except ValidationError as exc:
@@ -270,7 +279,9 @@ def build_plant(parsed: Parsed, source: str) -> Plant:
 
 
 def _calendar(model: CalendarModel, grid: TimeGrid) -> Calendar:
-    shifts = tuple(Shift(frozenset(DAY_INDEX[d] for d in s.days), s.start, s.end) for s in model.shifts)
+    shifts = tuple(
+        Shift(frozenset(DAY_INDEX[d] for d in s.days), s.start, s.end) for s in model.shifts
+    )
     closures = [(grid.floor(c.start), grid.ceil(c.end)) for c in model.closures]
     for day in model.holidays:
         begin = datetime.combine(day, datetime.min.time())
@@ -282,7 +293,9 @@ def _resource(model: ResourceModel, grid: TimeGrid) -> Resource:
     downtime = tuple(
         Downtime(grid.floor(d.start), grid.ceil(d.end), d.units, d.reason) for d in model.downtime
     )
-    return Resource(model.id, model.name or model.id, model.capacity, model.calendar or ALWAYS, downtime)
+    return Resource(
+        model.id, model.name or model.id, model.capacity, model.calendar or ALWAYS, downtime
+    )
 
 
 def _product(model: ProductModel, grid: TimeGrid) -> Product:

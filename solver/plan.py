@@ -82,7 +82,9 @@ class Plan:
             step["end_time"] = grid.to_datetime(step["end"]).isoformat()
         for outcome in data["outcomes"]:
             done = outcome["completion"]
-            outcome["completion_time"] = None if done is None else grid.to_datetime(done).isoformat()
+            outcome["completion_time"] = (
+                None if done is None else grid.to_datetime(done).isoformat()
+            )
             outcome["due_time"] = grid.to_datetime(outcome["due"]).isoformat()
         return data
 
@@ -92,8 +94,15 @@ class Plan:
     @classmethod
     def from_dict(cls, data: dict) -> Plan:
         steps = tuple(
-            ScheduledStep(s["order"], s["step_index"], s["step"], s["resource"], s["start"],
-                          s["end"], s.get("pinned", False))
+            ScheduledStep(
+                s["order"],
+                s["step_index"],
+                s["step"],
+                s["resource"],
+                s["start"],
+                s["end"],
+                s.get("pinned", False),
+            )
             for s in data["steps"]
         )
         outcomes = tuple(
@@ -122,4 +131,6 @@ class Plan:
         try:
             return cls.from_dict(json.loads(Path(path).read_text()))
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise DataError([Problem(str(path), "plan", "", f"not a replan plan JSON: {exc!r}")]) from None
+            raise DataError(
+                [Problem(str(path), "plan", "", f"not a replan plan JSON: {exc!r}")]
+            ) from None

@@ -74,7 +74,7 @@ def rank_orders(plant: Plant, now: int = 0) -> list[Rank]:
         urgency = min(1.0, max(0.0, 1.0 - slack / window))
         tier = settings.tiers[plant.customers[order.customer].tier]
         margin = min(1.0, max(0.0, margins[oid] / top_margin))
-        score = (weights.urgency * urgency + weights.tier * tier + weights.margin * margin)
+        score = weights.urgency * urgency + weights.tier * tier + weights.margin * margin
         score /= total_weight
         weight = 1 + round(score * (settings.max_weight - 1))
         rows.append((oid, urgency, tier, margin, score, weight, slack, margins[oid]))

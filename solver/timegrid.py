@@ -71,6 +71,13 @@ def format_duration(delta: timedelta) -> str:
     return sign + " ".join(parts)
 
 
+def format_moment(moment: datetime) -> str:
+    """``Tue 01 Dec 14:00``; midnight shows as 24:00 of the day before, as a due date means it."""
+    if moment.hour == 0 and moment.minute == 0:
+        return f"{moment - timedelta(days=1):%a %d %b} 24:00"
+    return f"{moment:%a %d %b %H:%M}"
+
+
 def _parse_datetime(value: object, end_of_day: bool) -> datetime:
     if isinstance(value, datetime):
         result = value
@@ -91,8 +98,7 @@ def _parse_datetime(value: object, end_of_day: bool) -> datetime:
             ) from None
     else:
         raise ValueError(
-            f"{value!r} is not a date; give an ISO date '2026-11-23' or datetime "
-            "'2026-11-23T06:00'"
+            f"{value!r} is not a date; give an ISO date '2026-11-23' or datetime '2026-11-23T06:00'"
         )
     if result.tzinfo is not None:
         raise ValueError(

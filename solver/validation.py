@@ -1,7 +1,7 @@
 """Cross-record rules for plant files: one function per rule, each returning Problems.
 
-``check_records`` runs on schema-valid records (references, duplicates, dates);
-``check_capacity`` runs on the built Plant (what the resources can do within the horizon).
+``check_records`` runs on schema-valid records (references, duplicates, dates); the rules
+that need the built Plant (what resources can do within the horizon) are in ``feasibility``.
 """
 
 from __future__ import annotations
@@ -10,11 +10,8 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from solver.errors import Problem
-from solver.intervals import total
-from solver.timegrid import format_duration
 
 if TYPE_CHECKING:
-    from solver.data import Plant
     from solver.loading import Parsed
 
 
@@ -32,15 +29,6 @@ def check_records(parsed: Parsed) -> list[Problem]:
         wip_references,
     ):
         problems += rule(parsed)
-    return problems
-
-
-def check_capacity(plant: Plant, parsed: Parsed) -> list[Problem]:
-    """Rules needing calendars and durations: steps that cannot run, a horizon too short."""
-    problems: list[Problem] = []
-    for rule in (steps_without_working_time, steps_longer_than_windows, horizon_long_enough,
-                 pins_within_capacity):
-        problems += rule(plant, parsed)
     return problems
 
 
@@ -71,15 +59,25 @@ def duplicate_ids(parsed: Parsed) -> list[Problem]:
         for index, record in enumerate(parsed.records[section]):
             if counts[record.id] > 1 and record.id in seen:
                 file, label = _where(parsed, section, index)
-                problems.append(Problem(file, label, "id", f"duplicate id {record.id!r}; ids must be unique"))
+                problems.append(
+                    Problem(file, label, "id", f"duplicate id {record.id!r}; ids must be unique")
+                )
             seen.add(record.id)
     started = Counter(w.order for w in parsed.records["wip"])
     for index, wip in enumerate(parsed.records["wip"]):
         if started[wip.order] > 1:
             file, label = _where(parsed, "wip", index)
-            problems.append(Problem(file, label, "order", (
-                f"order {wip.order!r} has {started[wip.order]} steps in progress; a routing runs "
-                "one step at a time, so give only the step now running")))
+            problems.append(
+                Problem(
+                    file,
+                    label,
+                    "order",
+                    (
+                        f"order {wip.order!r} has {started[wip.order]} steps in progress; a routing runs "
+                        "one step at a time, so give only the step now running"
+                    ),
+                )
+            )
     return problems
 
 
@@ -90,17 +88,29 @@ def routing_ids_and_times(parsed: Parsed) -> list[Problem]:
         steps = Counter(s.id for s in product.routing)
         for step in product.routing:
             if steps[step.id] > 1:
-                problems.append(Problem(file, label, f"routing[{step.id!r}].id",
-                                        "duplicate step id; step ids must be unique in a routing"))
+                problems.append(
+                    Problem(
+                        file,
+                        label,
+                        f"routing[{step.id!r}].id",
+                        "duplicate step id; step ids must be unique in a routing",
+                    )
+                )
             options = Counter(o.resource for o in step.resources)
             for option in step.resources:
                 field = f"routing[{step.id!r}].resources[{option.resource!r}]"
                 if options[option.resource] > 1:
-                    problems.append(Problem(file, label, field,
-                                            "resource listed twice for one step; list it once"))
+                    problems.append(
+                        Problem(
+                            file, label, field, "resource listed twice for one step; list it once"
+                        )
+                    )
                 if option.per_unit.total_seconds() + option.setup.total_seconds() <= 0:
-                    problems.append(Problem(file, label, field,
-                                            "takes no time; give per_unit or setup above zero"))
+                    problems.append(
+                        Problem(
+                            file, label, field, "takes no time; give per_unit or setup above zero"
+                        )
+                    )
     return problems
 
 
@@ -110,17 +120,30 @@ def resource_references(parsed: Parsed) -> list[Problem]:
     for index, resource in enumerate(parsed.records["resources"]):
         if resource.calendar is not None and _unknown(parsed, "calendars", resource.calendar):
             file, label = _where(parsed, "resources", index)
-            problems.append(Problem(file, label, "calendar", (
-                f"unknown calendar {resource.calendar!r}; known: {_choices(calendars)} "
-                "(or leave it out for 24/7)")))
+            problems.append(
+                Problem(
+                    file,
+                    label,
+                    "calendar",
+                    (
+                        f"unknown calendar {resource.calendar!r}; known: {_choices(calendars)} "
+                        "(or leave it out for 24/7)"
+                    ),
+                )
+            )
     for index, product in enumerate(parsed.records["products"]):
         for step in product.routing:
             for option in step.resources:
                 if _unknown(parsed, "resources", option.resource):
                     file, label = _where(parsed, "products", index)
-                    problems.append(Problem(
-                        file, label, f"routing[{step.id!r}].resources[{option.resource!r}].resource",
-                        f"unknown resource {option.resource!r}; known: {_choices(resources)}"))
+                    problems.append(
+                        Problem(
+                            file,
+                            label,
+                            f"routing[{step.id!r}].resources[{option.resource!r}].resource",
+                            f"unknown resource {option.resource!r}; known: {_choices(resources)}",
+                        )
+                    )
     return problems
 
 
@@ -130,12 +153,26 @@ def downtime_windows(parsed: Parsed) -> list[Problem]:
         file, label = _where(parsed, "resources", index)
         for k, down in enumerate(resource.downtime):
             if down.end <= down.start:
-                problems.append(Problem(file, label, f"downtime[{k}].to",
-                                        f"ends {down.end} at or before it starts {down.start}"))
+                problems.append(
+                    Problem(
+                        file,
+                        label,
+                        f"downtime[{k}].to",
+                        f"ends {down.end} at or before it starts {down.start}",
+                    )
+                )
             if down.units is not None and down.units > resource.capacity:
-                problems.append(Problem(file, label, f"downtime[{k}].units", (
-                    f"{down.units} units down but capacity is {resource.capacity}; give 1.."
-                    f"{resource.capacity} or leave it out for the whole resource")))
+                problems.append(
+                    Problem(
+                        file,
+                        label,
+                        f"downtime[{k}].units",
+                        (
+                            f"{down.units} units down but capacity is {resource.capacity}; give 1.."
+                            f"{resource.capacity} or leave it out for the whole resource"
+                        ),
+                    )
+                )
     return problems
 
 
@@ -145,8 +182,14 @@ def calendar_closures(parsed: Parsed) -> list[Problem]:
         for k, closure in enumerate(calendar.closures):
             if closure.end <= closure.start:
                 file, label = _where(parsed, "calendars", index)
-                problems.append(Problem(file, label, f"closures[{k}].to",
-                                        f"ends {closure.end} at or before it starts {closure.start}"))
+                problems.append(
+                    Problem(
+                        file,
+                        label,
+                        f"closures[{k}].to",
+                        f"ends {closure.end} at or before it starts {closure.start}",
+                    )
+                )
     return problems
 
 
@@ -156,9 +199,17 @@ def customer_tiers(parsed: Parsed) -> list[Problem]:
     for index, customer in enumerate(parsed.records["customers"]):
         if customer.tier not in tiers:
             file, label = _where(parsed, "customers", index)
-            problems.append(Problem(file, label, "tier", (
-                f"unknown tier {customer.tier!r}; valid tiers: {_choices(tiers)} "
-                "(define more in settings.tiers)")))
+            problems.append(
+                Problem(
+                    file,
+                    label,
+                    "tier",
+                    (
+                        f"unknown tier {customer.tier!r}; valid tiers: {_choices(tiers)} "
+                        "(define more in settings.tiers)"
+                    ),
+                )
+            )
     return problems
 
 
@@ -170,19 +221,45 @@ def order_references_and_dates(parsed: Parsed) -> list[Problem]:
     for index, order in enumerate(parsed.records["orders"]):
         file, label = _where(parsed, "orders", index)
         if _unknown(parsed, "customers", order.customer):
-            problems.append(Problem(file, label, "customer",
-                                    f"unknown customer {order.customer!r}; known: {_choices(customers)}"))
+            problems.append(
+                Problem(
+                    file,
+                    label,
+                    "customer",
+                    f"unknown customer {order.customer!r}; known: {_choices(customers)}",
+                )
+            )
         if _unknown(parsed, "products", order.product):
-            problems.append(Problem(file, label, "product",
-                                    f"unknown product {order.product!r}; known: {_choices(products)}"))
+            problems.append(
+                Problem(
+                    file,
+                    label,
+                    "product",
+                    f"unknown product {order.product!r}; known: {_choices(products)}",
+                )
+            )
         if order.release is not None and order.due <= order.release:
-            problems.append(Problem(file, label, "due",
-                                    f"due {order.due} is not after release {order.release}; "
-                                    "give a due date after the release"))
+            problems.append(
+                Problem(
+                    file,
+                    label,
+                    "due",
+                    f"due {order.due} is not after release {order.release}; "
+                    "give a due date after the release",
+                )
+            )
         if order.release is not None and horizon_end and order.release >= horizon_end:
-            problems.append(Problem(file, label, "release", (
-                f"release {order.release} is at or after the horizon end {horizon_end}; "
-                "give an earlier release or lengthen plant.horizon")))
+            problems.append(
+                Problem(
+                    file,
+                    label,
+                    "release",
+                    (
+                        f"release {order.release} is at or after the horizon end {horizon_end}; "
+                        "give an earlier release or lengthen plant.horizon"
+                    ),
+                )
+            )
     return problems
 
 
@@ -196,156 +273,65 @@ def wip_references(parsed: Parsed) -> list[Problem]:
         order = orders.get(wip.order)
         if order is None:
             if _unknown(parsed, "orders", wip.order):
-                problems.append(Problem(file, label, "order", (
-                    f"unknown order {wip.order!r}; known: {_choices(set(orders))}")))
+                problems.append(
+                    Problem(
+                        file,
+                        label,
+                        "order",
+                        (f"unknown order {wip.order!r}; known: {_choices(set(orders))}"),
+                    )
+                )
             continue
         if order.status != "firm":
-            problems.append(Problem(file, label, "order", (
-                f"order {wip.order!r} is {order.status} but has work in progress; "
-                "started orders must be firm")))
+            problems.append(
+                Problem(
+                    file,
+                    label,
+                    "order",
+                    (
+                        f"order {wip.order!r} is {order.status} but has work in progress; "
+                        "started orders must be firm"
+                    ),
+                )
+            )
         product = products.get(order.product)
         if product is None:
             continue
         steps = {s.id: s for s in product.routing}
         step = steps.get(wip.step)
         if step is None:
-            problems.append(Problem(file, label, "step", (
-                f"product {product.id!r} has no step {wip.step!r}; steps: {_choices(set(steps))}")))
+            problems.append(
+                Problem(
+                    file,
+                    label,
+                    "step",
+                    (
+                        f"product {product.id!r} has no step {wip.step!r}; steps: {_choices(set(steps))}"
+                    ),
+                )
+            )
         elif wip.resource not in {o.resource for o in step.resources}:
             eligible = {o.resource for o in step.resources}
-            problems.append(Problem(file, label, "resource", (
-                f"{wip.resource!r} cannot do step {wip.step!r}; eligible: {_choices(eligible)}")))
+            problems.append(
+                Problem(
+                    file,
+                    label,
+                    "resource",
+                    (
+                        f"{wip.resource!r} cannot do step {wip.step!r}; eligible: {_choices(eligible)}"
+                    ),
+                )
+            )
         if header and wip.start > header.start:
-            problems.append(Problem(file, label, "start", (
-                f"start {wip.start} is after the plan start {header.start}; work in progress "
-                "must have started by then")))
-    return problems
-
-
-def steps_without_working_time(plant: Plant, parsed: Parsed) -> list[Problem]:
-    problems = []
-    for index, product in enumerate(parsed.records["products"]):
-        for step in plant.products[product.id].routing:
-            if all(not plant.availability[o.resource] for o in step.options):
-                file, label = _where(parsed, "products", index)
-                names = ", ".join(o.resource for o in step.options)
-                problems.append(Problem(file, label, f"routing[{step.id!r}].resources", (
-                    f"no resource can do step {step.id!r}: {names} have no working time in the "
-                    "horizon; add a resource or fix its calendar and downtime")))
-    return problems
-
-
-def _longest_window(plant: Plant, resource_id: str) -> int:
-    return max((e - s for s, e in plant.availability[resource_id]), default=0)
-
-
-def steps_longer_than_windows(plant: Plant, parsed: Parsed) -> list[Problem]:
-    problems = []
-    span = plant.grid.to_timedelta
-    for index, record in enumerate(parsed.records["orders"]):
-        order = plant.orders[record.id]
-        for step_index, step in plant.remaining_steps(order.id):
-            if (order.id, step_index) in plant.pins:
-                continue
-            if not any(plant.availability[o.resource] for o in step.options):
-                continue  # reported once on the product
-            if not _fits_somewhere(plant, order.id, step):
-                file, label = _where(parsed, "orders", index)
-                detail = "; ".join(
-                    f"{o.resource} needs {format_duration(span(plant.duration(order.id, o)))}, "
-                    f"longest window {format_duration(span(_longest_window(plant, o.resource)))}"
-                    for o in step.options)
-                problems.append(Problem(file, label, "quantity", (
-                    f"step {step.id!r} is longer than any working window of its resources "
-                    f"({detail}); steps do not cross breaks, so split the order")))
-    return problems
-
-
-def _fits_somewhere(plant: Plant, order_id: str, step) -> bool:
-    return any(plant.duration(order_id, o) <= _longest_window(plant, o.resource)
-               for o in step.options)
-
-
-def earliest_finish(plant: Plant, order_id: str) -> int | None:
-    """Earliest completion of an order on an empty plant (calendars respected), or None."""
-    ready = finish = plant.orders[order_id].release
-    for step_index, step in plant.remaining_steps(order_id):
-        pin = plant.pins.get((order_id, step_index))
-        if pin is not None:
-            option = next(o for o in step.options if o.resource == pin.resource)
-            finish = pin.start + plant.duration(order_id, option)
-        else:
-            finishes = [
-                f for o in step.options
-                if (f := _first_fit(plant.availability[o.resource], ready,
-                                    plant.duration(order_id, o))) is not None
-            ]
-            if not finishes:
-                return None
-            finish = min(finishes)
-        ready = finish + step.min_lag
-    return finish
-
-
-def _first_fit(windows, ready: int, size: int) -> int | None:
-    """End of the earliest placement of ``size`` ticks at or after ``ready`` inside a window."""
-    for s, e in windows:
-        start = max(s, ready)
-        if start + size <= e:
-            return start + size
-    return None
-
-
-def horizon_long_enough(plant: Plant, parsed: Parsed) -> list[Problem]:
-    problems = []
-    file = parsed.files["plant"]
-    horizon_text = format_duration(plant.grid.to_timedelta(plant.horizon))
-    for record in parsed.records["orders"]:
-        order = plant.orders[record.id]
-        if order.optional:
-            continue
-        if not all(_fits_somewhere(plant, order.id, step) or (order.id, i) in plant.pins
-                   for i, step in plant.remaining_steps(order.id)):
-            continue  # reported by steps_longer_than_windows
-        finish = earliest_finish(plant, order.id)
-        if finish is None or finish > plant.horizon:
-            problems.append(Problem(file, "plant", "horizon", (
-                f"firm order {order.id!r} cannot be finished within the horizon ({horizon_text}) "
-                "even on an empty plant; lengthen plant.horizon")))
-    load: Counter[str] = Counter()
-    for order in plant.orders.values():
-        if order.optional:
-            continue
-        for step_index, step in plant.remaining_steps(order.id):
-            if len(step.options) == 1 and (order.id, step_index) not in plant.pins:
-                load[step.options[0].resource] += plant.duration(order.id, step.options[0])
-    for rid, work in sorted(load.items()):
-        resource = plant.resources[rid]
-        available = total(plant.availability[rid]) * resource.capacity
-        if work > available:
-            span = plant.grid.to_timedelta
-            problems.append(Problem(file, "plant", "horizon", (
-                f"firm orders need {format_duration(span(work))} on {rid!r}, which has only "
-                f"{format_duration(span(available))} of working time in the horizon "
-                f"({horizon_text}); lengthen plant.horizon or add capacity")))
-    return problems
-
-
-def pins_within_capacity(plant: Plant, parsed: Parsed) -> list[Problem]:
-    problems = []
-    by_resource: dict[str, list[tuple[int, int, str]]] = {}
-    for pin in plant.pins.values():
-        step = plant.products[plant.orders[pin.order].product].routing[pin.step]
-        option = next(o for o in step.options if o.resource == pin.resource)
-        end = pin.start + plant.duration(pin.order, option)
-        by_resource.setdefault(pin.resource, []).append((pin.start, end, pin.order))
-    for rid, spans in by_resource.items():
-        for start, _end, order_id in spans:
-            running = [o for s, e, o in spans if s <= start < e]
-            if len(running) > plant.resources[rid].capacity:
-                problems.append(Problem(parsed.files["wip"], f"wip '{order_id}'", "start", (
-                    f"{len(running)} steps in progress at once on {rid!r} "
-                    f"({', '.join(sorted(running))}) but its capacity is "
-                    f"{plant.resources[rid].capacity}")))
-                break
+            problems.append(
+                Problem(
+                    file,
+                    label,
+                    "start",
+                    (
+                        f"start {wip.start} is after the plan start {header.start}; work in progress "
+                        "must have started by then"
+                    ),
+                )
+            )
     return problems

@@ -34,7 +34,8 @@ def add_assignment(model: cp_model.CpModel, variables: ModelVars) -> None:
                 model.add(sum(o.present for o in step.options) == order.accepted)
             for option in step.options:
                 model.add_linear_expression_in_domain(step.start, option.domain).only_enforce_if(
-                    option.present)
+                    option.present
+                )
                 model.add(step.end == step.start + option.size).only_enforce_if(option.present)
 
 
@@ -53,16 +54,20 @@ def add_capacity(model: cp_model.CpModel, plant: Plant, variables: ModelVars) ->
     """
     for rid, resource in plant.resources.items():
         intervals = variables.intervals_on(rid)
-        partial = [d for d in resource.downtime
-                   if d.units is not None and d.units < resource.capacity]
+        partial = [
+            d for d in resource.downtime if d.units is not None and d.units < resource.capacity
+        ]
         if resource.capacity == 1:
             if len(intervals) > 1:
                 model.add_no_overlap(intervals)
             continue
         demands = [1] * len(intervals)
         for down in partial:
-            intervals.append(model.new_fixed_size_interval_var(
-                down.start, down.end - down.start, f"down[{rid}@{down.start}]"))
+            intervals.append(
+                model.new_fixed_size_interval_var(
+                    down.start, down.end - down.start, f"down[{rid}@{down.start}]"
+                )
+            )
             demands.append(down.units)
         if len(intervals) > resource.capacity:
             model.add_cumulative(intervals, demands, resource.capacity)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from solver.costs import units_per_currency
 from solver.cpsat import constraints, objective
 from solver.cpsat.variables import ModelVars, create_variables
 from solver.data import Plant
@@ -56,8 +57,9 @@ class _ProgressCallback(cp_model.CpSolverSolutionCallback):
         elapsed = time.perf_counter() - self._began
         if self.first_solution_seconds is None:
             self.first_solution_seconds = elapsed
-        self._report(elapsed, self.objective_value / self._scale,
-                     self.best_objective_bound / self._scale)
+        self._report(
+            elapsed, self.objective_value / self._scale, self.best_objective_bound / self._scale
+        )
 
 
 def solver_parameters(solver: cp_model.CpSolver, settings: Settings) -> None:
@@ -68,8 +70,9 @@ def solver_parameters(solver: cp_model.CpSolver, settings: Settings) -> None:
     solver.parameters.log_search_progress = settings.log_search
 
 
-def solve(built: BuiltModel, settings: Settings | None = None,
-          progress: Progress | None = None) -> Plan:
+def solve(
+    built: BuiltModel, settings: Settings | None = None, progress: Progress | None = None
+) -> Plan:
     """Solve a built model and return its plan; a timeout returns the best plan found.
 
     Parameters
@@ -88,23 +91,27 @@ def solve(built: BuiltModel, settings: Settings | None = None,
     settings = settings or built.plant.settings
     solver = cp_model.CpSolver()
     solver_parameters(solver, settings)
-    scale = objective.units_per_currency(built.plant)
+    scale = units_per_currency(built.plant)
     began = time.perf_counter()
     callback = _ProgressCallback(progress or (lambda *_: None), scale, began)
     status = solver.solve(built.model, callback)
     name = solver.status_name(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        reason = ("the model is infeasible" if status == cp_model.INFEASIBLE
-                  else f"no plan found within {settings.time_limit:g} s")
+        reason = (
+            "the model is infeasible"
+            if status == cp_model.INFEASIBLE
+            else f"no plan found within {settings.time_limit:g} s"
+        )
         raise SolveError(f"{name}: {reason}")
     return extract(built, solver, name, callback.first_solution_seconds)
 
 
-def extract(built: BuiltModel, solver: cp_model.CpSolver, status: str,
-            first_solution: float | None) -> Plan:
+def extract(
+    built: BuiltModel, solver: cp_model.CpSolver, status: str, first_solution: float | None
+) -> Plan:
     """Read the solution into a Plan of plain values."""
     plant = built.plant
-    scale = objective.units_per_currency(plant)
+    scale = units_per_currency(plant)
     steps, outcomes = [], []
     for oid, order_vars in built.variables.orders.items():
         accepted = bool(solver.boolean_value(order_vars.accepted))
@@ -113,16 +120,31 @@ def extract(built: BuiltModel, solver: cp_model.CpSolver, status: str,
             for step in order_vars.steps:
                 option = next(o for o in step.options if solver.boolean_value(o.present))
                 start = solver.value(step.start)
-                steps.append(ScheduledStep(oid, step.index, step.id, option.resource, start,
-                                           start + option.size, step.pinned))
+                steps.append(
+                    ScheduledStep(
+                        oid,
+                        step.index,
+                        step.id,
+                        option.resource,
+                        start,
+                        start + option.size,
+                        step.pinned,
+                    )
+                )
             completion = solver.value(order_vars.completion)
-        outcomes.append(OrderOutcome(oid, accepted, completion, plant.orders[oid].due,
-                                     solver.value(order_vars.tardiness)))
+        outcomes.append(
+            OrderOutcome(
+                oid, accepted, completion, plant.orders[oid].due, solver.value(order_vars.tardiness)
+            )
+        )
     units = round(solver.objective_value)
     bound = solver.best_objective_bound
     gap = 0.0 if units == 0 else max(0.0, (units - bound) / abs(units))
-    stats = {**built.size(), "build_seconds": built.build_seconds,
-             "first_solution_seconds": first_solution if first_solution is not None else -1.0}
+    stats = {
+        **built.size(),
+        "build_seconds": built.build_seconds,
+        "first_solution_seconds": first_solution if first_solution is not None else -1.0,
+    }
     return Plan(
         plant=plant.name,
         start=plant.grid.start,
@@ -140,7 +162,6 @@ def extract(built: BuiltModel, solver: cp_model.CpSolver, status: str,
     )
 
 
-def plan(plant: Plant, settings: Settings | None = None,
-         progress: Progress | None = None) -> Plan:
+def plan(plant: Plant, settings: Settings | None = None, progress: Progress | None = None) -> Plan:
     """Build and solve: the whole book of orders of a plant, from scratch."""
     return solve(build(plant), settings, progress)

@@ -1,39 +1,21 @@
 """Family 7, the objective: ranked weighted tardiness + margin lost on declined orders.
 
-Every coefficient is an integer. One currency unit is ``units_per_currency`` = 100 x ticks per
-day objective units, so that a day late at ``tardiness_cost_per_day`` and a margin in cents
-are both exact integers: a tick late costs ``weight x round(100 x cost_per_day)`` units and a
-declined order costs ``round(100 x margin) x ticks_per_day`` units. The same arithmetic is
-redone from a plan alone in ``kpis.objective_units`` and must match the solver exactly.
+Coefficients come from ``solver.costs`` (exact integers); ``kpis.objective_units`` redoes the
+same arithmetic from a plan alone and must match the solver exactly.
 """
 
 from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
+from solver.costs import decline_cost, tardiness_coefficient
 from solver.cpsat.variables import ModelVars
 from solver.data import Plant
-from solver.ranking import order_margin
 
 
-def units_per_currency(plant: Plant) -> int:
-    """Objective units in one unit of money."""
-    return 100 * plant.grid.ticks_per_day
-
-
-def tardiness_coefficient(plant: Plant, weight: int) -> int:
-    """Objective units per tick late for an order of the given weight."""
-    return weight * round(100 * plant.settings.tardiness_cost_per_day)
-
-
-def decline_cost(plant: Plant, order_id: str) -> int:
-    """Objective units lost by declining an order (its margin; negative if it loses money)."""
-    margin = order_margin(plant, plant.orders[order_id])
-    return round(100 * margin) * plant.grid.ticks_per_day
-
-
-def add_completion_and_tardiness(model: cp_model.CpModel, plant: Plant,
-                                 variables: ModelVars) -> None:
+def add_completion_and_tardiness(
+    model: cp_model.CpModel, plant: Plant, variables: ModelVars
+) -> None:
     """Completion = end of the last step; tardiness = max(0, completion - due) if accepted."""
     for oid, order_vars in variables.orders.items():
         due = plant.orders[oid].due
@@ -48,8 +30,9 @@ def add_completion_and_tardiness(model: cp_model.CpModel, plant: Plant,
         order_vars.tardiness = tardiness
 
 
-def objective_terms(plant: Plant, variables: ModelVars,
-                    weights: dict[str, int]) -> dict[str, cp_model.LinearExpr]:
+def objective_terms(
+    plant: Plant, variables: ModelVars, weights: dict[str, int]
+) -> dict[str, cp_model.LinearExpr]:
     """Each objective term as a linear expression in objective units."""
     tardiness = sum(
         tardiness_coefficient(plant, weights[oid]) * o.tardiness
@@ -63,8 +46,9 @@ def objective_terms(plant: Plant, variables: ModelVars,
     return {"tardiness": tardiness, "declined": declined}
 
 
-def set_objective(model: cp_model.CpModel, plant: Plant, variables: ModelVars,
-                  weights: dict[str, int]) -> dict[str, cp_model.LinearExpr]:
+def set_objective(
+    model: cp_model.CpModel, plant: Plant, variables: ModelVars, weights: dict[str, int]
+) -> dict[str, cp_model.LinearExpr]:
     """Minimise the sum of the terms; returns the terms for reporting."""
     add_completion_and_tardiness(model, plant, variables)
     terms = objective_terms(plant, variables, weights)

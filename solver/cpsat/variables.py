@@ -76,8 +76,10 @@ def create_variables(model: cp_model.CpModel, plant: Plant) -> ModelVars:
         accepted = model.new_bool_var(f"accept[{oid}]")
         if not order.optional:
             model.add(accepted == 1)
-        steps = [_step_vars(model, plant, oid, index, accepted) for index, _ in
-                 plant.remaining_steps(oid)]
+        steps = [
+            _step_vars(model, plant, oid, index, accepted)
+            for index, _ in plant.remaining_steps(oid)
+        ]
         variables.orders[oid] = OrderVars(oid, accepted, steps)
     return variables
 
@@ -95,8 +97,17 @@ def _step_vars(model, plant: Plant, oid: str, index: int, accepted) -> StepVars:
         interval = model.new_interval_var(start, size, end, f"{name}@{pin.resource}")
         domain = cp_model.Domain(pin.start, pin.start)
         options = [OptionVars(pin.resource, size, domain, accepted, interval)]
-        return StepVars(oid, index, step.id, start, end, step.min_lag, options,
-                        latest_end=pin.start + size, pinned=True)
+        return StepVars(
+            oid,
+            index,
+            step.id,
+            start,
+            end,
+            step.min_lag,
+            options,
+            latest_end=pin.start + size,
+            pinned=True,
+        )
 
     candidates = []
     for option in step.options:
@@ -108,8 +119,13 @@ def _step_vars(model, plant: Plant, oid: str, index: int, accepted) -> StepVars:
         # Cannot be made in the horizon: only an optional order can get here (validation
         # refuses firm ones), and it must be declined.
         model.add(accepted == 0)
-        candidates = [(step.options[0].resource, plant.duration(oid, step.options[0]),
-                       cp_model.Domain(0, plant.horizon))]
+        candidates = [
+            (
+                step.options[0].resource,
+                plant.duration(oid, step.options[0]),
+                cp_model.Domain(0, plant.horizon),
+            )
+        ]
     union = candidates[0][2]
     for _, _, domain in candidates[1:]:
         union = union.union_with(domain)
@@ -119,8 +135,11 @@ def _step_vars(model, plant: Plant, oid: str, index: int, accepted) -> StepVars:
     end = model.new_int_var(union.min() + min(sizes), latest_end, f"end[{name}]")
     options = []
     for resource, size, domain in candidates:
-        present = accepted if len(candidates) == 1 else model.new_bool_var(f"use[{name}@{resource}]")
-        interval = model.new_optional_fixed_size_interval_var(start, size, present,
-                                                              f"{name}@{resource}")
+        present = (
+            accepted if len(candidates) == 1 else model.new_bool_var(f"use[{name}@{resource}]")
+        )
+        interval = model.new_optional_fixed_size_interval_var(
+            start, size, present, f"{name}@{resource}"
+        )
         options.append(OptionVars(resource, size, domain, present, interval))
     return StepVars(oid, index, step.id, start, end, step.min_lag, options, latest_end)

@@ -1,0 +1,158 @@
+"""`replan validate | schema | rank | plan | check`: argument parsing and wiring only.
+
+Exit codes: 0 success, 1 a plan breaks a rule (check), 2 bad input, 5 no plan found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+from rich.console import Console
+
+from solver.checker import check_plan
+from solver.cpsat.model import plan as solve_plan
+from solver.errors import DataError, SolveError
+from solver.kpis import compute_kpis, objective_money
+from solver.loading import load_plant
+from solver.plan import Plan
+from solver.ranking import rank_orders
+from solver.report import console as report
+from solver.report.files import write_csv
+from solver.schema import PlantFile
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_NO_PLAN = 0, 1, 2, 5
+
+
+def _solver_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--time-limit", type=float, help="seconds per solve (settings.time_limit)")
+    parser.add_argument("--workers", type=int, help="CP-SAT workers (settings.workers)")
+    parser.add_argument("--seed", type=int, help="CP-SAT random seed (settings.seed)")
+
+
+def _overrides(args: argparse.Namespace) -> dict:
+    return {
+        "time_limit": getattr(args, "time_limit", None),
+        "workers": getattr(args, "workers", None),
+        "seed": getattr(args, "seed", None),
+    }
+
+
+def cmd_validate(args: argparse.Namespace, console: Console) -> int:
+    plant = load_plant(args.model)
+    firm = sum(not o.optional for o in plant.orders.values())
+    console.print(
+        f"[green]OK[/green] {args.model}: {len(plant.resources)} resources, "
+        f"{len(plant.products)} products, {len(plant.customers)} customers, "
+        f"{len(plant.orders)} orders ({firm} firm), {len(plant.pins)} in progress"
+    )
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace, console: Console) -> int:
+    print(json.dumps(PlantFile.model_json_schema(by_alias=True), indent=2))
+    return EXIT_OK
+
+
+def cmd_rank(args: argparse.Namespace, console: Console) -> int:
+    plant = load_plant(args.model)
+    report.print_ranking(console, plant, rank_orders(plant), args.top)
+    return EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace, console: Console) -> int:
+    plant = load_plant(args.model, _overrides(args))
+    settings = plant.settings
+    with report.solve_progress(console, settings.time_limit) as progress:
+        result = solve_plan(plant, settings, progress)
+    kpis = compute_kpis(plant, result)
+    report.print_plan_summary(console, plant, result, kpis, rank_orders(plant), head=args.head)
+    violations = check_plan(plant, result)
+    if violations:  # never expected: the checker guards the solver
+        report.print_violations(console, violations)
+    if args.json:
+        result.to_json(args.json)
+        console.print(f"plan written to {args.json}")
+    if args.csv:
+        write_csv(plant, result, args.csv)
+        console.print(f"steps written to {args.csv}")
+    return EXIT_VIOLATIONS if violations else EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, console: Console) -> int:
+    plant = load_plant(args.model)
+    plan = Plan.from_json(args.plan)
+    violations = check_plan(plant, plan)
+    if violations:
+        report.print_violations(console, violations)
+        return EXIT_VIOLATIONS
+    terms = objective_money(plant, plan)
+    console.print(
+        f"[green]OK[/green] {args.plan}: no violations; objective recomputed from the "
+        f"plan {sum(terms.values()):,.2f} {plant.currency} "
+        f"({', '.join(f'{k} {v:,.2f}' for k, v in terms.items())})"
+    )
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="replan", description="Re-plan production when orders change."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser(
+        "validate", help="check a plant model file and list every problem"
+    )
+    validate.add_argument("model")
+    validate.set_defaults(run=cmd_validate)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of plant files")
+    schema.set_defaults(run=cmd_schema)
+
+    rank = commands.add_parser("rank", help="rank orders by urgency, customer tier and margin")
+    rank.add_argument("model")
+    rank.add_argument("--top", type=int, default=None, help="show only the first N")
+    rank.set_defaults(run=cmd_rank)
+
+    plan = commands.add_parser("plan", help="plan the whole book of orders")
+    plan.add_argument("model")
+    _solver_flags(plan)
+    plan.add_argument("--json", help="write the plan as JSON (input of `replan check`)")
+    plan.add_argument("--csv", help="write the scheduled steps as CSV")
+    plan.add_argument("--head", type=int, default=10, help="ranked orders to show")
+    plan.set_defaults(run=cmd_plan)
+
+    check = commands.add_parser("check", help="check a plan JSON against a plant, without CP-SAT")
+    check.add_argument("model")
+    check.add_argument("plan")
+    check.set_defaults(run=cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `replan` console script."""
+    args = build_parser().parse_args(argv)
+    # Piped output (CI logs, files) gets room for the wide tables instead of rich's 80 columns.
+    console = Console() if sys.stdout.isatty() else Console(width=130)
+    run: Callable[[argparse.Namespace, Console], int] = args.run
+    try:
+        code = run(args, console)
+    except DataError as exc:
+        report.print_problems(Console(stderr=True), exc.problems)
+        code = EXIT_BAD_INPUT
+    except SolveError as exc:
+        Console(stderr=True).print(f"[red]no plan[/red]: {exc}")
+        code = EXIT_NO_PLAN
+    return code
+
+
+def run() -> None:
+    """Console-script wrapper: exit with main's code."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

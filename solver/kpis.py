@@ -1,0 +1,110 @@
+"""KPIs from a plant and a plan alone (pure functions; no solver variables are read).
+
+Utilisation is measured over the plan's span: from the plan start to the last completion,
+against each resource's working time (calendar less downtime) in that span, times capacity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from solver.costs import decline_cost, tardiness_coefficient, units_per_currency
+from solver.data import Plant
+from solver.intervals import clip, total
+from solver.plan import Plan
+from solver.ranking import order_margin, tardiness_weights
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """Service, money and load figures of one plan. Times are in days."""
+
+    orders_accepted: int
+    orders_declined: int
+    on_time_rate: float
+    on_time_rate_quantity: float
+    late_orders: int
+    total_tardiness_days: float
+    weighted_tardiness_days: float
+    margin: float
+    utilisation: dict[str, float]
+    bottlenecks: list[str]
+    declined: list[str]
+
+
+def objective_units(plant: Plant, plan: Plan) -> dict[str, int]:
+    """The objective's terms recomputed from the plan, in the solver's integer units."""
+    weights = tardiness_weights(plant)
+    tardiness = sum(
+        tardiness_coefficient(plant, weights[o.order]) * o.tardiness
+        for o in plan.outcomes
+        if o.accepted
+    )
+    declined = sum(
+        decline_cost(plant, o.order)
+        for o in plan.outcomes
+        if not o.accepted and plant.orders[o.order].optional
+    )
+    return {"tardiness": tardiness, "declined": declined}
+
+
+def objective_money(plant: Plant, plan: Plan) -> dict[str, float]:
+    """The objective's terms recomputed from the plan, in money."""
+    scale = units_per_currency(plant)
+    return {name: units / scale for name, units in objective_units(plant, plan).items()}
+
+
+def utilisation(plant: Plant, plan: Plan) -> dict[str, float]:
+    """Busy share of each resource's working time between plan start and the last completion."""
+    span = max((s.end for s in plan.steps), default=0)
+    busy = dict.fromkeys(plant.resources, 0)
+    for step in plan.steps:
+        busy[step.resource] += max(0, min(step.end, span) - max(step.start, 0))
+    result = {}
+    for rid, resource in plant.resources.items():
+        available = total(clip(plant.availability[rid], 0, span)) * resource.capacity
+        result[rid] = busy[rid] / available if available else 0.0
+    return result
+
+
+def bottlenecks(plant: Plant, load: dict[str, float]) -> list[str]:
+    """Resources at or above the bottleneck threshold, busiest first; at least the busiest one."""
+    ranked = sorted(load, key=lambda r: -load[r])
+    over = [r for r in ranked if load[r] >= plant.settings.bottleneck_threshold]
+    return over or ranked[:1]
+
+
+def compute_kpis(plant: Plant, plan: Plan) -> Kpis:
+    """All KPIs of a plan.
+
+    Parameters
+    ----------
+    plant : Plant
+    plan : Plan
+
+    Returns
+    -------
+    Kpis
+    """
+    ticks_per_day = plant.grid.ticks_per_day
+    weights = tardiness_weights(plant)
+    accepted = [o for o in plan.outcomes if o.accepted]
+    on_time = [o for o in accepted if o.tardiness == 0]
+    quantity = sum(plant.orders[o.order].quantity for o in accepted)
+    load = utilisation(plant, plan)
+    return Kpis(
+        orders_accepted=len(accepted),
+        orders_declined=len(plan.outcomes) - len(accepted),
+        on_time_rate=len(on_time) / len(accepted) if accepted else 1.0,
+        on_time_rate_quantity=(
+            sum(plant.orders[o.order].quantity for o in on_time) / quantity if quantity else 1.0
+        ),
+        late_orders=len(accepted) - len(on_time),
+        total_tardiness_days=sum(o.tardiness for o in accepted) / ticks_per_day,
+        weighted_tardiness_days=sum(weights[o.order] * o.tardiness for o in accepted)
+        / ticks_per_day,
+        margin=sum(order_margin(plant, plant.orders[o.order]) for o in accepted),
+        utilisation=load,
+        bottlenecks=bottlenecks(plant, load),
+        declined=[o.order for o in plan.outcomes if not o.accepted],
+    )

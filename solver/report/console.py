@@ -1,0 +1,168 @@
+"""Console output with rich: problem lists, ranking, plan summary, solve progress."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from solver.checker import Violation
+from solver.data import Plant
+from solver.errors import Problem
+from solver.kpis import Kpis
+from solver.plan import Plan
+from solver.ranking import Rank
+from solver.timegrid import format_duration, format_moment
+
+
+def print_problems(console: Console, problems: list[Problem]) -> None:
+    """A table of input problems: file, record, field, what is wrong."""
+    table = Table(title=f"{len(problems)} problem(s) in the input", title_justify="left")
+    for column in ("file", "record", "field", "problem"):
+        table.add_column(column, overflow="fold")
+    for p in problems:
+        table.add_row(p.file, p.record, p.field, p.message)
+    console.print(table)
+
+
+def print_violations(console: Console, violations: list[Violation]) -> None:
+    """A table of plan violations found by the checker."""
+    table = Table(title=f"{len(violations)} violation(s)", title_justify="left")
+    for column in ("rule", "order", "resource", "what"):
+        table.add_column(column, overflow="fold")
+    for v in violations:
+        table.add_row(v.kind, v.order, v.resource, v.message)
+    console.print(table)
+
+
+def print_ranking(console: Console, plant: Plant, ranks: list[Rank], limit: int | None) -> None:
+    """The ranked order list with the three components, score and tardiness weight."""
+    shown = ranks if limit is None else ranks[:limit]
+    table = Table(
+        title=f"Order ranking ({len(shown)} of {len(ranks)}): score = weighted "
+        "urgency (U), tier (T) and margin (M)",
+        title_justify="left",
+    )
+    for column in (
+        "#",
+        "order",
+        "customer",
+        "due",
+        "slack",
+        "U",
+        "T",
+        "M",
+        "margin",
+        "score",
+        "weight",
+    ):
+        table.add_column(
+            column,
+            justify="left" if column in ("order", "customer", "due") else "right",
+            no_wrap=True,
+        )
+    grid = plant.grid
+    for r in shown:
+        order = plant.orders[r.order]
+        customer = plant.customers[order.customer]
+        table.add_row(
+            str(r.position),
+            r.order,
+            f"{customer.id} ({customer.tier})",
+            format_moment(grid.to_datetime(order.due)),
+            format_duration(grid.to_timedelta(r.slack)),
+            f"{r.urgency:.2f}",
+            f"{r.tier:.2f}",
+            f"{r.margin:.2f}",
+            f"{r.margin_value:,.0f}",
+            f"{r.score:.3f}",
+            str(r.weight),
+        )
+    console.print(table)
+
+
+def print_plan_summary(
+    console: Console, plant: Plant, plan: Plan, kpis: Kpis, ranks: list[Rank], head: int = 10
+) -> None:
+    """KPI table, bottlenecks, late and declined orders, head of the ranking."""
+    money = plant.currency
+    status = (
+        "proven optimal" if plan.proven_optimal else f"{plan.status.lower()}, gap {plan.gap:.1%}"
+    )
+    console.print(
+        f"[bold]{plant.name}[/bold]: plan of {len(plant.orders)} orders, {status}, "
+        f"solved in {plan.solve_time:.1f} s"
+    )
+    table = Table(title="Key figures", title_justify="left", show_header=False)
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("objective", f"{plan.objective:,.2f} {money}"),
+        *((f"  {name}", f"{value:,.2f} {money}") for name, value in plan.terms.items()),
+        ("best bound", f"{plan.best_bound:,.2f} {money}"),
+        ("orders made / declined", f"{kpis.orders_accepted} / {kpis.orders_declined}"),
+        ("on time (orders)", f"{kpis.on_time_rate:.1%}"),
+        ("on time (quantity)", f"{kpis.on_time_rate_quantity:.1%}"),
+        ("late orders", str(kpis.late_orders)),
+        ("total tardiness", f"{kpis.total_tardiness_days:.2f} days"),
+        ("weighted tardiness", f"{kpis.weighted_tardiness_days:.2f} weighted days"),
+        ("margin of orders made", f"{kpis.margin:,.2f} {money}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+
+    load = Table(title="Utilisation (plan start to last completion)", title_justify="left")
+    load.add_column("resource")
+    load.add_column("name")
+    load.add_column("utilisation", justify="right")
+    for rid in sorted(kpis.utilisation, key=lambda r: -kpis.utilisation[r]):
+        mark = " [bold red]bottleneck[/]" if rid in kpis.bottlenecks else ""
+        load.add_row(rid, plant.resources[rid].name, f"{kpis.utilisation[rid]:.0%}{mark}")
+    console.print(load)
+
+    late = [o for o in plan.outcomes if o.accepted and o.tardiness > 0]
+    if late:
+        grid = plant.grid
+        table = Table(title=f"Late orders ({len(late)})", title_justify="left")
+        for column in ("order", "customer", "due", "planned completion", "late by"):
+            table.add_column(column, no_wrap=column != "customer")
+        for o in sorted(late, key=lambda o: -o.tardiness):
+            order = plant.orders[o.order]
+            table.add_row(
+                o.order,
+                plant.customers[order.customer].name,
+                format_moment(grid.to_datetime(o.due)),
+                format_moment(grid.to_datetime(o.completion)),
+                format_duration(grid.to_timedelta(o.tardiness)),
+            )
+        console.print(table)
+    else:
+        console.print("No order is late.")
+    if kpis.declined:
+        console.print(f"Declined (do not pay at this capacity): {', '.join(kpis.declined)}")
+    print_ranking(console, plant, ranks, head)
+
+
+@contextmanager
+def solve_progress(console: Console, time_limit: float) -> Iterator:
+    """A spinner with elapsed time and the best objective and bound so far.
+
+    Yields a callback ``(seconds, objective, bound)`` for the solver.
+    """
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[best]}"),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(f"solving (limit {time_limit:g} s)", best="searching...")
+
+        def report(seconds: float, objective: float, bound: float) -> None:
+            progress.update(task, best=f"best {objective:,.2f}  bound {bound:,.2f}")
+
+        yield report
