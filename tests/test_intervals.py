@@ -1,0 +1,32 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from solver.intervals import clip, containing, merge, subtract, total
+
+spans = st.lists(
+    st.tuples(st.integers(0, 200), st.integers(1, 40)).map(lambda t: (t[0], t[0] + t[1])),
+    max_size=8,
+)
+
+
+def test_merge_joins_touching_and_overlapping():
+    assert merge([(5, 8), (0, 3), (3, 4), (7, 10)]) == [(0, 4), (5, 10)]
+
+
+def test_subtract_cuts_holes():
+    assert subtract([(0, 10)], [(2, 3), (8, 12)]) == [(0, 2), (3, 8)]
+
+
+@given(spans, spans)
+def test_subtract_leaves_exactly_the_points_outside_holes(intervals, holes):
+    result = subtract(intervals, holes)
+    inside = {t for s, e in merge(intervals) for t in range(s, e)}
+    holed = {t for s, e in holes for t in range(s, e)}
+    assert {t for s, e in result for t in range(s, e)} == inside - holed
+    assert total(result) == len(inside - holed)
+
+
+def test_clip_and_containing():
+    windows = clip([(-5, 5), (10, 20)], 0, 15)
+    assert windows == [(0, 5), (10, 15)]
+    assert containing(windows, 10, 15) and not containing(windows, 4, 11)
