@@ -25,11 +25,22 @@ BASE = {
     "settings": {"tardiness_cost_per_day": 1440},
     "resources": [{"id": "M1"}, {"id": "M2"}],
     "products": [
-        {"id": "P", "unit_cost": 1.0, "routing": [{"id": "s1", "resources": [{"resource": "M1", "setup": "60m"}]}]}
+        {
+            "id": "P",
+            "unit_cost": 1.0,
+            "routing": [{"id": "s1", "resources": [{"resource": "M1", "setup": "60m"}]}],
+        }
     ],
     "customers": [{"id": "C", "tier": "A"}],
     "orders": [
-        {"id": "O1", "customer": "C", "product": "P", "quantity": 1, "due": "2026-11-23T02:00", "price": 2.0}
+        {
+            "id": "O1",
+            "customer": "C",
+            "product": "P",
+            "quantity": 1,
+            "due": "2026-11-23T02:00",
+            "price": 2.0,
+        }
     ],
 }
 

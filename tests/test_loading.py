@@ -37,8 +37,10 @@ def test_unknown_references_name_record_field_and_choices(tmp_path):
     found = {(p.record, p.field): p.message for p in problems_of(tmp_path, model)}
     assert "unknown customer 'NOPE'; known: C" in found[("orders 'O1'", "customer")]
     assert "unknown product 'Q'; known: P" in found[("orders 'O1'", "product")]
-    assert "unknown resource 'M9'; known: M1, M2" in found[
-        ("products 'P'", "routing['s1'].resources['M9'].resource")]
+    assert (
+        "unknown resource 'M9'; known: M1, M2"
+        in found[("products 'P'", "routing['s1'].resources['M9'].resource")]
+    )
     assert "unknown calendar 'nights'" in found[("resources 'M1'", "calendar")]
 
 
@@ -74,22 +76,31 @@ def test_unparseable_date_and_duration(tmp_path):
     model["products"][0]["routing"][0]["resources"][0]["setup"] = "60"
     found = {(p.record, p.field): p.message for p in problems_of(tmp_path, model)}
     assert "cannot read date 'next tuesday'" in found[("orders 'O1'", "due")]
-    assert "give a duration with a unit" in found[
-        ("products 'P'", "routing['s1'].resources['M1'].setup")]
+    assert (
+        "give a duration with a unit"
+        in found[("products 'P'", "routing['s1'].resources['M1'].setup")]
+    )
 
 
 def test_step_that_no_resource_can_do(tmp_path):
     model = base_model()
     model["resources"][0]["downtime"] = [{"from": "2026-11-01", "to": "2026-12-31"}]
     problems = problems_of(tmp_path, model)
-    assert any(p.record == "products 'P'" and "no resource can do step 's1'" in p.message
-               for p in problems)
+    assert any(
+        p.record == "products 'P'" and "no resource can do step 's1'" in p.message for p in problems
+    )
 
 
 def test_step_longer_than_every_window(tmp_path):
     model = base_model()
-    model["calendars"] = [{"id": "day", "shifts": [
-        {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "16:00"}]}]
+    model["calendars"] = [
+        {
+            "id": "day",
+            "shifts": [
+                {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "16:00"}
+            ],
+        }
+    ]
     model["resources"][0]["calendar"] = "day"
     model["products"][0]["routing"][0]["resources"][0]["setup"] = "9h"
     problem = only_problem(tmp_path, model)
@@ -126,14 +137,20 @@ def test_all_problems_are_reported_together(tmp_path):
     model["customers"][0]["tier"] = "Z"
     problems = problems_of(tmp_path, model)
     assert {(p.record, p.field) for p in problems} == {
-        ("orders 'O1'", "quantity"), ("orders 'O2'", "customer"), ("customers 'C'", "tier")}
+        ("orders 'O1'", "quantity"),
+        ("orders 'O2'", "customer"),
+        ("customers 'C'", "tier"),
+    }
 
 
 def test_unknown_field_is_a_typo_not_silently_dropped(tmp_path):
     model = base_model()
     model["orders"][0]["qty"] = 5
     problem = only_problem(tmp_path, model)
-    assert (problem.field, problem.message) == ("qty", "unknown field; check the spelling (see `replan schema`)")
+    assert (problem.field, problem.message) == (
+        "qty",
+        "unknown field; check the spelling (see `replan schema`)",
+    )
 
 
 def test_unknown_tier_lists_valid_tiers(tmp_path):
@@ -156,7 +173,8 @@ def test_orders_csv_errors_name_the_csv_file_and_line(tmp_path):
     (tmp_path / "orders.csv").write_text(
         "id,customer,product,quantity,due,price\n"
         "O1,C,P,3,2026-11-24,2.0\n"
-        "O2,C,P,three,2026-11-24,2.0\n")
+        "O2,C,P,three,2026-11-24,2.0\n"
+    )
     problem = only_problem(tmp_path, model)
     assert problem.file.endswith("orders.csv")
     assert (problem.record, problem.field) == ("orders 'O2' (line 3)", "quantity")
@@ -180,8 +198,10 @@ def test_wip_rules(tmp_path):
 def test_wip_beyond_capacity(tmp_path):
     model = base_model()
     model["orders"].append(dict(model["orders"][0], id="O2"))
-    model["wip"] = [{"order": o, "step": "s1", "resource": "M1", "start": "2026-11-22T23:30"}
-                    for o in ("O1", "O2")]
+    model["wip"] = [
+        {"order": o, "step": "s1", "resource": "M1", "start": "2026-11-22T23:30"}
+        for o in ("O1", "O2")
+    ]
     problem = only_problem(tmp_path, model)
     assert "2 steps in progress at once on 'M1'" in problem.message
 
@@ -213,8 +233,15 @@ def test_bad_setting_is_reported(tmp_path):
 def test_calendar_windows_exclude_nights_weekends_holidays_and_downtime(make_plant):
     model = base_model()
     model["plant"]["horizon"] = "14d"
-    model["calendars"] = [{"id": "day", "holidays": ["2026-11-25"], "shifts": [
-        {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "16:00"}]}]
+    model["calendars"] = [
+        {
+            "id": "day",
+            "holidays": ["2026-11-25"],
+            "shifts": [
+                {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "16:00"}
+            ],
+        }
+    ]
     model["resources"][0]["calendar"] = "day"
     model["resources"][0]["downtime"] = [{"from": "2026-11-24T10:00", "to": "2026-11-24T12:00"}]
     windows = make_plant(model).availability["M1"]
@@ -226,7 +253,9 @@ def test_calendar_windows_exclude_nights_weekends_holidays_and_downtime(make_pla
 
 def test_night_shift_crosses_midnight(make_plant):
     model = base_model()
-    model["calendars"] = [{"id": "night", "shifts": [{"days": ["mon"], "start": "22:00", "end": "06:00"}]}]
+    model["calendars"] = [
+        {"id": "night", "shifts": [{"days": ["mon"], "start": "22:00", "end": "06:00"}]}
+    ]
     model["resources"][0]["calendar"] = "night"
     model["orders"][0]["due"] = "2026-11-25"
     assert make_plant(model).availability["M1"] == ((22 * 60, 30 * 60),)

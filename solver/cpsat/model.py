@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,9 +11,12 @@ from ortools.sat.python import cp_model
 
 from solver.costs import units_per_currency
 from solver.cpsat import constraints, objective
+from solver.cpsat.hints import add_plan_hint
 from solver.cpsat.variables import ModelVars, create_variables
 from solver.data import Plant
+from solver.dispatch import dispatch
 from solver.errors import SolveError
+from solver.kpis import objective_units
 from solver.plan import OrderOutcome, Plan, ScheduledStep
 from solver.ranking import tardiness_weights
 from solver.settings import Settings
@@ -29,6 +33,7 @@ class BuiltModel:
     variables: ModelVars
     terms: dict[str, cp_model.LinearExpr]
     weights: dict[str, int]
+    hint: Plan
     build_seconds: float
 
     def size(self) -> dict[str, int]:
@@ -36,15 +41,25 @@ class BuiltModel:
         return {"variables": len(proto.variables), "constraints": len(proto.constraints)}
 
 
-def build(plant: Plant) -> BuiltModel:
-    """Create variables, constraints and objective for every order of the plant."""
+def build(plant: Plant, hint: Plan | None = None) -> BuiltModel:
+    """Create variables, constraints and objective for every order of the plant.
+
+    Parameters
+    ----------
+    plant : Plant
+    hint : Plan, optional
+        A plan to start the search from; by default the dispatch (EDD list-scheduling) plan,
+        which is also returned if CP-SAT finds nothing better within the time limit.
+    """
     began = time.perf_counter()
     model = cp_model.CpModel()
     variables = create_variables(model, plant)
     constraints.add_all(model, plant, variables)
     weights = tardiness_weights(plant)
     terms = objective.set_objective(model, plant, variables, weights)
-    return BuiltModel(plant, model, variables, terms, weights, time.perf_counter() - began)
+    hint = hint or dispatch(plant)
+    add_plan_hint(model, plant, variables, hint)
+    return BuiltModel(plant, model, variables, terms, weights, hint, time.perf_counter() - began)
 
 
 class _ProgressCallback(cp_model.CpSolverSolutionCallback):
@@ -63,11 +78,16 @@ class _ProgressCallback(cp_model.CpSolverSolutionCallback):
 
 
 def solver_parameters(solver: cp_model.CpSolver, settings: Settings) -> None:
-    """Apply time limit, workers, seed and logging from settings."""
+    """Apply time limit, workers, seed, presolve level and logging from settings."""
     solver.parameters.max_time_in_seconds = settings.time_limit
     solver.parameters.num_workers = settings.workers
     solver.parameters.random_seed = settings.seed
     solver.parameters.log_search_progress = settings.log_search
+    if settings.presolve == "off":
+        solver.parameters.cp_model_presolve = False
+    elif settings.presolve == "light":
+        solver.parameters.cp_model_probing_level = 0
+        solver.parameters.max_presolve_iterations = 1
 
 
 def solve(
@@ -96,14 +116,39 @@ def solve(
     callback = _ProgressCallback(progress or (lambda *_: None), scale, began)
     status = solver.solve(built.model, callback)
     name = solver.status_name(status)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        reason = (
-            "the model is infeasible"
-            if status == cp_model.INFEASIBLE
-            else f"no plan found within {settings.time_limit:g} s"
-        )
-        raise SolveError(f"{name}: {reason}")
-    return extract(built, solver, name, callback.first_solution_seconds)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return extract(built, solver, name, callback.first_solution_seconds)
+    if status == cp_model.INFEASIBLE:
+        raise SolveError(f"{name}: no plan satisfies every constraint")
+    if built.hint.status == "DISPATCH":
+        return fallback(built, solver.best_objective_bound, solver.wall_time)
+    raise SolveError(f"{name}: no plan found within {settings.time_limit:g} s")
+
+
+def fallback(built: BuiltModel, bound: float, seconds: float) -> Plan:
+    """The hint plan, when CP-SAT found nothing in time (never return nothing).
+
+    ``bound`` is CP-SAT's best objective bound in objective units, ``seconds`` its wall time.
+    """
+    plant = built.plant
+    scale = units_per_currency(plant)
+    terms = objective_units(plant, built.hint)
+    units = sum(terms.values())
+    return dataclasses.replace(
+        built.hint,
+        status="DISPATCH",
+        objective=units / scale,
+        objective_units=units,
+        terms={name: value / scale for name, value in terms.items()},
+        best_bound=bound / scale,
+        gap=0.0 if units == 0 else max(0.0, (units - bound) / abs(units)),
+        solve_time=seconds,
+        stats={
+            **built.size(),
+            "build_seconds": built.build_seconds,
+            "first_solution_seconds": -1.0,
+        },
+    )
 
 
 def extract(

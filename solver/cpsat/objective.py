@@ -27,6 +27,7 @@ def add_completion_and_tardiness(
         model.add(tardiness == lateness).only_enforce_if(order_vars.accepted)
         model.add(tardiness == 0).only_enforce_if(~order_vars.accepted)
         order_vars.completion = last
+        order_vars.lateness = lateness
         order_vars.tardiness = tardiness
 
 

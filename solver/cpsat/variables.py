@@ -42,6 +42,7 @@ class OrderVars:
     accepted: cp_model.IntVar
     steps: list[StepVars]
     completion: cp_model.IntVar | None = None
+    lateness: cp_model.IntVar | None = None
     tardiness: cp_model.IntVar | None = None
 
 

@@ -1,0 +1,176 @@
+"""List scheduling without a solver: the source of complete hints and of a fallback plan.
+
+Orders are taken one at a time in a priority sequence (earliest due date by default, ties by
+ranking score); each remaining step goes to the eligible resource where it finishes first, at
+the earliest start that respects the calendar, downtime, lags, release and capacity. A pool of
+capacity k is k lanes (unit demands make that exact); partial pool downtime blocks lanes.
+Pinned work in progress is placed first, where it is.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from solver.data import Plant
+from solver.plan import OrderOutcome, Plan, ScheduledStep
+from solver.ranking import rank_orders
+
+
+@dataclass
+class Lane:
+    """Busy intervals of one unit of a resource, sorted and disjoint."""
+
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+
+    def earliest(
+        self, windows: Sequence[tuple[int, int]], window_ends: list[int], ready: int, size: int
+    ) -> int | None:
+        """Earliest start >= ready inside one window and clear of this lane's busy intervals."""
+        start = ready
+        w = bisect.bisect_right(window_ends, start)
+        while w < len(windows):
+            win_start, win_end = windows[w]
+            start = max(start, win_start)
+            if start + size > win_end:
+                w += 1
+                continue
+            k = bisect.bisect_right(self.ends, start)
+            if k < len(self.starts) and self.starts[k] < start + size:
+                start = self.ends[k]
+                continue
+            return start
+        return None
+
+    def occupy(self, start: int, end: int) -> None:
+        k = bisect.bisect_left(self.starts, start)
+        self.starts.insert(k, start)
+        self.ends.insert(k, end)
+
+
+class Timeline:
+    """Lanes of every resource, with the windows when each resource works."""
+
+    def __init__(self, plant: Plant):
+        self.plant = plant
+        self.windows = {rid: list(w) for rid, w in plant.availability.items()}
+        self._window_ends = {rid: [e for _, e in w] for rid, w in self.windows.items()}
+        self.lanes = {
+            rid: [Lane() for _ in range(r.capacity)] for rid, r in plant.resources.items()
+        }
+        for rid, resource in plant.resources.items():
+            for down in resource.downtime:
+                if down.units is not None and down.units < resource.capacity:
+                    for lane in self.lanes[rid][: down.units]:
+                        lane.occupy(down.start, down.end)
+
+    def earliest(self, rid: str, ready: int, size: int) -> tuple[int, int] | None:
+        """(start, lane index) of the earliest placement on any lane of the resource."""
+        best = None
+        for index, lane in enumerate(self.lanes[rid]):
+            start = lane.earliest(self.windows[rid], self._window_ends[rid], ready, size)
+            if start is not None and (best is None or start < best[0]):
+                best = (start, index)
+        return best
+
+    def occupy(self, rid: str, lane: int, start: int, end: int) -> None:
+        self.lanes[rid][lane].occupy(start, end)
+
+    def occupy_any(self, rid: str, start: int, end: int) -> None:
+        """Place fixed work (a pin) on the first lane that is free then."""
+        for lane in self.lanes[rid]:
+            k = bisect.bisect_right(lane.ends, start)
+            if k >= len(lane.starts) or lane.starts[k] >= end:
+                lane.occupy(start, end)
+                return
+        self.lanes[rid][0].occupy(start, end)  # validation keeps pins within capacity
+
+
+def edd_sequence(plant: Plant) -> list[str]:
+    """Orders by due date, then by ranking position."""
+    position = {r.order: r.position for r in rank_orders(plant)}
+    return sorted(plant.orders, key=lambda o: (plant.orders[o].due, position[o]))
+
+
+def dispatch(plant: Plant, sequence: Sequence[str] | None = None) -> Plan:
+    """Schedule every order greedily in ``sequence`` (EDD by default).
+
+    Optional orders that do not fit within the horizon are declined; a firm order that does
+    not fit leaves the plan incomplete, with status ``DISPATCH_INCOMPLETE``.
+
+    Returns
+    -------
+    Plan
+        Status ``DISPATCH`` when every firm order is placed.
+    """
+    timeline = Timeline(plant)
+    steps: list[ScheduledStep] = []
+    for (oid, index), pin in plant.pins.items():
+        step = plant.products[plant.orders[oid].product].routing[index]
+        option = next(o for o in step.options if o.resource == pin.resource)
+        timeline.occupy_any(pin.resource, pin.start, pin.start + plant.duration(oid, option))
+
+    outcomes, complete = [], True
+    for oid in sequence or edd_sequence(plant):
+        order = plant.orders[oid]
+        placed = _place_order(plant, timeline, oid)
+        if placed is None:
+            complete = complete and order.optional
+            outcomes.append(OrderOutcome(oid, False, None, order.due, 0))
+            continue
+        steps += placed
+        completion = placed[-1].end
+        outcomes.append(
+            OrderOutcome(oid, True, completion, order.due, max(0, completion - order.due))
+        )
+    return Plan(
+        plant=plant.name,
+        start=plant.grid.start,
+        resolution=plant.grid.resolution,
+        status="DISPATCH" if complete else "DISPATCH_INCOMPLETE",
+        steps=tuple(steps),
+        outcomes=tuple(outcomes),
+    )
+
+
+def _place_order(plant: Plant, timeline: Timeline, oid: str) -> list[ScheduledStep] | None:
+    """Place the order's remaining steps, or None (nothing placed) if one does not fit."""
+    order = plant.orders[oid]
+    ready = order.release
+    chosen: list[tuple[ScheduledStep, int]] = []
+    for index, step in plant.remaining_steps(oid):
+        pin = plant.pins.get((oid, index))
+        if pin is not None:
+            option = next(o for o in step.options if o.resource == pin.resource)
+            end = pin.start + plant.duration(oid, option)
+            chosen.append(
+                (ScheduledStep(oid, index, step.id, pin.resource, pin.start, end, True), -1)
+            )
+            ready = end + step.min_lag
+            continue
+        best = None
+        for option in step.options:
+            size = plant.duration(oid, option)
+            spot = timeline.earliest(option.resource, ready, size)
+            if spot is not None and (best is None or spot[0] + size < best[0] + best[1]):
+                best = (spot[0], size, option.resource, spot[1])
+        if best is None:
+            for placed, lane in chosen:  # undo: the order is not made
+                if lane >= 0:
+                    _release(timeline, placed, lane)
+            return None
+        start, size, rid, lane = best
+        placed = ScheduledStep(oid, index, step.id, rid, start, start + size)
+        timeline.occupy(rid, lane, placed.start, placed.end)
+        chosen.append((placed, lane))
+        ready = placed.end + step.min_lag
+    return [placed for placed, _ in chosen]
+
+
+def _release(timeline: Timeline, step: ScheduledStep, lane: int) -> None:
+    busy = timeline.lanes[step.resource][lane]
+    k = busy.starts.index(step.start)
+    del busy.starts[k]
+    del busy.ends[k]

@@ -1,0 +1,75 @@
+import json
+
+from solver.cli import main
+from solver.plan import Plan
+from tests.conftest import ROOT, base_model, write_model
+
+DEMO = str(ROOT / "models" / "demo.yaml")
+
+
+def test_validate_ok_and_broken(tmp_path, capsys):
+    assert main(["validate", DEMO]) == 0
+    assert "40 orders" in capsys.readouterr().out
+    model = base_model()
+    model["orders"][0]["quantity"] = -1
+    assert main(["validate", str(write_model(tmp_path, model))]) == 2
+    err = capsys.readouterr().err
+    assert "orders 'O1'" in err and "quantity" in err
+
+
+def test_schema_is_json_schema(capsys):
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert {"plant", "orders", "resources"} <= set(schema["properties"])
+
+
+def test_rank_prints_the_list(capsys):
+    assert main(["rank", DEMO, "--top", "3"]) == 0
+    assert "Order ranking (3 of 40)" in capsys.readouterr().out
+
+
+def test_plan_writes_json_and_csv_that_check_accepts(tmp_path, capsys):
+    plan_file, csv_file = tmp_path / "plan.json", tmp_path / "steps.csv"
+    code = main(
+        [
+            "plan",
+            DEMO,
+            "--time-limit",
+            "5",
+            "--workers",
+            "2",
+            "--seed",
+            "0",
+            "--json",
+            str(plan_file),
+            "--csv",
+            str(csv_file),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and "Key figures" in out and "bottleneck" in out
+    plan = Plan.from_json(plan_file)
+    assert len(plan.outcomes) == 40
+    assert csv_file.read_text().startswith("resource,start,end,order")
+    assert main(["check", DEMO, str(plan_file)]) == 0
+    assert "no violations" in capsys.readouterr().out
+
+
+def test_check_reports_violations_of_a_tampered_plan(tmp_path, capsys):
+    plan_file = tmp_path / "plan.json"
+    assert (
+        main(["plan", DEMO, "--time-limit", "3", "--workers", "2", "--json", str(plan_file)]) == 0
+    )
+    data = json.loads(plan_file.read_text())
+    data["steps"][3]["start"] -= 7
+    plan_file.write_text(json.dumps(data))
+    capsys.readouterr()
+    assert main(["check", DEMO, str(plan_file)]) == 1
+    assert "violation" in capsys.readouterr().out
+
+
+def test_check_refuses_a_file_that_is_not_a_plan(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    assert main(["check", DEMO, str(bad)]) == 2
+    assert "not a replan plan JSON" in capsys.readouterr().err

@@ -1,0 +1,128 @@
+"""List scheduling: its plans obey every rule, and CP-SAT never returns worse than its hint."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from solver.checker import check_plan
+from solver.cpsat.model import build, fallback, solve
+from solver.dispatch import dispatch
+from solver.errors import DataError
+from solver.kpis import objective_units
+from solver.loading import load_plant
+from tests.conftest import ROOT, TEST_SETTINGS, write_model
+from tests.cpsat.test_constraints import pinned_model, two_orders_model
+
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
+
+
+def test_dispatch_of_the_demo_passes_the_checker():
+    plant = load_plant(ROOT / "models" / "demo.yaml")
+    plan = dispatch(plant)
+    assert plan.status == "DISPATCH" and check_plan(plant, plan) == []
+    assert all(o.accepted for o in plan.outcomes)
+
+
+def test_dispatch_respects_pins_and_partial_downtime(make_plant):
+    plant = make_plant(pinned_model())
+    plan = dispatch(plant)
+    assert check_plan(plant, plan) == []
+    assert plan.steps_of("O2")[0].start == 30
+    model = two_orders_model(capacity=2)
+    model["resources"][0]["downtime"] = [
+        {"from": "2026-11-23T00:00", "to": "2026-11-23T02:00", "units": 1}
+    ]
+    plant = make_plant(model)
+    plan = dispatch(plant)
+    assert check_plan(plant, plan) == [] and sorted(s.start for s in plan.steps) == [0, 60]
+
+
+def test_fallback_returns_the_dispatch_plan_with_its_objective(make_plant):
+    plant = make_plant(two_orders_model())
+    built = build(plant)
+    plan = fallback(built, bound=0.0, seconds=0.5)
+    assert plan.status == "DISPATCH" and check_plan(plant, plan) == []
+    assert plan.objective_units == sum(objective_units(plant, plan).values()) > 0
+    assert plan.gap == 1.0 and plan.solve_time == 0.5
+
+
+@st.composite
+def random_plants(draw):
+    resources = []
+    for r in range(draw(st.integers(1, 3))):
+        resource = {"id": f"R{r}", "capacity": draw(st.integers(1, 2))}
+        if draw(st.booleans()):
+            resource["calendar"] = "day"
+        if draw(st.booleans()):
+            day = draw(st.integers(23, 26))
+            resource["downtime"] = [{"from": f"2026-11-{day}T09:00", "to": f"2026-11-{day}T12:00"}]
+        resources.append(resource)
+    ids = [r["id"] for r in resources]
+    products = []
+    for p in range(2):
+        routing = []
+        for s in range(draw(st.integers(1, 3))):
+            eligible = draw(
+                st.lists(st.sampled_from(ids), min_size=1, max_size=len(ids), unique=True)
+            )
+            routing.append(
+                {
+                    "id": f"s{s}",
+                    "resources": [
+                        {
+                            "resource": r,
+                            "setup": f"{draw(st.integers(1, 6)) * 30}m",
+                            "per_unit": f"{draw(st.integers(0, 3))}m",
+                        }
+                        for r in eligible
+                    ],
+                    "min_lag": f"{draw(st.integers(0, 2)) * 30}m",
+                }
+            )
+        products.append({"id": f"P{p}", "unit_cost": 1.0, "routing": routing})
+    orders = [
+        {
+            "id": f"O{o}",
+            "customer": draw(st.sampled_from(["A1", "C1"])),
+            "product": draw(st.sampled_from(["P0", "P1"])),
+            "quantity": draw(st.integers(1, 40)),
+            "due": f"2026-11-{draw(st.integers(23, 27))}T{draw(st.integers(8, 20))}:00",
+            "price": draw(st.sampled_from([0.5, 2.0, 5.0])),
+            "status": draw(st.sampled_from(["firm", "firm", "proposed"])),
+        }
+        for o in range(draw(st.integers(1, 6)))
+    ]
+    return {
+        "plant": {"start": "2026-11-23T06:00", "horizon": "2w", "resolution": "15m"},
+        "settings": {"tardiness_cost_per_day": 100},
+        "calendars": [
+            {"id": "day", "shifts": [{"days": WEEKDAYS, "start": "06:00", "end": "18:00"}]}
+        ],
+        "resources": resources,
+        "products": products,
+        "customers": [{"id": "A1", "tier": "A"}, {"id": "C1", "tier": "C"}],
+        "orders": orders,
+    }
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_plants())
+def test_random_plants_dispatch_and_solve_pass_the_checker(model):
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            plant = load_plant(write_model(Path(tmp), model))
+        except DataError:
+            assume(False)
+    hint = dispatch(plant)
+    assert check_plan(plant, hint) == []
+    plan = solve(
+        build(plant, hint), plant.settings.with_overrides(**{**TEST_SETTINGS, "time_limit": 5})
+    )
+    assert check_plan(plant, plan) == []
+    assert plan.objective_units == sum(objective_units(plant, plan).values())
+    if hint.status == "DISPATCH":  # every firm order placed: a feasible hint bounds the result
+        assert plan.objective_units <= sum(objective_units(plant, hint).values())

@@ -1,0 +1,39 @@
+import pytest
+
+from solver.kpis import compute_kpis, objective_money, utilisation
+from solver.loading import load_plant
+from tests.conftest import ROOT, solve_checked
+from tests.cpsat.test_constraints import two_orders_model
+
+
+def test_kpis_of_a_hand_checkable_plan(make_plant):
+    plant = make_plant(two_orders_model())
+    plan = solve_checked(plant)
+    kpis = compute_kpis(plant, plan)
+    assert (kpis.orders_accepted, kpis.late_orders) == (2, 1)
+    assert kpis.on_time_rate == 0.5 and kpis.on_time_rate_quantity == 0.5
+    assert kpis.total_tardiness_days == pytest.approx(60 / 1440)
+    assert kpis.margin == pytest.approx(2.0)
+    # M1 busy 0..120 of a 120-minute span; M2 idle.
+    assert kpis.utilisation == {"M1": 1.0, "M2": 0.0}
+    assert kpis.bottlenecks == ["M1"]
+
+
+def test_utilisation_counts_only_working_time(make_plant):
+    from tests.cpsat.test_constraints import day_shift_model
+
+    model = day_shift_model()
+    model["orders"][0]["due"] = "2026-11-24"
+    plant = make_plant(model)
+    plan = solve_checked(plant)
+    # The only step runs 08:00-09:00: 60 busy minutes of 60 working minutes in the span.
+    assert utilisation(plant, plan)["M1"] == 1.0
+
+
+def test_demo_objective_equals_objective_recomputed_from_plan():
+    plant = load_plant(ROOT / "models" / "demo.yaml")
+    plan = solve_checked(plant, time_limit=8)
+    assert objective_money(plant, plan) == pytest.approx(plan.terms)
+    kpis = compute_kpis(plant, plan)
+    assert kpis.bottlenecks[0] == "AOI"
+    assert 0 < kpis.on_time_rate <= 1
