@@ -1,0 +1,133 @@
+"""Scale benchmark: model size, build time, time to first plan, objective and gap at 10 s and 60 s.
+
+Usage::
+
+    python -m benchmarks.scale --orders 40 200 1000 5000 --limits 10 60 --out benchmarks/out
+
+Each (size, limit) pair is a fresh solve of the same generated plant (seed fixed), with the
+plant's settings and ``--workers`` workers. Every plan is run through the independent checker.
+Writes ``scale.csv`` and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from benchmarks.generate import generate_plant
+from solver.checker import check_plan
+from solver.cpsat.model import build, solve
+from solver.dispatch import dispatch
+from solver.kpis import objective_money
+from solver.loading import load_plant
+
+
+def run_size(orders: int, seed: int, limits: list[float], workers: int) -> list[dict]:
+    """Benchmark rows for one plant size."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "plant.yaml"
+        path.write_text(yaml.safe_dump(generate_plant(orders, seed), sort_keys=False))
+        began = time.perf_counter()
+        plant = load_plant(path)
+        load_seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    hint = dispatch(plant)
+    dispatch_seconds = time.perf_counter() - began
+    dispatch_objective = sum(objective_money(plant, hint).values())
+    rows = []
+    for limit in limits:
+        built = build(plant, hint)
+        settings = plant.settings.with_overrides(time_limit=limit, workers=workers, seed=0)
+        plan = solve(built, settings)
+        violations = check_plan(plant, plan)
+        rows.append(
+            {
+                "orders": orders,
+                "resources": len(plant.resources),
+                "steps": sum(len(plant.remaining_steps(o)) for o in plant.orders),
+                "variables": plan.stats["variables"],
+                "constraints": plan.stats["constraints"],
+                "load_s": round(load_seconds, 2),
+                "dispatch_s": round(dispatch_seconds, 2),
+                "build_s": round(built.build_seconds, 2),
+                "limit_s": limit,
+                "status": plan.status,
+                "first_plan_s": round(plan.stats["first_solution_seconds"], 2),
+                "dispatch_objective": round(dispatch_objective, 2),
+                "objective": round(plan.objective, 2),
+                "bound": round(plan.best_bound, 2),
+                "gap": round(plan.gap, 4),
+                "violations": len(violations),
+            }
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def markdown(rows: list[dict]) -> str:
+    """One line per size: size, build, first plan, and objective/gap at each limit."""
+    limits = sorted({r["limit_s"] for r in rows})
+    head = [
+        "orders",
+        "resources",
+        "variables",
+        "constraints",
+        "build s",
+        "first plan s",
+        "dispatch objective",
+    ]
+    for limit in limits:
+        head += [f"objective @{limit:g}s", f"gap @{limit:g}s"]
+    head.append("checker violations")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for orders in sorted({r["orders"] for r in rows}):
+        group = {r["limit_s"]: r for r in rows if r["orders"] == orders}
+        first = group[limits[0]]
+        cells = [
+            str(orders),
+            str(first["resources"]),
+            f"{first['variables']:,}",
+            f"{first['constraints']:,}",
+            f"{first['load_s'] + first['dispatch_s'] + first['build_s']:.1f}",
+            f"{first['first_plan_s']:.2f}"
+            if first["first_plan_s"] >= 0
+            else "none (dispatch kept)",
+            f"{first['dispatch_objective']:,.0f}",
+        ]
+        for limit in limits:
+            row = group[limit]
+            cells += [
+                f"{row['objective']:,.0f}" + ("" if row["status"] != "OPTIMAL" else " (optimal)"),
+                f"{row['gap']:.1%}",
+            ]
+        cells.append(str(sum(r["violations"] for r in group.values())))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, nargs="+", default=[40, 200, 1000, 5000])
+    parser.add_argument("--limits", type=float, nargs="+", default=[10, 60])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
+    args = parser.parse_args(argv)
+    rows = []
+    for orders in args.orders:
+        rows += run_size(orders, args.seed, args.limits, args.workers)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with (args.out / "scale.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(markdown(rows))
+
+
+if __name__ == "__main__":
+    main()
