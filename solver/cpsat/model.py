@@ -14,7 +14,7 @@ from solver.cpsat import constraints, objective
 from solver.cpsat.hints import add_plan_hint
 from solver.cpsat.variables import ModelVars, create_variables
 from solver.data import Plant
-from solver.dispatch import dispatch
+from solver.dispatch import best_dispatch
 from solver.errors import SolveError
 from solver.kpis import objective_units
 from solver.plan import OrderOutcome, Plan, ScheduledStep
@@ -48,8 +48,8 @@ def build(plant: Plant, hint: Plan | None = None) -> BuiltModel:
     ----------
     plant : Plant
     hint : Plan, optional
-        A plan to start the search from; by default the dispatch (EDD list-scheduling) plan,
-        which is also returned if CP-SAT finds nothing better within the time limit.
+        A plan to start the search from; by default the best dispatch (list-scheduling) plan,
+        which is also returned if CP-SAT finds nothing within the time limit.
     """
     began = time.perf_counter()
     model = cp_model.CpModel()
@@ -57,7 +57,7 @@ def build(plant: Plant, hint: Plan | None = None) -> BuiltModel:
     constraints.add_all(model, plant, variables)
     weights = tardiness_weights(plant)
     terms = objective.set_objective(model, plant, variables, weights)
-    hint = hint or dispatch(plant)
+    hint = hint or best_dispatch(plant)
     add_plan_hint(model, plant, variables, hint)
     return BuiltModel(plant, model, variables, terms, weights, hint, time.perf_counter() - began)
 
