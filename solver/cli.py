@@ -132,19 +132,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _console(stderr: bool = False) -> Console:
+    # Piped output (CI logs, files) gets room for the wide tables instead of rich's 80 columns.
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr) if stream.isatty() else Console(stderr=stderr, width=130)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `replan` console script."""
     args = build_parser().parse_args(argv)
-    # Piped output (CI logs, files) gets room for the wide tables instead of rich's 80 columns.
-    console = Console() if sys.stdout.isatty() else Console(width=130)
+    console = _console()
     run: Callable[[argparse.Namespace, Console], int] = args.run
     try:
         code = run(args, console)
     except DataError as exc:
-        report.print_problems(Console(stderr=True), exc.problems)
+        report.print_problems(_console(stderr=True), exc.problems)
         code = EXIT_BAD_INPUT
     except SolveError as exc:
-        Console(stderr=True).print(f"[red]no plan[/red]: {exc}")
+        _console(stderr=True).print(f"[red]no plan[/red]: {exc}")
         code = EXIT_NO_PLAN
     return code
 
