@@ -134,4 +134,6 @@ def test_best_dispatch_is_no_worse_than_each_rule():
     plant = load_plant(ROOT / "models" / "demo.yaml")
     best = sum(objective_units(plant, best_dispatch(plant)).values())
     for rule in RULES:
-        assert best <= sum(objective_units(plant, dispatch(plant, sequence_by(plant, rule))).values())
+        assert best <= sum(
+            objective_units(plant, dispatch(plant, sequence_by(plant, rule))).values()
+        )
