@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from solver.errors import Problem
 from solver.intervals import total
 from solver.timegrid import format_duration
+from solver.validation import problem_at
 
 if TYPE_CHECKING:
     from solver.data import Plant, Step
@@ -32,28 +33,18 @@ def check_capacity(plant: Plant, parsed: Parsed) -> list[Problem]:
     return problems
 
 
-def _where(parsed: Parsed, section: str, index: int) -> tuple[str, str]:
-    return parsed.files[section], parsed.labels[(section, index)]
-
-
 def steps_without_working_time(plant: Plant, parsed: Parsed) -> list[Problem]:
     problems = []
     for index, product in enumerate(parsed.records["products"]):
         for step in plant.products[product.id].routing:
             if all(not plant.availability[o.resource] for o in step.options):
-                file, label = _where(parsed, "products", index)
                 names = ", ".join(o.resource for o in step.options)
-                problems.append(
-                    Problem(
-                        file,
-                        label,
-                        f"routing[{step.id!r}].resources",
-                        (
-                            f"no resource can do step {step.id!r}: {names} have no working time in the "
-                            "horizon; add a resource or fix its calendar and downtime"
-                        ),
-                    )
+                message = (
+                    f"no resource can do step {step.id!r}: {names} have no working time in the "
+                    "horizon; add a resource or fix its calendar and downtime"
                 )
+                field = f"routing[{step.id!r}].resources"
+                problems.append(problem_at(parsed, "products", index, field, message))
     return problems
 
 
@@ -72,23 +63,16 @@ def steps_longer_than_windows(plant: Plant, parsed: Parsed) -> list[Problem]:
             if not any(plant.availability[o.resource] for o in step.options):
                 continue  # reported once on the product
             if not _fits_somewhere(plant, order.id, step):
-                file, label = _where(parsed, "orders", index)
                 detail = "; ".join(
                     f"{o.resource} needs {format_duration(span(plant.duration(order.id, o)))}, "
                     f"longest window {format_duration(span(_longest_window(plant, o.resource)))}"
                     for o in step.options
                 )
-                problems.append(
-                    Problem(
-                        file,
-                        label,
-                        "quantity",
-                        (
-                            f"step {step.id!r} is longer than any working window of its resources "
-                            f"({detail}); steps do not cross breaks, so split the order"
-                        ),
-                    )
+                message = (
+                    f"step {step.id!r} is longer than any working window of its resources "
+                    f"({detail}); steps do not cross breaks, so split the order"
                 )
+                problems.append(problem_at(parsed, "orders", index, "quantity", message))
     return problems
 
 

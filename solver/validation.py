@@ -32,8 +32,9 @@ def check_records(parsed: Parsed) -> list[Problem]:
     return problems
 
 
-def _where(parsed: Parsed, section: str, index: int) -> tuple[str, str]:
-    return parsed.files[section], parsed.labels[(section, index)]
+def problem_at(parsed: Parsed, section: str, index: int, field: str, message: str) -> Problem:
+    """A problem in the ``index``-th valid record of ``section``, with its file and label."""
+    return Problem(parsed.files[section], parsed.labels[(section, index)], field, message)
 
 
 def _known(parsed: Parsed, section: str) -> set[str]:
@@ -54,63 +55,42 @@ def _choices(ids: set[str], limit: int = 8) -> str:
 def duplicate_ids(parsed: Parsed) -> list[Problem]:
     problems = []
     for section in ("calendars", "resources", "products", "customers", "orders"):
-        counts = Counter(r.id for r in parsed.records[section])
         seen: set[str] = set()
         for index, record in enumerate(parsed.records[section]):
-            if counts[record.id] > 1 and record.id in seen:
-                file, label = _where(parsed, section, index)
-                problems.append(
-                    Problem(file, label, "id", f"duplicate id {record.id!r}; ids must be unique")
-                )
+            if record.id in seen:
+                message = f"duplicate id {record.id!r}; ids must be unique"
+                problems.append(problem_at(parsed, section, index, "id", message))
             seen.add(record.id)
     started = Counter(w.order for w in parsed.records["wip"])
     for index, wip in enumerate(parsed.records["wip"]):
         if started[wip.order] > 1:
-            file, label = _where(parsed, "wip", index)
-            problems.append(
-                Problem(
-                    file,
-                    label,
-                    "order",
-                    (
-                        f"order {wip.order!r} has {started[wip.order]} steps in progress; a routing runs "
-                        "one step at a time, so give only the step now running"
-                    ),
-                )
+            message = (
+                f"order {wip.order!r} has {started[wip.order]} steps in progress; a routing "
+                "runs one step at a time, so give only the step now running"
             )
+            problems.append(problem_at(parsed, "wip", index, "order", message))
     return problems
 
 
 def routing_ids_and_times(parsed: Parsed) -> list[Problem]:
     problems = []
     for index, product in enumerate(parsed.records["products"]):
-        file, label = _where(parsed, "products", index)
         steps = Counter(s.id for s in product.routing)
         for step in product.routing:
             if steps[step.id] > 1:
+                message = "duplicate step id; step ids must be unique in a routing"
                 problems.append(
-                    Problem(
-                        file,
-                        label,
-                        f"routing[{step.id!r}].id",
-                        "duplicate step id; step ids must be unique in a routing",
-                    )
+                    problem_at(parsed, "products", index, f"routing[{step.id!r}].id", message)
                 )
             options = Counter(o.resource for o in step.resources)
             for option in step.resources:
                 field = f"routing[{step.id!r}].resources[{option.resource!r}]"
                 if options[option.resource] > 1:
-                    problems.append(
-                        Problem(
-                            file, label, field, "resource listed twice for one step; list it once"
-                        )
-                    )
+                    message = "resource listed twice for one step; list it once"
+                    problems.append(problem_at(parsed, "products", index, field, message))
                 if option.per_unit.total_seconds() + option.setup.total_seconds() <= 0:
-                    problems.append(
-                        Problem(
-                            file, label, field, "takes no time; give per_unit or setup above zero"
-                        )
-                    )
+                    message = "takes no time; give per_unit or setup above zero"
+                    problems.append(problem_at(parsed, "products", index, field, message))
     return problems
 
 
@@ -119,59 +99,37 @@ def resource_references(parsed: Parsed) -> list[Problem]:
     calendars, resources = _known(parsed, "calendars"), _known(parsed, "resources")
     for index, resource in enumerate(parsed.records["resources"]):
         if resource.calendar is not None and _unknown(parsed, "calendars", resource.calendar):
-            file, label = _where(parsed, "resources", index)
-            problems.append(
-                Problem(
-                    file,
-                    label,
-                    "calendar",
-                    (
-                        f"unknown calendar {resource.calendar!r}; known: {_choices(calendars)} "
-                        "(or leave it out for 24/7)"
-                    ),
-                )
+            message = (
+                f"unknown calendar {resource.calendar!r}; known: {_choices(calendars)} "
+                "(or leave it out for 24/7)"
             )
+            problems.append(problem_at(parsed, "resources", index, "calendar", message))
     for index, product in enumerate(parsed.records["products"]):
         for step in product.routing:
             for option in step.resources:
                 if _unknown(parsed, "resources", option.resource):
-                    file, label = _where(parsed, "products", index)
-                    problems.append(
-                        Problem(
-                            file,
-                            label,
-                            f"routing[{step.id!r}].resources[{option.resource!r}].resource",
-                            f"unknown resource {option.resource!r}; known: {_choices(resources)}",
-                        )
-                    )
+                    field = f"routing[{step.id!r}].resources[{option.resource!r}].resource"
+                    message = f"unknown resource {option.resource!r}; known: {_choices(resources)}"
+                    problems.append(problem_at(parsed, "products", index, field, message))
     return problems
 
 
 def downtime_windows(parsed: Parsed) -> list[Problem]:
     problems = []
     for index, resource in enumerate(parsed.records["resources"]):
-        file, label = _where(parsed, "resources", index)
         for k, down in enumerate(resource.downtime):
             if down.end <= down.start:
+                message = f"ends {down.end} at or before it starts {down.start}"
                 problems.append(
-                    Problem(
-                        file,
-                        label,
-                        f"downtime[{k}].to",
-                        f"ends {down.end} at or before it starts {down.start}",
-                    )
+                    problem_at(parsed, "resources", index, f"downtime[{k}].to", message)
                 )
             if down.units is not None and down.units > resource.capacity:
+                message = (
+                    f"{down.units} units down but capacity is {resource.capacity}; give 1.."
+                    f"{resource.capacity} or leave it out for the whole resource"
+                )
                 problems.append(
-                    Problem(
-                        file,
-                        label,
-                        f"downtime[{k}].units",
-                        (
-                            f"{down.units} units down but capacity is {resource.capacity}; give 1.."
-                            f"{resource.capacity} or leave it out for the whole resource"
-                        ),
-                    )
+                    problem_at(parsed, "resources", index, f"downtime[{k}].units", message)
                 )
     return problems
 
@@ -181,14 +139,9 @@ def calendar_closures(parsed: Parsed) -> list[Problem]:
     for index, calendar in enumerate(parsed.records["calendars"]):
         for k, closure in enumerate(calendar.closures):
             if closure.end <= closure.start:
-                file, label = _where(parsed, "calendars", index)
+                message = f"ends {closure.end} at or before it starts {closure.start}"
                 problems.append(
-                    Problem(
-                        file,
-                        label,
-                        f"closures[{k}].to",
-                        f"ends {closure.end} at or before it starts {closure.start}",
-                    )
+                    problem_at(parsed, "calendars", index, f"closures[{k}].to", message)
                 )
     return problems
 
@@ -198,18 +151,11 @@ def customer_tiers(parsed: Parsed) -> list[Problem]:
     tiers = set(parsed.settings.tiers)
     for index, customer in enumerate(parsed.records["customers"]):
         if customer.tier not in tiers:
-            file, label = _where(parsed, "customers", index)
-            problems.append(
-                Problem(
-                    file,
-                    label,
-                    "tier",
-                    (
-                        f"unknown tier {customer.tier!r}; valid tiers: {_choices(tiers)} "
-                        "(define more in settings.tiers)"
-                    ),
-                )
+            message = (
+                f"unknown tier {customer.tier!r}; valid tiers: {_choices(tiers)} "
+                "(define more in settings.tiers)"
             )
+            problems.append(problem_at(parsed, "customers", index, "tier", message))
     return problems
 
 
@@ -219,46 +165,25 @@ def order_references_and_dates(parsed: Parsed) -> list[Problem]:
     horizon_end = header.start + header.horizon if header else None
     customers, products = _known(parsed, "customers"), _known(parsed, "products")
     for index, order in enumerate(parsed.records["orders"]):
-        file, label = _where(parsed, "orders", index)
+
+        def add(field: str, message: str, index: int = index) -> None:
+            problems.append(problem_at(parsed, "orders", index, field, message))
+
         if _unknown(parsed, "customers", order.customer):
-            problems.append(
-                Problem(
-                    file,
-                    label,
-                    "customer",
-                    f"unknown customer {order.customer!r}; known: {_choices(customers)}",
-                )
-            )
+            add("customer", f"unknown customer {order.customer!r}; known: {_choices(customers)}")
         if _unknown(parsed, "products", order.product):
-            problems.append(
-                Problem(
-                    file,
-                    label,
-                    "product",
-                    f"unknown product {order.product!r}; known: {_choices(products)}",
-                )
-            )
+            add("product", f"unknown product {order.product!r}; known: {_choices(products)}")
         if order.release is not None and order.due <= order.release:
-            problems.append(
-                Problem(
-                    file,
-                    label,
-                    "due",
-                    f"due {order.due} is not after release {order.release}; "
-                    "give a due date after the release",
-                )
+            add(
+                "due",
+                f"due {order.due} is not after release {order.release}; "
+                "give a due date after the release",
             )
         if order.release is not None and horizon_end and order.release >= horizon_end:
-            problems.append(
-                Problem(
-                    file,
-                    label,
-                    "release",
-                    (
-                        f"release {order.release} is at or after the horizon end {horizon_end}; "
-                        "give an earlier release or lengthen plant.horizon"
-                    ),
-                )
+            add(
+                "release",
+                f"release {order.release} is at or after the horizon end {horizon_end}; "
+                "give an earlier release or lengthen plant.horizon",
             )
     return problems
 
@@ -269,69 +194,41 @@ def wip_references(parsed: Parsed) -> list[Problem]:
     products = {p.id: p for p in parsed.records["products"]}
     header = parsed.header
     for index, wip in enumerate(parsed.records["wip"]):
-        file, label = _where(parsed, "wip", index)
+
+        def add(field: str, message: str, index: int = index) -> None:
+            problems.append(problem_at(parsed, "wip", index, field, message))
+
         order = orders.get(wip.order)
         if order is None:
             if _unknown(parsed, "orders", wip.order):
-                problems.append(
-                    Problem(
-                        file,
-                        label,
-                        "order",
-                        (f"unknown order {wip.order!r}; known: {_choices(set(orders))}"),
-                    )
-                )
+                add("order", f"unknown order {wip.order!r}; known: {_choices(set(orders))}")
             continue
         if order.status != "firm":
-            problems.append(
-                Problem(
-                    file,
-                    label,
-                    "order",
-                    (
-                        f"order {wip.order!r} is {order.status} but has work in progress; "
-                        "started orders must be firm"
-                    ),
-                )
+            add(
+                "order",
+                f"order {wip.order!r} is {order.status} but has work in progress; "
+                "started orders must be firm",
             )
         product = products.get(order.product)
         if product is None:
             continue
         steps = {s.id: s for s in product.routing}
         step = steps.get(wip.step)
+        eligible = {o.resource for o in step.resources} if step else set()
         if step is None:
-            problems.append(
-                Problem(
-                    file,
-                    label,
-                    "step",
-                    (
-                        f"product {product.id!r} has no step {wip.step!r}; steps: {_choices(set(steps))}"
-                    ),
-                )
+            add(
+                "step",
+                f"product {product.id!r} has no step {wip.step!r}; steps: {_choices(set(steps))}",
             )
-        elif wip.resource not in {o.resource for o in step.resources}:
-            eligible = {o.resource for o in step.resources}
-            problems.append(
-                Problem(
-                    file,
-                    label,
-                    "resource",
-                    (
-                        f"{wip.resource!r} cannot do step {wip.step!r}; eligible: {_choices(eligible)}"
-                    ),
-                )
+        elif wip.resource not in eligible:
+            add(
+                "resource",
+                f"{wip.resource!r} cannot do step {wip.step!r}; eligible: {_choices(eligible)}",
             )
         if header and wip.start > header.start:
-            problems.append(
-                Problem(
-                    file,
-                    label,
-                    "start",
-                    (
-                        f"start {wip.start} is after the plan start {header.start}; work in progress "
-                        "must have started by then"
-                    ),
-                )
+            add(
+                "start",
+                f"start {wip.start} is after the plan start {header.start}; work in progress "
+                "must have started by then",
             )
     return problems

@@ -259,3 +259,117 @@ def test_night_shift_crosses_midnight(make_plant):
     model["resources"][0]["calendar"] = "night"
     model["orders"][0]["due"] = "2026-11-25"
     assert make_plant(model).availability["M1"] == ((22 * 60, 30 * 60),)
+
+
+def _edit(model: dict, path: str, value) -> dict:
+    """Set ``model[a][b]...`` for a path like ``orders.0.status``; ``+key`` appends to a list."""
+    *parents, last = path.split(".")
+    node = model
+    for key in parents:
+        node = node[int(key)] if key.isdigit() else node.setdefault(key, {})
+    if last.startswith("+"):
+        node.setdefault(last[1:], []).append(value)
+    else:
+        node[int(last) if last.isdigit() else last] = value
+    return model
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "record", "field", "message"),
+    [
+        (
+            "resources.0.downtime",
+            [{"from": "2026-11-24", "to": "2026-11-23"}],
+            "resources 'M1'",
+            "downtime[0].to",
+            "at or before it starts",
+        ),
+        (
+            "resources.0.downtime",
+            [{"from": "2026-11-24", "to": "2026-11-25", "units": 2}],
+            "resources 'M1'",
+            "downtime[0].units",
+            "2 units down but capacity is 1",
+        ),
+        (
+            "calendars",
+            [
+                {
+                    "id": "k",
+                    "shifts": [{"days": ["mon"], "start": "08:00", "end": "16:00"}],
+                    "closures": [{"from": "2026-11-25", "to": "2026-11-24"}],
+                }
+            ],
+            "calendars 'k'",
+            "closures[0].to",
+            "at or before it starts",
+        ),
+        (
+            "calendars",
+            [{"id": "k", "shifts": [{"days": ["monday"], "start": "08:00", "end": "16:00"}]}],
+            "calendars 'k'",
+            "shifts[0].days[0]",
+            "'mon', 'tue'",
+        ),
+        (
+            "products.0.+routing",
+            {"id": "s1", "resources": [{"resource": "M2", "setup": "1h"}]},
+            "products 'P'",
+            "routing['s1'].id",
+            "duplicate step id",
+        ),
+        (
+            "products.0.routing.0.+resources",
+            {"resource": "M1", "setup": "1h"},
+            "products 'P'",
+            "routing['s1'].resources['M1']",
+            "resource listed twice",
+        ),
+        (
+            "products.0.routing.0.resources",
+            [{"resource": "M1"}],
+            "products 'P'",
+            "routing['s1'].resources['M1']",
+            "takes no time",
+        ),
+        ("orders.0.release", "2026-12-31", "orders 'O1'", "release", "at or after the horizon end"),
+        ("orders.0.status", "maybe", "orders 'O1'", "status", "'firm', 'proposed' or 'forecast'"),
+        (
+            "wip",
+            [{"order": "O9", "step": "s1", "resource": "M1", "start": "2026-11-22"}],
+            "wip 'O9/s1'",
+            "order",
+            "unknown order 'O9'; known: O1",
+        ),
+        (
+            "wip",
+            [{"order": "O1", "step": "paint", "resource": "M1", "start": "2026-11-22"}],
+            "wip 'O1/paint'",
+            "step",
+            "product 'P' has no step 'paint'; steps: s1",
+        ),
+        ("plant.resolution", "fast", "plant", "resolution", "cannot read duration 'fast'"),
+        ("products.0.unit_cost", -1, "products 'P'", "unit_cost", "greater than or equal to 0"),
+        ("resources.0.capacity", 0, "resources 'M1'", "capacity", "greater than or equal to 1"),
+    ],
+)
+def test_more_rules_each_with_its_message(tmp_path, path, value, record, field, message):
+    problems = problems_of(tmp_path, _edit(base_model(), path, value))
+    assert any((p.record, p.field) == (record, field) and message in p.message for p in problems), (
+        "\n".join(map(str, problems))
+    )
+
+
+def test_work_in_progress_on_a_proposed_order(tmp_path):
+    model = _edit(base_model(), "orders.0.status", "proposed")
+    model["wip"] = [{"order": "O1", "step": "s1", "resource": "M1", "start": "2026-11-22T23:30"}]
+    problem = only_problem(tmp_path, model)
+    assert "is proposed but has work in progress" in problem.message
+
+
+def test_unknown_and_missing_sections(tmp_path):
+    model = base_model()
+    del model["plant"]
+    model["machines"] = []
+    found = {p.record: p.message for p in problems_of(tmp_path, model)}
+    assert "unknown section" in found["machines"] and "missing section" in found["plant"]
