@@ -68,8 +68,11 @@ def utilisation(plant: Plant, plan: Plan) -> dict[str, float]:
 
 
 def bottlenecks(plant: Plant, load: dict[str, float]) -> list[str]:
-    """Resources at or above the bottleneck threshold, busiest first; at least the busiest one."""
-    ranked = sorted(load, key=lambda r: -load[r])
+    """Resources at or above the bottleneck threshold, busiest first; else the busiest one.
+
+    An idle plant has no bottleneck.
+    """
+    ranked = sorted((r for r in load if load[r] > 0), key=lambda r: -load[r])
     over = [r for r in ranked if load[r] >= plant.settings.bottleneck_threshold]
     return over or ranked[:1]
 

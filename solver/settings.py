@@ -56,6 +56,8 @@ class Settings(BaseModel):
         Money charged per day late per unit of tardiness weight.
     bottleneck_threshold : float
         Utilisation at or above which a resource counts as a bottleneck.
+    on_time_target : float
+        On-time delivery rate the plan is compared with (seed 003: at least 95 %).
     presolve : str
         CP-SAT presolve: ``off`` (default), ``light`` (no probing, one pass) or ``full``.
         Off measured fastest on the demo and generated plants: with the complete dispatch
@@ -76,6 +78,7 @@ class Settings(BaseModel):
     max_weight: Annotated[int, Field(ge=1, le=1000)] = 10
     tardiness_cost_per_day: Annotated[float, Field(ge=0)] = 200.0
     bottleneck_threshold: Annotated[float, Field(gt=0, le=1)] = 0.85
+    on_time_target: Annotated[float, Field(ge=0, le=1)] = 0.95
     presolve: Literal["off", "light", "full"] = "off"
     log_search: bool = False
 

@@ -37,3 +37,13 @@ def test_demo_objective_equals_objective_recomputed_from_plan():
     kpis = compute_kpis(plant, plan)
     assert kpis.bottlenecks[0] == "AOI"
     assert 0 < kpis.on_time_rate <= 1
+
+
+def test_an_idle_plant_has_no_bottleneck(make_plant):
+    from tests.conftest import base_model
+
+    model = base_model()
+    model["orders"] = []
+    plant = make_plant(model)
+    kpis = compute_kpis(plant, solve_checked(plant))
+    assert kpis.bottlenecks == [] and kpis.orders_accepted == 0 and kpis.on_time_rate == 1.0

@@ -73,19 +73,21 @@ def start_domain(plant: Plant, resource: str, size: int, release: int) -> cp_mod
 def create_variables(model: cp_model.CpModel, plant: Plant) -> ModelVars:
     """Create the variables of every remaining step of every order."""
     variables = ModelVars()
+    # Orders of one product and size share (resource, duration, release): build each domain once.
+    domains: dict[tuple[str, int, int], cp_model.Domain] = {}
     for oid, order in plant.orders.items():
         accepted = model.new_bool_var(f"accept[{oid}]")
         if not order.optional:
             model.add(accepted == 1)
         steps = [
-            _step_vars(model, plant, oid, index, accepted)
+            _step_vars(model, plant, oid, index, accepted, domains)
             for index, _ in plant.remaining_steps(oid)
         ]
         variables.orders[oid] = OrderVars(oid, accepted, steps)
     return variables
 
 
-def _step_vars(model, plant: Plant, oid: str, index: int, accepted) -> StepVars:
+def _step_vars(model, plant: Plant, oid: str, index: int, accepted, domains: dict) -> StepVars:
     order = plant.orders[oid]
     step = plant.products[order.product].routing[index]
     name = f"{oid}/{step.id}"
@@ -113,7 +115,10 @@ def _step_vars(model, plant: Plant, oid: str, index: int, accepted) -> StepVars:
     candidates = []
     for option in step.options:
         size = plant.duration(oid, option)
-        domain = start_domain(plant, option.resource, size, order.release)
+        key = (option.resource, size, order.release)
+        if key not in domains:
+            domains[key] = start_domain(plant, *key)
+        domain = domains[key]
         if not domain.is_empty():
             candidates.append((option.resource, size, domain))
     if not candidates:

@@ -104,7 +104,10 @@ def print_plan_summary(
         *((f"  {name}", f"{value:,.2f} {money}") for name, value in plan.terms.items()),
         ("best bound", f"{plan.best_bound:,.2f} {money}"),
         ("orders made / declined", f"{kpis.orders_accepted} / {kpis.orders_declined}"),
-        ("on time (orders)", f"{kpis.on_time_rate:.1%}"),
+        (
+            "on time (orders)",
+            f"{kpis.on_time_rate:.1%}" + _against(plant.settings.on_time_target, kpis.on_time_rate),
+        ),
         ("on time (quantity)", f"{kpis.on_time_rate_quantity:.1%}"),
         ("late orders", str(kpis.late_orders)),
         ("total tardiness", f"{kpis.total_tardiness_days:.2f} days"),
@@ -145,6 +148,11 @@ def print_plan_summary(
     if kpis.declined:
         console.print(f"Declined (do not pay at this capacity): {', '.join(kpis.declined)}")
     print_ranking(console, plant, ranks, head)
+
+
+def _against(target: float, value: float) -> str:
+    mark = "[red]below[/red]" if value < target else "meets"
+    return f" ({mark} target {target:.0%})"
 
 
 @contextmanager
