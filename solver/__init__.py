@@ -4,7 +4,8 @@ The public API, re-exported names only.
 """
 
 from solver.checker import Violation, check_plan
-from solver.cpsat.model import build, plan, solve
+from solver.cpsat.model import build, solve
+from solver.cpsat.search import plan
 from solver.data import Plant
 from solver.dispatch import dispatch
 from solver.errors import DataError, Problem, SolveError

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from rich.console import Console
 
 from solver.checker import check_plan
-from solver.cpsat.model import plan as solve_plan
+from solver.cpsat.search import plan as solve_plan
 from solver.errors import DataError, SolveError
 from solver.kpis import compute_kpis, objective_money
 from solver.loading import load_plant
@@ -30,6 +30,9 @@ def _solver_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=float, help="seconds per solve (settings.time_limit)")
     parser.add_argument("--workers", type=int, help="CP-SAT workers (settings.workers)")
     parser.add_argument("--seed", type=int, help="CP-SAT random seed (settings.seed)")
+    parser.add_argument(
+        "--search", choices=("auto", "cpsat", "lns"), help="search method (settings.search)"
+    )
 
 
 def _overrides(args: argparse.Namespace) -> dict:
@@ -37,6 +40,7 @@ def _overrides(args: argparse.Namespace) -> dict:
         "time_limit": getattr(args, "time_limit", None),
         "workers": getattr(args, "workers", None),
         "seed": getattr(args, "seed", None),
+        "search": getattr(args, "search", None),
     }
 
 

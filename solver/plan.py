@@ -41,6 +41,7 @@ class Plan:
 
     ``objective_units`` is the solver's integer objective; ``objective`` and ``terms`` are in
     money. ``status`` is CP-SAT's (OPTIMAL, FEASIBLE, ...) or the name of whatever made the plan.
+    ``best_bound`` and ``gap`` are None when the method proves no bound (LNS).
     """
 
     plant: str
@@ -52,8 +53,8 @@ class Plan:
     objective: float = 0.0
     objective_units: int = 0
     terms: dict[str, float] = field(default_factory=dict)
-    best_bound: float = 0.0
-    gap: float = 0.0
+    best_bound: float | None = 0.0
+    gap: float | None = 0.0
     solve_time: float = 0.0
     stats: dict[str, float] = field(default_factory=dict)
 

@@ -63,6 +63,10 @@ class Settings(BaseModel):
         Off measured fastest on the demo and generated plants: with the complete dispatch
         hint, full presolve delayed the first plan by 4 s at 200 orders and past 10 s at 1000
         (benchmarks/README.md).
+    search : str
+        ``cpsat`` solves the whole model; ``lns`` improves the dispatch plan by re-solving
+        neighbourhoods of ``lns_orders`` orders (``lns_step_limit`` seconds each); ``auto``
+        (default) uses LNS above ``lns_above`` orders, where it measured better.
     log_search : bool
         Print CP-SAT's search log.
     """
@@ -80,6 +84,10 @@ class Settings(BaseModel):
     bottleneck_threshold: Annotated[float, Field(gt=0, le=1)] = 0.85
     on_time_target: Annotated[float, Field(ge=0, le=1)] = 0.95
     presolve: Literal["off", "light", "full"] = "off"
+    search: Literal["auto", "cpsat", "lns"] = "auto"
+    lns_above: Annotated[int, Field(ge=0)] = 300
+    lns_orders: Annotated[int, Field(ge=1)] = 150
+    lns_step_limit: Annotated[float, Field(gt=0)] = 2.0
     log_search: bool = False
 
     @field_validator("tiers", mode="before")

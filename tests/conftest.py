@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from solver.checker import check_plan
-from solver.cpsat.model import plan as solve_plan
+from solver.cpsat.search import plan as solve_plan
 from solver.data import Plant
 from solver.kpis import objective_units
 from solver.loading import load_plant

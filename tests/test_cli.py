@@ -73,3 +73,25 @@ def test_check_refuses_a_file_that_is_not_a_plan(tmp_path, capsys):
     bad.write_text("{}")
     assert main(["check", DEMO, str(bad)]) == 2
     assert "not a replan plan JSON" in capsys.readouterr().err
+
+
+def test_plan_with_lns_reports_no_bound_and_checks(tmp_path, capsys):
+    plan_file = tmp_path / "plan.json"
+    code = main(
+        [
+            "plan",
+            DEMO,
+            "--search",
+            "lns",
+            "--time-limit",
+            "3",
+            "--workers",
+            "2",
+            "--json",
+            str(plan_file),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and "no bound proven" in out and "none proven" in out
+    assert Plan.from_json(plan_file).best_bound is None
+    assert main(["check", DEMO, str(plan_file)]) == 0

@@ -21,7 +21,8 @@ from solver.plan import OrderOutcome, Plan, ScheduledStep
 from solver.ranking import tardiness_weights
 from solver.settings import Settings
 
-Progress = Callable[[float, float, float], None]  # (seconds, objective, bound), in money
+# (seconds, objective, bound or None when none is proven), in money
+Progress = Callable[[float, float, float | None], None]
 
 
 @dataclass
@@ -41,7 +42,9 @@ class BuiltModel:
         return {"variables": len(proto.variables), "constraints": len(proto.constraints)}
 
 
-def build(plant: Plant, hint: Plan | None = None) -> BuiltModel:
+def build(
+    plant: Plant, hint: Plan | None = None, weights: dict[str, int] | None = None
+) -> BuiltModel:
     """Create variables, constraints and objective for every order of the plant.
 
     Parameters
@@ -50,12 +53,16 @@ def build(plant: Plant, hint: Plan | None = None) -> BuiltModel:
     hint : Plan, optional
         A plan to start the search from; by default the best dispatch (list-scheduling) plan,
         which is also returned if CP-SAT finds nothing within the time limit.
+    weights : dict, optional
+        Tardiness weight per order; by default from ranking this plant's orders. A sub-plant
+        (an LNS neighbourhood) passes the whole book's weights so that its objective is the
+        whole plan's objective restricted to its orders.
     """
     began = time.perf_counter()
     model = cp_model.CpModel()
     variables = create_variables(model, plant)
     constraints.add_all(model, plant, variables)
-    weights = tardiness_weights(plant)
+    weights = weights or tardiness_weights(plant)
     terms = objective.set_objective(model, plant, variables, weights)
     hint = hint or best_dispatch(plant)
     add_plan_hint(model, plant, variables, hint)
@@ -205,8 +212,3 @@ def extract(
         solve_time=solver.wall_time,
         stats=stats,
     )
-
-
-def plan(plant: Plant, settings: Settings | None = None, progress: Progress | None = None) -> Plan:
-    """Build and solve: the whole book of orders of a plant, from scratch."""
-    return solve(build(plant), settings, progress)

@@ -89,9 +89,12 @@ def print_plan_summary(
 ) -> None:
     """KPI table, bottlenecks, late and declined orders, head of the ranking."""
     money = plant.currency
-    status = (
-        "proven optimal" if plan.proven_optimal else f"{plan.status.lower()}, gap {plan.gap:.1%}"
-    )
+    if plan.proven_optimal:
+        status = "proven optimal"
+    elif plan.gap is None:
+        status = f"{plan.status.lower()} ({plan.stats.get('method', 'search')}: no bound proven)"
+    else:
+        status = f"{plan.status.lower()}, gap {plan.gap:.1%}"
     console.print(
         f"[bold]{plant.name}[/bold]: plan of {len(plant.orders)} orders, {status}, "
         f"solved in {plan.solve_time:.1f} s"
@@ -102,7 +105,10 @@ def print_plan_summary(
     rows = [
         ("objective", f"{plan.objective:,.2f} {money}"),
         *((f"  {name}", f"{value:,.2f} {money}") for name, value in plan.terms.items()),
-        ("best bound", f"{plan.best_bound:,.2f} {money}"),
+        (
+            "best bound",
+            "none proven" if plan.best_bound is None else f"{plan.best_bound:,.2f} {money}",
+        ),
         ("orders made / declined", f"{kpis.orders_accepted} / {kpis.orders_declined}"),
         (
             "on time (orders)",
@@ -170,7 +176,8 @@ def solve_progress(console: Console, time_limit: float) -> Iterator:
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(f"solving (limit {time_limit:g} s)", best="searching...")
 
-        def report(seconds: float, objective: float, bound: float) -> None:
-            progress.update(task, best=f"best {objective:,.2f}  bound {bound:,.2f}")
+        def report(seconds: float, objective: float, bound: float | None) -> None:
+            shown = "n/a" if bound is None else f"{bound:,.2f}"
+            progress.update(task, best=f"best {objective:,.2f}  bound {shown}")
 
         yield report

@@ -1,0 +1,137 @@
+"""Large-neighbourhood search for big books of orders: free some orders, fix the rest, re-solve.
+
+CP-SAT alone barely improves the dispatch plan beyond about 1000 orders (benchmarks/README.md):
+its own neighbourhoods copy the whole model each time. Here a neighbourhood is a *small plant*:
+the freed orders only, with the steps of every other order turned into downtime on their
+resources (whole machines, or one unit of a pool). The objective is a sum over orders, so a
+better sub-plan is a better plan. Each neighbourhood frees the orders whose steps lie closest
+in time to an anchor: a late order most of the time, any order otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import time
+
+from solver.costs import units_per_currency
+from solver.cpsat.model import Progress, build, solve
+from solver.data import Downtime, Plant
+from solver.errors import SolveError
+from solver.kpis import objective_units
+from solver.plan import OrderOutcome, Plan
+from solver.ranking import tardiness_weights
+from solver.settings import Settings
+
+
+def neighbourhood(plant: Plant, plan: Plan, size: int, rng: random.Random) -> set[str]:
+    """Up to ``size`` orders whose work lies nearest in time to a randomly chosen anchor."""
+    late = [o for o in plan.outcomes if o.accepted and o.tardiness > 0]
+    anchor = rng.choice(late) if late and rng.random() < 0.7 else rng.choice(plan.outcomes)
+    centre = anchor.completion if anchor.completion is not None else plant.orders[anchor.order].due
+    nearest: dict[str, int] = {}
+    for step in plan.steps:
+        distance = (
+            0
+            if step.start <= centre <= step.end
+            else min(abs(step.start - centre), abs(step.end - centre))
+        )
+        nearest[step.order] = min(distance, nearest.get(step.order, distance))
+    for outcome in plan.outcomes:  # declined orders: by due date
+        nearest.setdefault(outcome.order, abs(plant.orders[outcome.order].due - centre))
+    return set(sorted(nearest, key=lambda o: (nearest[o], o))[:size])
+
+
+def sub_plant(plant: Plant, plan: Plan, free: set[str]) -> Plant:
+    """The freed orders alone, on resources where every other order's steps are downtime."""
+    blocked: dict[str, list[Downtime]] = {}
+    for step in plan.steps:
+        if step.order not in free:
+            units = None if plant.resources[step.resource].capacity == 1 else 1
+            blocked.setdefault(step.resource, []).append(
+                Downtime(step.start, step.end, units, "fixed")
+            )
+    return plant.with_downtime(blocked).replace(
+        orders={oid: order for oid, order in plant.orders.items() if oid in free},
+        pins={key: pin for key, pin in plant.pins.items() if key[0] in free},
+    )
+
+
+def restrict(plan: Plan, orders: set[str]) -> Plan:
+    """The part of a plan that concerns the given orders."""
+    return dataclasses.replace(
+        plan,
+        steps=tuple(s for s in plan.steps if s.order in orders),
+        outcomes=tuple(o for o in plan.outcomes if o.order in orders),
+    )
+
+
+def improve(
+    plant: Plant, start: Plan, settings: Settings, progress: Progress | None = None
+) -> Plan:
+    """Improve ``start`` by re-solving neighbourhoods until the time limit.
+
+    Parameters
+    ----------
+    plant : Plant
+    start : Plan
+        A complete plan (every firm order made), e.g. the dispatch plan.
+    settings : Settings
+        ``time_limit`` for the whole search, ``lns_orders`` per neighbourhood,
+        ``lns_step_limit`` seconds per neighbourhood, ``seed``, ``workers``.
+
+    Returns
+    -------
+    Plan
+        Status FEASIBLE (nothing is proven), no bound, ``stats`` with iterations and improvements.
+    """
+    began = time.perf_counter()
+    weights = tardiness_weights(plant)
+    rng = random.Random(settings.seed)
+    scale = units_per_currency(plant)
+    current = start
+    best = sum(objective_units(plant, current).values())
+    iterations = improvements = 0
+    while (left := settings.time_limit - (time.perf_counter() - began)) > 0.2:
+        iterations += 1
+        free = neighbourhood(plant, current, settings.lns_orders, rng)
+        sub = sub_plant(plant, current, free)
+        step_settings = settings.with_overrides(
+            time_limit=min(settings.lns_step_limit, left), seed=settings.seed + iterations
+        )
+        try:
+            repaired = solve(build(sub, restrict(current, free), weights), step_settings)
+        except SolveError:
+            continue
+        candidate = _merge(current, repaired, free)
+        value = sum(objective_units(plant, candidate).values())
+        if value < best:
+            best, current, improvements = value, candidate, improvements + 1
+            if progress:
+                progress(time.perf_counter() - began, best / scale, None)
+    terms = objective_units(plant, current)
+    return dataclasses.replace(
+        current,
+        status="FEASIBLE",
+        objective=best / scale,
+        objective_units=best,
+        terms={name: units / scale for name, units in terms.items()},
+        best_bound=None,
+        gap=None,
+        solve_time=time.perf_counter() - began,
+        stats={
+            "method": "lns",
+            "iterations": iterations,
+            "improvements": improvements,
+            "first_solution_seconds": 0.0,
+        },
+    )
+
+
+def _merge(current: Plan, repaired: Plan, free: set[str]) -> Plan:
+    outcomes: list[OrderOutcome] = [o for o in current.outcomes if o.order not in free]
+    return dataclasses.replace(
+        current,
+        steps=tuple(s for s in current.steps if s.order not in free) + repaired.steps,
+        outcomes=tuple(outcomes) + repaired.outcomes,
+    )

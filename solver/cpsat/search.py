@@ -1,0 +1,39 @@
+"""Plan the whole book of orders: CP-SAT on the full model, or LNS for big books."""
+
+from __future__ import annotations
+
+from solver.cpsat.lns import improve
+from solver.cpsat.model import Progress, build, solve
+from solver.data import Plant
+from solver.dispatch import best_dispatch
+from solver.plan import Plan
+from solver.settings import Settings
+
+
+def uses_lns(plant: Plant, settings: Settings) -> bool:
+    """``search: auto`` picks LNS above ``lns_above`` orders, where it measured better."""
+    if settings.search == "auto":
+        return len(plant.orders) > settings.lns_above
+    return settings.search == "lns"
+
+
+def plan(plant: Plant, settings: Settings | None = None, progress: Progress | None = None) -> Plan:
+    """Plan every order of the plant from scratch.
+
+    Parameters
+    ----------
+    plant : Plant
+    settings : Settings, optional
+        Defaults to the plant's. ``search`` chooses the method (see ``uses_lns``).
+    progress : callable, optional
+        Called with (seconds, objective, bound or None) at each improvement.
+
+    Returns
+    -------
+    Plan
+    """
+    settings = settings or plant.settings
+    hint = best_dispatch(plant)
+    if uses_lns(plant, settings) and hint.status == "DISPATCH":
+        return improve(plant, hint, settings, progress)
+    return solve(build(plant, hint), settings, progress)

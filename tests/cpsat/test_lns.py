@@ -1,0 +1,57 @@
+"""LNS: neighbourhoods re-solved as small plants; the merged plan stays valid and never worsens."""
+
+from __future__ import annotations
+
+import random
+
+from benchmarks.generate import generate_plant
+from solver.cpsat.lns import neighbourhood, sub_plant
+from solver.cpsat.search import uses_lns
+from solver.data import Downtime
+from solver.dispatch import best_dispatch
+from solver.kpis import objective_units
+from solver.loading import load_plant
+from tests.conftest import solve_checked, write_model
+
+
+def generated(tmp_path, orders: int):
+    return load_plant(write_model(tmp_path, generate_plant(orders, seed=2)))
+
+
+def test_with_downtime_matches_a_full_recomputation(tmp_path):
+    plant = generated(tmp_path, 40)
+    extra = {"AOI": [Downtime(100, 400)], "HAND": [Downtime(50, 90, 1)], "SMT1": [Downtime(0, 30)]}
+    quick = plant.with_downtime(extra)
+    rebuilt = quick.replace()  # a fresh instance computes availability from scratch
+    assert quick.availability == rebuilt.availability
+    assert quick.availability["HAND"] == plant.availability["HAND"]  # one unit of a pool
+    assert quick.availability["AOI"] != plant.availability["AOI"]
+
+
+def test_sub_plant_blocks_the_time_of_orders_kept_fixed(tmp_path):
+    plant = generated(tmp_path, 40)
+    plan = best_dispatch(plant)
+    free = neighbourhood(plant, plan, 10, random.Random(0))
+    sub = sub_plant(plant, plan, free)
+    assert set(sub.orders) == free and len(free) == 10
+    for step in plan.steps:
+        if step.order not in free and plant.resources[step.resource].capacity == 1:
+            windows = sub.availability[step.resource]
+            assert all(e <= step.start or s >= step.end for s, e in windows)
+
+
+def test_lns_plan_is_valid_and_no_worse_than_dispatch(tmp_path):
+    plant = generated(tmp_path, 200)
+    start = sum(objective_units(plant, best_dispatch(plant)).values())
+    plan = solve_checked(plant, search="lns", time_limit=4, lns_orders=40, lns_step_limit=1)
+    assert plan.stats["method"] == "lns" and plan.stats["iterations"] >= 1
+    assert plan.best_bound is None and plan.gap is None
+    assert plan.objective_units <= start
+
+
+def test_auto_search_uses_lns_only_for_big_books(tmp_path):
+    plant = generated(tmp_path, 40)
+    assert not uses_lns(plant, plant.settings)
+    assert uses_lns(plant, plant.settings.with_overrides(lns_above=39))
+    assert uses_lns(plant, plant.settings.with_overrides(search="lns"))
+    assert not uses_lns(plant, plant.settings.with_overrides(search="cpsat", lns_above=0))
