@@ -15,6 +15,7 @@ from solver.settings import Settings
 from solver.timegrid import TimeGrid
 
 FIRM = "firm"
+_AVAILABILITY_FIELDS = {"grid", "horizon", "calendars", "resources"}
 OPTIONAL_STATUSES = ("proposed", "forecast")
 STATUSES = (FIRM, *OPTIONAL_STATUSES)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -149,8 +150,15 @@ class Plant:
     source: str = ""
 
     def replace(self, **changes: object) -> Plant:
-        """A new Plant with the given fields replaced."""
-        return dataclasses.replace(self, **changes)
+        """A new Plant with the given fields replaced.
+
+        Availability, when already computed, is carried over unless a field it depends on
+        changes: rebuilding every calendar is the costly part of making a Plant.
+        """
+        plant = dataclasses.replace(self, **changes)
+        if "availability" in self.__dict__ and not changes.keys() & _AVAILABILITY_FIELDS:
+            plant.__dict__["availability"] = self.__dict__["availability"]
+        return plant
 
     @cached_property
     def availability(self) -> dict[str, tuple[Interval, ...]]:
@@ -175,7 +183,7 @@ class Plant:
                 (d.start, d.end) for d in downs if d.units is None or d.units >= resource.capacity
             ]
             availability[rid] = tuple(subtract(availability[rid], full))
-        plant = self.replace(resources=resources)
+        plant = dataclasses.replace(self, resources=resources)
         plant.__dict__["availability"] = availability  # seeds the cached_property
         return plant
 

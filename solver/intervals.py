@@ -24,19 +24,21 @@ def clip(intervals: Iterable[Interval], lo: int, hi: int) -> list[Interval]:
 
 
 def subtract(intervals: Iterable[Interval], holes: Iterable[Interval]) -> list[Interval]:
-    """Remove every hole from the (merged) intervals."""
-    result = merge(intervals)
-    for hole_start, hole_end in merge(holes):
-        cut: list[Interval] = []
-        for s, e in result:
-            if hole_end <= s or hole_start >= e:
-                cut.append((s, e))
-                continue
-            if s < hole_start:
-                cut.append((s, hole_start))
-            if hole_end < e:
-                cut.append((hole_end, e))
-        result = cut
+    """Remove every hole from the intervals, in one sweep over both sorted lists."""
+    result: list[Interval] = []
+    cuts = merge(holes)
+    k = 0
+    for start, end in merge(intervals):
+        while k < len(cuts) and cuts[k][1] <= start:
+            k += 1
+        j, cursor = k, start
+        while j < len(cuts) and cuts[j][0] < end:
+            if cuts[j][0] > cursor:
+                result.append((cursor, cuts[j][0]))
+            cursor = max(cursor, cuts[j][1])
+            j += 1
+        if cursor < end:
+            result.append((cursor, end))
     return result
 
 

@@ -32,9 +32,15 @@ class Kpis:
     declined: list[str]
 
 
-def objective_units(plant: Plant, plan: Plan) -> dict[str, int]:
-    """The objective's terms recomputed from the plan, in the solver's integer units."""
-    weights = tardiness_weights(plant)
+def objective_units(
+    plant: Plant, plan: Plan, weights: dict[str, int] | None = None
+) -> dict[str, int]:
+    """The objective's terms recomputed from the plan, in the solver's integer units.
+
+    ``weights`` (tardiness weight per order) defaults to the plant's ranking; callers that
+    evaluate many plans of one plant pass them once.
+    """
+    weights = weights or tardiness_weights(plant)
     tardiness = sum(
         tardiness_coefficient(plant, weights[o.order]) * o.tardiness
         for o in plan.outcomes

@@ -30,3 +30,11 @@ def test_clip_and_containing():
     windows = clip([(-5, 5), (10, 20)], 0, 15)
     assert windows == [(0, 5), (10, 15)]
     assert containing(windows, 10, 15) and not containing(windows, 4, 11)
+
+
+def test_subtract_with_many_holes_across_intervals():
+    assert subtract([(0, 10), (20, 30)], [(5, 25), (27, 28), (40, 50)]) == [
+        (0, 5),
+        (25, 27),
+        (28, 30),
+    ]

@@ -90,7 +90,7 @@ def improve(
     rng = random.Random(settings.seed)
     scale = units_per_currency(plant)
     current = start
-    best = sum(objective_units(plant, current).values())
+    best = sum(objective_units(plant, current, weights).values())
     iterations = improvements = 0
     while (left := settings.time_limit - (time.perf_counter() - began)) > 0.2:
         iterations += 1
@@ -104,12 +104,12 @@ def improve(
         except SolveError:
             continue
         candidate = _merge(current, repaired, free)
-        value = sum(objective_units(plant, candidate).values())
+        value = sum(objective_units(plant, candidate, weights).values())
         if value < best:
             best, current, improvements = value, candidate, improvements + 1
             if progress:
                 progress(time.perf_counter() - began, best / scale, None)
-    terms = objective_units(plant, current)
+    terms = objective_units(plant, current, weights)
     return dataclasses.replace(
         current,
         status="FEASIBLE",

@@ -55,3 +55,12 @@ def test_auto_search_uses_lns_only_for_big_books(tmp_path):
     assert uses_lns(plant, plant.settings.with_overrides(lns_above=39))
     assert uses_lns(plant, plant.settings.with_overrides(search="lns"))
     assert not uses_lns(plant, plant.settings.with_overrides(search="cpsat", lns_above=0))
+
+
+def test_replace_keeps_availability_unless_resources_change(tmp_path):
+    plant = generated(tmp_path, 40)
+    windows = plant.availability
+    assert plant.replace(orders={}).__dict__["availability"] is windows
+    changed = plant.replace(horizon=plant.horizon // 2)
+    assert "availability" not in changed.__dict__
+    assert max(e for w in changed.availability.values() for _, e in w) <= plant.horizon // 2
