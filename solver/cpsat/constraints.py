@@ -13,33 +13,25 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from solver.cpsat.variables import ModelVars, OrderVars
+from solver.cpsat.variables import ModelVars
 from solver.data import Plant
 
 
 def add_all(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> None:
     """Add every constraint family to the model."""
-    add_assignment(model, plant, variables)
-    add_routing(model, plant, variables)
+    add_assignment(model, variables)
+    add_routing(model, variables)
     add_capacity(model, plant, variables)
 
 
-def add_assignment(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> None:
-    """Family 1: one option per step when the order is accepted; its calendar and duration.
-
-    A single option's calendar is already the domain of the step's start; only a choice among
-    several needs the option's domain enforced by its presence.
-    """
-    for oid, order in variables.orders.items():
-        optional = plant.orders[oid].optional
+def add_assignment(model: cp_model.CpModel, variables: ModelVars) -> None:
+    """Family 1: one option per step when the order is accepted; its calendar and duration."""
+    for order in variables.orders.values():
         for step in order.steps:
             if step.pinned:
                 continue
-            if len(step.options) == 1:
-                (option,) = step.options
-                _enforce(model.add(step.end == step.start + option.size), order, optional)
-                continue
-            model.add(sum(o.present for o in step.options) == order.accepted)
+            if len(step.options) > 1:
+                model.add(sum(o.present for o in step.options) == order.accepted)
             for option in step.options:
                 model.add_linear_expression_in_domain(step.start, option.domain).only_enforce_if(
                     option.present
@@ -47,18 +39,11 @@ def add_assignment(model: cp_model.CpModel, plant: Plant, variables: ModelVars) 
                 model.add(step.end == step.start + option.size).only_enforce_if(option.present)
 
 
-def add_routing(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> None:
+def add_routing(model: cp_model.CpModel, variables: ModelVars) -> None:
     """Family 2: each step starts after the previous one ends plus its minimum lag."""
-    for oid, order in variables.orders.items():
-        optional = plant.orders[oid].optional
+    for order in variables.orders.values():
         for before, after in zip(order.steps, order.steps[1:], strict=False):
-            _enforce(model.add(after.start >= before.end + before.lag), order, optional)
-
-
-def _enforce(constraint: cp_model.Constraint, order: OrderVars, optional: bool) -> None:
-    """Only an optional order's constraints depend on its acceptance; a firm order's always hold."""
-    if optional:
-        constraint.only_enforce_if(order.accepted)
+            model.add(after.start >= before.end + before.lag).only_enforce_if(order.accepted)
 
 
 def add_capacity(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> None:
