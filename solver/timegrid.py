@@ -41,6 +41,8 @@ def parse_duration(value: object) -> timedelta:
     """
     if isinstance(value, timedelta):
         return value
+    if value is None:
+        raise ValueError(f"no value; give {_DURATION_HINT}")
     if isinstance(value, bool) or not isinstance(value, str):
         raise ValueError(f"{value!r} has no unit; give {_DURATION_HINT}")
     text = value.strip().lower()

@@ -114,12 +114,15 @@ def resource_references(parsed: Parsed) -> list[Problem]:
     return problems
 
 
+def _backwards(start, end) -> str | None:
+    return f"ends {end} at or before it starts {start}" if end <= start else None
+
+
 def downtime_windows(parsed: Parsed) -> list[Problem]:
     problems = []
     for index, resource in enumerate(parsed.records["resources"]):
         for k, down in enumerate(resource.downtime):
-            if down.end <= down.start:
-                message = f"ends {down.end} at or before it starts {down.start}"
+            if message := _backwards(down.start, down.end):
                 problems.append(
                     problem_at(parsed, "resources", index, f"downtime[{k}].to", message)
                 )
@@ -138,8 +141,7 @@ def calendar_closures(parsed: Parsed) -> list[Problem]:
     problems = []
     for index, calendar in enumerate(parsed.records["calendars"]):
         for k, closure in enumerate(calendar.closures):
-            if closure.end <= closure.start:
-                message = f"ends {closure.end} at or before it starts {closure.start}"
+            if message := _backwards(closure.start, closure.end):
                 problems.append(
                     problem_at(parsed, "calendars", index, f"closures[{k}].to", message)
                 )

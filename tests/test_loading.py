@@ -351,6 +351,42 @@ def _edit(model: dict, path: str, value) -> dict:
         ("plant.resolution", "fast", "plant", "resolution", "cannot read duration 'fast'"),
         ("products.0.unit_cost", -1, "products 'P'", "unit_cost", "greater than or equal to 0"),
         ("resources.0.capacity", 0, "resources 'M1'", "capacity", "greater than or equal to 1"),
+        ("orders.0.price", -2, "orders 'O1'", "price", "greater than or equal to 0"),
+        (
+            "customers.0.credit_limit",
+            -1,
+            "customers 'C'",
+            "credit_limit",
+            "greater than or equal to 0",
+        ),
+        (
+            "calendars",
+            [
+                {
+                    "id": "k",
+                    "holidays": ["Xmas"],
+                    "shifts": [{"days": ["mon"], "start": "08:00", "end": "16:00"}],
+                }
+            ],
+            "calendars 'k'",
+            "holidays[0]",
+            "valid date",
+        ),
+        (
+            "calendars",
+            [{"id": "k", "shifts": [{"days": ["mon"], "start": "8 am", "end": "16:00"}]}],
+            "calendars 'k'",
+            "shifts[0].start",
+            "give 'HH:MM'",
+        ),
+        ("plant.horizon", None, "plant", "horizon", "no value; give a duration"),
+        (
+            "products.0.routing.0.min_lag",
+            "-1h",
+            "products 'P'",
+            "routing['s1'].min_lag",
+            "cannot read duration '-1h'",
+        ),
     ],
 )
 def test_more_rules_each_with_its_message(tmp_path, path, value, record, field, message):

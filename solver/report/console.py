@@ -18,24 +18,27 @@ from solver.ranking import Rank
 from solver.timegrid import format_duration, format_moment
 
 
+def _print_rows(console: Console, title: str, columns: tuple[str, ...], rows) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
 def print_problems(console: Console, problems: list[Problem]) -> None:
     """A table of input problems: file, record, field, what is wrong."""
-    table = Table(title=f"{len(problems)} problem(s) in the input", title_justify="left")
-    for column in ("file", "record", "field", "problem"):
-        table.add_column(column, overflow="fold")
-    for p in problems:
-        table.add_row(p.file, p.record, p.field, p.message)
-    console.print(table)
+    rows = ((p.file, p.record, p.field, p.message) for p in problems)
+    title = f"{len(problems)} problem(s) in the input"
+    _print_rows(console, title, ("file", "record", "field", "problem"), rows)
 
 
 def print_violations(console: Console, violations: list[Violation]) -> None:
     """A table of plan violations found by the checker."""
-    table = Table(title=f"{len(violations)} violation(s)", title_justify="left")
-    for column in ("rule", "order", "resource", "what"):
-        table.add_column(column, overflow="fold")
-    for v in violations:
-        table.add_row(v.kind, v.order, v.resource, v.message)
-    console.print(table)
+    rows = ((v.kind, v.order, v.resource, v.message) for v in violations)
+    title = f"{len(violations)} violation(s)"
+    _print_rows(console, title, ("rule", "order", "resource", "what"), rows)
 
 
 def print_ranking(console: Console, plant: Plant, ranks: list[Rank], limit: int | None) -> None:
