@@ -7,6 +7,7 @@ from solver.cpsat.model import Progress, build, solve
 from solver.data import Plant
 from solver.dispatch import best_dispatch
 from solver.plan import Plan
+from solver.ranking import rank_orders
 from solver.settings import Settings
 
 
@@ -33,7 +34,8 @@ def plan(plant: Plant, settings: Settings | None = None, progress: Progress | No
     Plan
     """
     settings = settings or plant.settings
-    hint = best_dispatch(plant)
+    ranks = rank_orders(plant)
+    hint = best_dispatch(plant, ranks)
     if uses_lns(plant, settings) and hint.status == "DISPATCH":
         return improve(plant, hint, settings, progress)
-    return solve(build(plant, hint), settings, progress)
+    return solve(build(plant, hint, {r.order: r.weight for r in ranks}), settings, progress)
