@@ -187,10 +187,17 @@ class Plant:
         plant.__dict__["availability"] = availability  # seeds the cached_property
         return plant
 
+    @cached_property
+    def _started(self) -> dict[str, int]:
+        """Order -> earliest pinned step; ``remaining_steps`` is on every hot path."""
+        started: dict[str, int] = {}
+        for order_id, step in self.pins:
+            started[order_id] = min(step, started.get(order_id, step))
+        return started
+
     def first_step(self, order_id: str) -> int:
         """Index of the first step still to plan: the pinned step if work is in progress."""
-        started = [s for (o, s) in self.pins if o == order_id]
-        return min(started) if started else 0
+        return self._started.get(order_id, 0)
 
     def remaining_steps(self, order_id: str) -> list[tuple[int, Step]]:
         """(index, step) for the steps of an order that are not done yet."""
