@@ -163,9 +163,7 @@ def _placement(plant: Plant, step: ScheduledStep) -> list[Violation]:
                 f"{oid}/{step.step} ends at {step.end}, after the horizon {plant.horizon}",
             )
         )
-    if not step.pinned and not containing(
-        list(plant.availability[step.resource]), step.start, step.end
-    ):
+    if not step.pinned and not containing(plant.availability[step.resource], step.start, step.end):
         out.append(
             Violation(
                 "calendar",

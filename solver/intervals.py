@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 Interval = tuple[int, int]
 
@@ -47,6 +47,6 @@ def total(intervals: Iterable[Interval]) -> int:
     return sum(e - s for s, e in intervals)
 
 
-def containing(intervals: list[Interval], start: int, end: int) -> bool:
+def containing(intervals: Sequence[Interval], start: int, end: int) -> bool:
     """True when [start, end) lies inside one interval of the list."""
     return any(s <= start and end <= e for s, e in intervals)
