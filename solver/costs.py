@@ -26,3 +26,33 @@ def decline_cost(plant: Plant, order_id: str) -> int:
     """Objective units lost by declining an order."""
     margin = order_margin(plant, plant.orders[order_id])
     return round(100 * margin) * plant.grid.ticks_per_day
+
+
+def money_units(plant: Plant, amount: float) -> int:
+    """An amount of money in objective units, rounded to the cent."""
+    return round(100 * amount) * plant.grid.ticks_per_day
+
+
+def purchase_cost(plant: Plant, price: float, quantity: int) -> int:
+    """Objective units paid for ``quantity`` units at ``price``."""
+    return money_units(plant, price * quantity)
+
+
+def risk_premium(plant: Plant, reliability: float, price: float, quantity: int) -> int:
+    """Risk charge of buying from an unreliable supplier (``supplier_risk: premium`` only).
+
+    ``price x (1/r - 1)`` per unit: what the late share of deliveries adds, per unit delivered.
+    """
+    if plant.settings.supplier_risk != "premium" or reliability >= 1:
+        return 0
+    return money_units(plant, price * quantity * (1 / reliability - 1))
+
+
+def holding_per_tick(plant: Plant, value: float, quantity: int) -> int:
+    """Objective units per tick of holding ``quantity`` units worth ``value`` each.
+
+    ``holding_rate`` is yearly; one day of one currency unit held costs rate / 365, and an
+    objective unit is 1 / (100 x ticks per day) of money, so per tick this is
+    100 x value x quantity x rate / 365 units, rounded per batch.
+    """
+    return round(100 * value * quantity * plant.settings.holding_rate / 365)

@@ -15,6 +15,7 @@ from solver.settings import Settings
 from solver.timegrid import TimeGrid
 
 FIRM = "firm"
+STANDARD = "standard"
 _AVAILABILITY_FIELDS = {"grid", "horizon", "calendars", "resources"}
 OPTIONAL_STATUSES = ("proposed", "forecast")
 STATUSES = (FIRM, *OPTIONAL_STATUSES)
@@ -82,12 +83,90 @@ class Step:
 
 
 @dataclass(frozen=True)
+class BomLine:
+    """Units of a material consumed per unit of product, at the start of production."""
+
+    material: str
+    per_unit: float
+
+
+@dataclass(frozen=True)
 class Product:
+    """A product; ``unit_cost`` excludes its bill of materials, ``stock`` is finished goods."""
+
     id: str
     name: str
     family: str
     unit_cost: float
     routing: tuple[Step, ...]
+    bom: tuple[BomLine, ...] = ()
+    stock: int = 0
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """An open purchase order: ``quantity`` of a material arriving at tick ``arrival``."""
+
+    id: str
+    material: str
+    quantity: int
+    arrival: int
+    supplier: str = ""
+
+
+@dataclass(frozen=True)
+class Material:
+    """A purchased material: value per unit, stock on hand at plan start, open receipts."""
+
+    id: str
+    name: str
+    unit_cost: float
+    stock: int = 0
+    receipts: tuple[Receipt, ...] = ()
+
+    @property
+    def stocked(self) -> bool:
+        """Whether any stock exists or is on its way, so that stock is a possible source."""
+        return self.stock > 0 or bool(self.receipts)
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How a purchase is shipped: ``standard`` or an expedite (truck, air, hand carry...).
+
+    ``lead`` is the nominal lead time in ticks; extra costs come on top of the offer's price.
+    """
+
+    name: str
+    lead: int
+    cost_per_unit: float = 0.0
+    cost_per_shipment: float = 0.0
+
+    @property
+    def expedited(self) -> bool:
+        return self.name != STANDARD
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A supplier's terms for one material. ``capacity`` is units per supplier period."""
+
+    material: str
+    price: float
+    modes: tuple[Mode, ...]
+    capacity: int | None = None
+    min_order: int = 0
+
+
+@dataclass(frozen=True)
+class Supplier:
+    """A supplier: share of deliveries on time, capacity period (ticks), offers by material."""
+
+    id: str
+    name: str
+    reliability: float
+    period: int
+    offers: dict[str, Offer] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -145,6 +224,8 @@ class Plant:
     customers: dict[str, Customer]
     orders: dict[str, Order]
     pins: dict[tuple[str, int], Pin] = field(default_factory=dict)
+    materials: dict[str, Material] = field(default_factory=dict)
+    suppliers: dict[str, Supplier] = field(default_factory=dict)
     settings: Settings = field(default_factory=Settings)
     currency: str = ""
     source: str = ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from solver import supply
 from solver.errors import Problem
 from solver.intervals import total
 from solver.timegrid import format_duration
@@ -26,6 +27,7 @@ def check_capacity(plant: Plant, parsed: Parsed) -> list[Problem]:
     for rule in (
         steps_without_working_time,
         steps_longer_than_windows,
+        materials_obtainable,
         horizon_long_enough,
         pins_within_capacity,
     ):
@@ -83,8 +85,11 @@ def _fits_somewhere(plant: Plant, order_id: str, step: Step) -> bool:
 
 
 def earliest_finish(plant: Plant, order_id: str) -> int | None:
-    """Earliest completion of an order on an empty plant (calendars respected), or None."""
-    ready = finish = plant.orders[order_id].release
+    """Earliest completion of an order on an empty plant (calendars, materials), or None."""
+    materials = supply.material_ready(plant, order_id)
+    if materials is None:
+        return None
+    ready = finish = max(plant.orders[order_id].release, materials)
     for step_index, step in plant.remaining_steps(order_id):
         pin = plant.pins.get((order_id, step_index))
         if pin is not None:
@@ -123,8 +128,8 @@ def horizon_long_enough(plant: Plant, parsed: Parsed) -> list[Problem]:
     horizon_text = format_duration(plant.grid.to_timedelta(plant.horizon))
     for record in parsed.records["orders"]:
         order = plant.orders[record.id]
-        if order.optional:
-            continue
+        if order.optional or supply.material_ready(plant, order.id) is None:
+            continue  # material problems are reported by materials_obtainable
         if not all(
             _fits_somewhere(plant, order.id, step) or (order.id, i) in plant.pins
             for i, step in plant.remaining_steps(order.id)
@@ -195,4 +200,62 @@ def pins_within_capacity(plant: Plant, parsed: Parsed) -> list[Problem]:
                     )
                 )
                 break
+    return problems
+
+
+def materials_obtainable(plant: Plant, parsed: Parsed) -> list[Problem]:
+    """Each firm order can get each material from one source, and the book from all of them."""
+    problems = []
+    firm_need: Counter[str] = Counter()
+    for index, record in enumerate(parsed.records["orders"]):
+        order = plant.orders[record.id]
+        if order.optional or supply.may_ship_from_stock(plant, order.id):
+            continue
+        for material, quantity in supply.requirements(plant, order.id).items():
+            firm_need[material] += quantity
+            if supply.earliest_supply(plant, material, quantity) is not None:
+                continue
+            mat = plant.materials[material]
+            on_hand = mat.stock + sum(r.quantity for r in mat.receipts)
+            capacities = [
+                s.offers[material].capacity
+                for s in plant.suppliers.values()
+                if material in s.offers
+            ]
+            if not capacities:
+                largest = "none"
+            elif None in capacities:
+                largest = "unlimited"
+            else:
+                largest = str(max(capacities))
+            message = (
+                f"needs {quantity} {material} but no single source can deliver that within "
+                f"the horizon (stock and receipts {on_hand}, largest supplier capacity per "
+                f"period {largest}); split the order, add stock or a supplier"
+            )
+            problems.append(problem_at(parsed, "orders", index, "quantity", message))
+    for material, quantity in sorted(firm_need.items()):
+        mat = plant.materials[material]
+        available = mat.stock + sum(r.quantity for r in mat.receipts)
+        for sup in plant.suppliers.values():
+            offer = sup.offers.get(material)
+            if offer is None:
+                continue
+            if offer.capacity is None:
+                available = None
+                break
+            available += offer.capacity * (plant.horizon // sup.period + 1)
+        if available is not None and quantity > available:
+            problems.append(
+                Problem(
+                    parsed.files["materials"],
+                    f"materials '{material}'",
+                    "stock",
+                    (
+                        f"firm orders need {quantity} units but stock, receipts and supplier "
+                        f"capacity over the horizon give at most {available}; add supply or "
+                        "lengthen plant.horizon"
+                    ),
+                )
+            )
     return problems

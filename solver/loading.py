@@ -18,27 +18,36 @@ from pydantic import BaseModel, ValidationError
 
 from solver import feasibility, validation
 from solver.data import (
+    STANDARD,
+    BomLine,
     Calendar,
     Customer,
     Downtime,
+    Material,
+    Mode,
+    Offer,
     Option,
     Order,
     Pin,
     Plant,
     Product,
+    Receipt,
     Resource,
     Shift,
     Step,
+    Supplier,
 )
 from solver.errors import DataError, Problem
 from solver.schema import (
     CalendarModel,
     CustomerModel,
+    MaterialModel,
     OrderModel,
     PlantFile,
     PlantHeader,
     ProductModel,
     ResourceModel,
+    SupplierModel,
     WipModel,
 )
 from solver.settings import Settings
@@ -52,6 +61,8 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "customers": CustomerModel,
     "orders": OrderModel,
     "wip": WipModel,
+    "materials": MaterialModel,
+    "suppliers": SupplierModel,
 }
 DAY_INDEX = {name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
 
@@ -262,6 +273,8 @@ def build_plant(parsed: Parsed, source: str) -> Plant:
     for w in records["wip"]:
         step_index = [s.id for s in products[orders[w.order].product].routing].index(w.step)
         pins[(w.order, step_index)] = Pin(w.order, step_index, w.resource, grid.floor(w.start))
+    materials = {m.id: _material(m, grid) for m in records["materials"]}
+    suppliers = {s.id: _supplier(s, grid) for s in records["suppliers"]}
     return Plant(
         name=header.name,
         grid=grid,
@@ -272,6 +285,8 @@ def build_plant(parsed: Parsed, source: str) -> Plant:
         customers=customers,
         orders=orders,
         pins=pins,
+        materials=materials,
+        suppliers=suppliers,
         settings=parsed.settings,
         currency=header.currency,
         source=source,
@@ -310,7 +325,43 @@ def _product(model: ProductModel, grid: TimeGrid) -> Product:
         )
         for s in model.routing
     )
-    return Product(model.id, model.name or model.id, model.family, model.unit_cost, routing)
+    bom = tuple(BomLine(line.material, line.per_unit) for line in model.bom)
+    return Product(
+        model.id, model.name or model.id, model.family, model.unit_cost, routing, bom, model.stock
+    )
+
+
+def _material(model: MaterialModel, grid: TimeGrid) -> Material:
+    receipts = tuple(
+        Receipt(r.id or f"{model.id}#{k + 1}", model.id, r.quantity, grid.ceil(r.arrival), r.supplier)
+        for k, r in enumerate(model.receipts)
+    )
+    return Material(model.id, model.name or model.id, model.unit_cost, model.stock, receipts)
+
+
+def _supplier(model: SupplierModel, grid: TimeGrid) -> Supplier:
+    def ticks(duration: timedelta) -> int:
+        return grid.duration_ticks(duration.total_seconds())
+
+    offers = {
+        o.material: Offer(
+            o.material,
+            o.price,
+            (
+                Mode(STANDARD, ticks(o.lead_time)),
+                *(
+                    Mode(e.name, ticks(e.lead_time), e.cost_per_unit, e.cost_per_shipment)
+                    for e in o.expedite
+                ),
+            ),
+            o.capacity,
+            o.min_order,
+        )
+        for o in model.offers
+    }
+    return Supplier(
+        model.id, model.name or model.id, model.reliability, ticks(model.period), offers
+    )
 
 
 def _order(model: OrderModel, grid: TimeGrid) -> Order:

@@ -1,4 +1,4 @@
-"""Plan, ScheduledStep, OrderOutcome: plain values, no solver imports; JSON in and out."""
+"""Plan, ScheduledStep, OrderOutcome, Supply, Purchase: plain values, no solver imports; JSON."""
 
 from __future__ import annotations
 
@@ -33,6 +33,52 @@ class OrderOutcome:
     completion: int | None
     due: int
     tardiness: int
+    from_stock: bool = False
+
+
+@dataclass(frozen=True)
+class Supply:
+    """Where one order's material comes from (pegging).
+
+    ``source`` is ``stock`` (on hand and open receipts) or a supplier id; ``mode`` and
+    ``arrival`` (tick) are set for purchases only.
+    """
+
+    order: str
+    material: str
+    quantity: int
+    source: str
+    mode: str = ""
+    arrival: int | None = None
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """One shipment to buy: a supplier, material, shipping mode and arrival.
+
+    ``quantity`` may exceed what the pegged orders need when the supplier has a minimum order
+    quantity; ``cost`` (money) is price, expedite and shipment charges together.
+    """
+
+    supplier: str
+    material: str
+    mode: str
+    quantity: int
+    arrival: int
+    order_by: int
+    cost: float
+    orders: tuple[str, ...]
+
+    def needed(self, supplies: tuple[Supply, ...]) -> int:
+        """Units the pegged orders need (the rest is surplus for a minimum order)."""
+        return sum(
+            s.quantity
+            for s in supplies
+            if s.source == self.supplier
+            and s.material == self.material
+            and s.mode == self.mode
+            and s.arrival == self.arrival
+        )
 
 
 @dataclass(frozen=True)
@@ -57,6 +103,8 @@ class Plan:
     gap: float | None = 0.0
     solve_time: float = 0.0
     stats: dict[str, float] = field(default_factory=dict)
+    supplies: tuple[Supply, ...] = ()
+    purchases: tuple[Purchase, ...] = ()
 
     @property
     def grid(self) -> TimeGrid:
@@ -87,6 +135,12 @@ class Plan:
                 None if done is None else grid.to_datetime(done).isoformat()
             )
             outcome["due_time"] = grid.to_datetime(outcome["due"]).isoformat()
+        for supply in data["supplies"]:
+            arrival = supply["arrival"]
+            supply["arrival_time"] = None if arrival is None else grid.to_datetime(arrival).isoformat()
+        for purchase in data["purchases"]:
+            purchase["arrival_time"] = grid.to_datetime(purchase["arrival"]).isoformat()
+            purchase["order_by_time"] = grid.to_datetime(purchase["order_by"]).isoformat()
         return data
 
     def to_json(self, path: str | Path) -> None:
@@ -107,8 +161,32 @@ class Plan:
             for s in data["steps"]
         )
         outcomes = tuple(
-            OrderOutcome(o["order"], o["accepted"], o["completion"], o["due"], o["tardiness"])
+            OrderOutcome(
+                o["order"],
+                o["accepted"],
+                o["completion"],
+                o["due"],
+                o["tardiness"],
+                o.get("from_stock", False),
+            )
             for o in data["outcomes"]
+        )
+        supplies = tuple(
+            Supply(s["order"], s["material"], s["quantity"], s["source"], s["mode"], s["arrival"])
+            for s in data.get("supplies", [])
+        )
+        purchases = tuple(
+            Purchase(
+                p["supplier"],
+                p["material"],
+                p["mode"],
+                p["quantity"],
+                p["arrival"],
+                p["order_by"],
+                p["cost"],
+                tuple(p["orders"]),
+            )
+            for p in data.get("purchases", [])
         )
         return cls(
             plant=data["plant"],
@@ -124,6 +202,8 @@ class Plan:
             gap=data.get("gap", 0.0),
             solve_time=data.get("solve_time", 0.0),
             stats=data.get("stats", {}),
+            supplies=supplies,
+            purchases=purchases,
         )
 
     @classmethod

@@ -100,12 +100,62 @@ class StepModel(Record):
     min_lag: Duration = Field(default=timedelta(0), description="minimum wait before next step")
 
 
+class BomLineModel(Record):
+    material: Text
+    per_unit: float = Field(gt=0, description="material units per unit of product")
+
+
 class ProductModel(Record):
     id: Id
     name: Text = ""
     family: Text = ""
-    unit_cost: float = Field(ge=0)
+    unit_cost: float = Field(ge=0, description="conversion cost per unit, materials excluded")
     routing: list[StepModel] = Field(min_length=1)
+    bom: list[BomLineModel] = Field(default=[], description="bill of materials")
+    stock: int = Field(default=0, ge=0, description="finished goods on hand")
+
+
+class ReceiptModel(Record):
+    """An open purchase order on its way."""
+
+    id: Text = ""
+    quantity: int = Field(gt=0)
+    arrival: StartTime
+    supplier: Text = ""
+
+
+class MaterialModel(Record):
+    id: Id
+    name: Text = ""
+    unit_cost: float = Field(default=0, ge=0, description="value per unit, for holding cost")
+    stock: int = Field(default=0, ge=0, description="units on hand at plan start")
+    receipts: list[ReceiptModel] = []
+
+
+class ExpediteModel(Record):
+    name: Text = Field(min_length=1, description="e.g. truck, air, hand-carry")
+    lead_time: Duration
+    cost_per_unit: float = Field(default=0, ge=0)
+    cost_per_shipment: float = Field(default=0, ge=0)
+
+
+class OfferModel(Record):
+    material: Text
+    lead_time: Duration
+    price: float = Field(ge=0, description="unit price")
+    capacity: int | None = Field(
+        default=None, ge=1, description="units per supplier period; absent = unlimited"
+    )
+    min_order: int = Field(default=0, ge=0, description="minimum units per shipment")
+    expedite: list[ExpediteModel] = []
+
+
+class SupplierModel(Record):
+    id: Id
+    name: Text = ""
+    reliability: float = Field(default=1.0, gt=0, le=1, description="share delivered on time")
+    period: Duration = Field(default=timedelta(days=7), description="capacity period")
+    offers: list[OfferModel] = Field(min_length=1)
 
 
 class CustomerModel(Record):
@@ -147,3 +197,5 @@ class PlantFile(Record):
     customers: list[CustomerModel] = Field(min_length=1)
     orders: list[OrderModel] | str = []
     wip: list[WipModel] = []
+    materials: list[MaterialModel] = []
+    suppliers: list[SupplierModel] = []

@@ -69,6 +69,20 @@ class Settings(BaseModel):
         (default) uses LNS above ``lns_above`` orders, where it measured better.
     log_search : bool
         Print CP-SAT's search log.
+    supplier_risk : str
+        How an unreliable supplier (reliability r < 1) is planned: ``pad`` (default) plans
+        with lead time / r, so promised dates hold as often as the supplier delivers late;
+        ``premium`` keeps the nominal lead time and charges price x (1/r - 1) per unit as the
+        ``risk`` term; ``none`` ignores reliability.
+    holding_rate : float
+        Yearly carrying cost of stock as a share of its value (materials at their unit cost,
+        finished goods at product plus material cost); charged on stock held over the horizon.
+    stock_model : str
+        Time-phased stock in CP-SAT: ``reservoir`` (one reservoir constraint per material),
+        ``buckets`` (cumulative use checked just before each receipt) or ``auto`` (default):
+        reservoir up to ``reservoir_max_uses`` orders that may draw on a material.
+    reservoir_max_uses : int
+        See ``stock_model``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -89,6 +103,10 @@ class Settings(BaseModel):
     lns_orders: Annotated[int, Field(ge=1)] = 150
     lns_step_limit: Annotated[float, Field(gt=0)] = 2.0
     log_search: bool = False
+    supplier_risk: Literal["pad", "premium", "none"] = "pad"
+    holding_rate: Annotated[float, Field(ge=0, le=10)] = 0.25
+    stock_model: Literal["auto", "reservoir", "buckets"] = "auto"
+    reservoir_max_uses: Annotated[int, Field(ge=0)] = 40
 
     @field_validator("tiers", mode="before")
     @classmethod

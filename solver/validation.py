@@ -27,6 +27,10 @@ def check_records(parsed: Parsed) -> list[Problem]:
         customer_tiers,
         order_references_and_dates,
         wip_references,
+        bom_references,
+        offer_references,
+        receipt_references,
+        materials_have_a_source,
     ):
         problems += rule(parsed)
     return problems
@@ -54,7 +58,15 @@ def _choices(ids: set[str], limit: int = 8) -> str:
 
 def duplicate_ids(parsed: Parsed) -> list[Problem]:
     problems = []
-    for section in ("calendars", "resources", "products", "customers", "orders"):
+    for section in (
+        "calendars",
+        "resources",
+        "products",
+        "customers",
+        "orders",
+        "materials",
+        "suppliers",
+    ):
         seen: set[str] = set()
         for index, record in enumerate(parsed.records[section]):
             if record.id in seen:
@@ -233,4 +245,97 @@ def wip_references(parsed: Parsed) -> list[Problem]:
                 f"start {wip.start} is after the plan start {header.start}; work in progress "
                 "must have started by then",
             )
+    return problems
+
+
+def bom_references(parsed: Parsed) -> list[Problem]:
+    problems = []
+    materials = _known(parsed, "materials")
+    for index, product in enumerate(parsed.records["products"]):
+        lines = Counter(line.material for line in product.bom)
+        for line in product.bom:
+            field = f"bom[{line.material!r}].material"
+            if _unknown(parsed, "materials", line.material):
+                message = f"unknown material {line.material!r}; known: {_choices(materials)}"
+                problems.append(problem_at(parsed, "products", index, field, message))
+            if lines[line.material] > 1:
+                message = "material listed twice in one bill of materials; add the quantities"
+                problems.append(problem_at(parsed, "products", index, field, message))
+    return problems
+
+
+def offer_references(parsed: Parsed) -> list[Problem]:
+    problems = []
+    materials = _known(parsed, "materials")
+    for index, supplier in enumerate(parsed.records["suppliers"]):
+
+        def add(field: str, message: str, index: int = index) -> None:
+            problems.append(problem_at(parsed, "suppliers", index, field, message))
+
+        if supplier.period.total_seconds() <= 0:
+            add("period", "must be longer than zero, e.g. 1w or 1d")
+        offered = Counter(o.material for o in supplier.offers)
+        for offer in supplier.offers:
+            field = f"offers[{offer.material!r}]"
+            if _unknown(parsed, "materials", offer.material):
+                add(
+                    f"{field}.material",
+                    f"unknown material {offer.material!r}; known: {_choices(materials)}",
+                )
+            if offered[offer.material] > 1:
+                add(f"{field}.material", "two offers for one material; give one per supplier")
+            names = Counter(e.name for e in offer.expedite)
+            for k, expedite in enumerate(offer.expedite):
+                where = f"{field}.expedite[{k}]"
+                if expedite.name == "standard" or names[expedite.name] > 1:
+                    add(f"{where}.name", "expedite names must be unique and not 'standard'")
+                if expedite.lead_time >= offer.lead_time:
+                    add(
+                        f"{where}.lead_time",
+                        f"{expedite.lead_time} is not shorter than the standard lead time "
+                        f"{offer.lead_time}; an expedite must arrive sooner",
+                    )
+    return problems
+
+
+def receipt_references(parsed: Parsed) -> list[Problem]:
+    problems = []
+    header = parsed.header
+    suppliers = _known(parsed, "suppliers")
+    for index, material in enumerate(parsed.records["materials"]):
+        for k, receipt in enumerate(material.receipts):
+            field = f"receipts[{receipt.id or k}]"
+            if receipt.supplier and _unknown(parsed, "suppliers", receipt.supplier):
+                message = f"unknown supplier {receipt.supplier!r}; known: {_choices(suppliers)}"
+                problems.append(
+                    problem_at(parsed, "materials", index, f"{field}.supplier", message)
+                )
+            if header and receipt.arrival < header.start:
+                message = (
+                    f"arrival {receipt.arrival} is before the plan start {header.start}; "
+                    "a receipt that has arrived belongs in stock"
+                )
+                problems.append(problem_at(parsed, "materials", index, f"{field}.arrival", message))
+    return problems
+
+
+def materials_have_a_source(parsed: Parsed) -> list[Problem]:
+    """A material in a bill of materials needs stock, a receipt or a supplier offer."""
+    problems = []
+    offered = {o.material for s in parsed.records["suppliers"] for o in s.offers}
+    sourced = offered | {
+        m.id for m in parsed.records["materials"] if m.stock > 0 or m.receipts
+    }
+    for index, product in enumerate(parsed.records["products"]):
+        for line in product.bom:
+            if line.material in sourced or _unknown(parsed, "materials", line.material):
+                continue
+            if line.material in parsed.failed_ids["materials"]:
+                continue
+            message = (
+                f"material {line.material!r} has no stock, no open receipt and no supplier "
+                "offer, so this product can never be made; add one of them"
+            )
+            field = f"bom[{line.material!r}].material"
+            problems.append(problem_at(parsed, "products", index, field, message))
     return problems
