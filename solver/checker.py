@@ -4,30 +4,20 @@ Rules: every firm order is made; an accepted order has each remaining step exact
 routing order, on an eligible resource, for its full duration; minimum lags; release dates;
 steps inside one working window of their resource (calendar and downtime), except pinned work
 in progress; pins kept; capacity never exceeded; nothing ends after the horizon; the plan's
-reported outcomes agree with its steps.
+reported outcomes agree with its steps; and the supply rules of ``supply_checker``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
+from solver.checker_types import Violation
 from solver.data import Plant
 from solver.intervals import containing
 from solver.plan import Plan, ScheduledStep
+from solver.supply_checker import check_supply
 
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule: its kind, where, and a sentence a planner can read."""
-
-    kind: str
-    order: str
-    resource: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"[{self.kind}] {self.message}"
+__all__ = ["Violation", "check_plan"]
 
 
 def check_plan(plant: Plant, plan: Plan) -> list[Violation]:
@@ -63,6 +53,8 @@ def check_plan(plant: Plant, plan: Plan) -> list[Violation]:
                     )
                 )
             continue
+        if outcome is not None and outcome.from_stock:
+            continue  # shipped from finished goods: checked by check_supply
         steps = sorted(by_order.get(oid, []), key=lambda s: s.step_index)
         violations += _routing(plant, oid, steps)
         violations += _outcome(plant, oid, steps, outcome)
@@ -71,6 +63,7 @@ def check_plan(plant: Plant, plan: Plan) -> list[Violation]:
             violations += _placement(plant, step)
     violations += _pins(plant, plan)
     violations += _capacity(plant, plan)
+    violations += check_supply(plant, plan)
     return violations
 
 

@@ -4,7 +4,9 @@ Orders are taken one at a time in a priority sequence (a rule such as earliest d
 each remaining step goes to the eligible resource where it finishes first, at
 the earliest start that respects the calendar, downtime, lags, release and capacity. A pool of
 capacity k is k lanes (unit demands make that exact); partial pool downtime blocks lanes.
-Pinned work in progress is placed first, where it is.
+Pinned work in progress is placed first, where it is. Materials come first too: an order
+is served from finished goods when there are enough, else each material gets a source
+(``allocation.SupplyBook``) and the order's first step waits for it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from solver.allocation import SupplyBook, build_purchases
 from solver.data import Plant
 from solver.kpis import objective_units
 from solver.plan import OrderOutcome, Plan, ScheduledStep
@@ -143,13 +146,22 @@ def dispatch(plant: Plant, sequence: Sequence[str] | None = None) -> Plan:
         timeline.occupy_any(pin.resource, pin.start, pin.start + plant.duration(oid, option))
 
     outcomes, complete = [], True
+    book = SupplyBook(plant)
     for oid in sequence or sequence_by(plant, "edd"):
         order = plant.orders[oid]
-        placed = _place_order(plant, timeline, oid)
+        if book.take_finished(oid):
+            outcomes.append(OrderOutcome(oid, True, None, order.due, 0, from_stock=True))
+            continue
+        choices = book.choose(oid, order.due - remaining_work(plant, oid))
+        placed = None
+        if choices is not None:
+            ready = max([order.release, *(arrival for _, _, arrival in choices.values())])
+            placed = _place_order(plant, timeline, oid, ready)
         if placed is None:
             complete = complete and order.optional
             outcomes.append(OrderOutcome(oid, False, None, order.due, 0))
             continue
+        book.commit(oid, choices, placed[0].start)
         steps += placed
         completion = placed[-1].end
         outcomes.append(
@@ -162,13 +174,15 @@ def dispatch(plant: Plant, sequence: Sequence[str] | None = None) -> Plan:
         status="DISPATCH" if complete else "DISPATCH_INCOMPLETE",
         steps=tuple(steps),
         outcomes=tuple(outcomes),
+        supplies=tuple(book.supplies),
+        purchases=tuple(build_purchases(plant, book.supplies)),
     )
 
 
-def _place_order(plant: Plant, timeline: Timeline, oid: str) -> list[ScheduledStep] | None:
-    """Place the order's remaining steps, or None (nothing placed) if one does not fit."""
-    order = plant.orders[oid]
-    ready = order.release
+def _place_order(
+    plant: Plant, timeline: Timeline, oid: str, ready: int
+) -> list[ScheduledStep] | None:
+    """Place the order's remaining steps from ``ready`` on, or None if one does not fit."""
     chosen: list[tuple[ScheduledStep, int]] = []
     for index, step in plant.remaining_steps(oid):
         pin = plant.pins.get((oid, index))

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from solver.costs import decline_cost, tardiness_coefficient, units_per_currency
+from solver import supply
+from solver.costs import (
+    decline_cost,
+    holding_per_tick,
+    money_units,
+    purchase_cost,
+    risk_premium,
+    tardiness_coefficient,
+    units_per_currency,
+)
 from solver.data import Plant
 from solver.intervals import clip, total
 from solver.plan import Plan
@@ -51,7 +60,82 @@ def objective_units(
         for o in plan.outcomes
         if not o.accepted and plant.orders[o.order].optional
     )
-    return {"tardiness": tardiness, "declined": declined}
+    terms = {"tardiness": tardiness, "declined": declined}
+    if supply.has_supply(plant):
+        terms.update(supply_units(plant, plan))
+    return terms
+
+
+def supply_units(plant: Plant, plan: Plan) -> dict[str, int]:
+    """Purchase, expedite, risk and holding terms of a plan, in objective units.
+
+    Each bought order-line is priced on its own (rounded to the cent), a minimum-order surplus
+    per unit, a shipment charge per shipment: the same arithmetic as the CP-SAT objective.
+    """
+    terms = dict.fromkeys(("purchase", "expedite", "risk", "holding"), 0)
+    for s in plan.supplies:
+        if s.source == supply.STOCK:
+            continue
+        offer = supply.offer_for(plant, s.source, s.material)
+        mode = supply.mode_named(offer, s.mode)
+        reliability = plant.suppliers[s.source].reliability
+        terms["purchase"] += purchase_cost(plant, offer.price, s.quantity)
+        terms["expedite"] += money_units(plant, mode.cost_per_unit * s.quantity)
+        terms["risk"] += risk_premium(plant, reliability, offer.price, s.quantity)
+    for p in plan.purchases:
+        offer = supply.offer_for(plant, p.supplier, p.material)
+        mode = supply.mode_named(offer, p.mode)
+        surplus = p.quantity - p.needed(plan.supplies)
+        reliability = plant.suppliers[p.supplier].reliability
+        terms["purchase"] += surplus * purchase_cost(plant, offer.price, 1)
+        terms["expedite"] += money_units(plant, mode.cost_per_shipment) + surplus * money_units(
+            plant, mode.cost_per_unit
+        )
+        terms["risk"] += surplus * risk_premium(plant, reliability, offer.price, 1)
+    starts = first_starts(plan)
+    terms["holding"] = holding_if_idle(plant)
+    for s in plan.supplies:
+        if s.source == supply.STOCK:
+            value = plant.materials[s.material].unit_cost
+            terms["holding"] -= holding_per_tick(plant, value, s.quantity) * (
+                plant.horizon - starts[s.order]
+            )
+    for o in plan.outcomes:
+        if o.from_stock:
+            terms["holding"] -= finished_goods_saving(plant, o.order)
+    return terms
+
+
+def first_starts(plan: Plan) -> dict[str, int]:
+    """Order -> start of its first planned step."""
+    starts: dict[str, int] = {}
+    for step in plan.steps:
+        starts[step.order] = min(step.start, starts.get(step.order, step.start))
+    return starts
+
+
+def holding_if_idle(plant: Plant) -> int:
+    """Holding cost of all stock over the horizon if nothing were used (objective units)."""
+    horizon = plant.horizon
+    units = 0
+    for mid, material in plant.materials.items():
+        for tick, quantity in supply.stock_events(plant, mid):
+            units += holding_per_tick(plant, material.unit_cost, quantity) * (
+                horizon - min(tick, horizon)
+            )
+    for pid, product in plant.products.items():
+        if product.stock:
+            value = supply.finished_goods_value(plant, pid)
+            units += holding_per_tick(plant, value, product.stock) * horizon
+    return units
+
+
+def finished_goods_saving(plant: Plant, order_id: str) -> int:
+    """Holding saved by shipping an order from finished goods at its due date."""
+    order = plant.orders[order_id]
+    value = supply.finished_goods_value(plant, order.product)
+    shipped = min(plant.horizon, max(0, order.due))
+    return holding_per_tick(plant, value, order.quantity) * (plant.horizon - shipped)
 
 
 def objective_money(plant: Plant, plan: Plan) -> dict[str, float]:

@@ -333,7 +333,9 @@ def _product(model: ProductModel, grid: TimeGrid) -> Product:
 
 def _material(model: MaterialModel, grid: TimeGrid) -> Material:
     receipts = tuple(
-        Receipt(r.id or f"{model.id}#{k + 1}", model.id, r.quantity, grid.ceil(r.arrival), r.supplier)
+        Receipt(
+            r.id or f"{model.id}#{k + 1}", model.id, r.quantity, grid.ceil(r.arrival), r.supplier
+        )
         for k, r in enumerate(model.receipts)
     )
     return Material(model.id, model.name or model.id, model.unit_cost, model.stock, receipts)

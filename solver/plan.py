@@ -137,7 +137,9 @@ class Plan:
             outcome["due_time"] = grid.to_datetime(outcome["due"]).isoformat()
         for supply in data["supplies"]:
             arrival = supply["arrival"]
-            supply["arrival_time"] = None if arrival is None else grid.to_datetime(arrival).isoformat()
+            supply["arrival_time"] = (
+                None if arrival is None else grid.to_datetime(arrival).isoformat()
+            )
         for purchase in data["purchases"]:
             purchase["arrival_time"] = grid.to_datetime(purchase["arrival"]).isoformat()
             purchase["order_by_time"] = grid.to_datetime(purchase["order_by"]).isoformat()

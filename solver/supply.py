@@ -110,11 +110,16 @@ def mode_named(offer: Offer, name: str) -> Mode:
 
 
 def stock_events(plant: Plant, material: str) -> list[tuple[int, int]]:
-    """(tick, units) that add to a material's stock: on hand at 0, then each receipt."""
+    """(tick, units) that add to a material's stock: on hand at 0, then receipts by tick.
+
+    Receipts arriving at the same tick are one event.
+    """
     mat = plant.materials[material]
-    events = [(0, mat.stock)] if mat.stock else []
-    events += sorted((max(0, r.arrival), r.quantity) for r in mat.receipts)
-    return events
+    by_tick: dict[int, int] = {0: mat.stock} if mat.stock else {}
+    for receipt in mat.receipts:
+        tick = max(0, receipt.arrival)
+        by_tick[tick] = by_tick.get(tick, 0) + receipt.quantity
+    return sorted(by_tick.items())
 
 
 def finished_goods_value(plant: Plant, product_id: str) -> float:
@@ -127,9 +132,7 @@ def finished_goods_value(plant: Plant, product_id: str) -> float:
 
 def has_supply(plant: Plant) -> bool:
     """Whether the plant models materials, suppliers or finished-goods stock at all."""
-    return bool(plant.materials or plant.suppliers) or any(
-        p.stock for p in plant.products.values()
-    )
+    return bool(plant.materials or plant.suppliers) or any(p.stock for p in plant.products.values())
 
 
 def stock_ready(plant: Plant, material: str, quantity: int) -> int | None:

@@ -323,9 +323,7 @@ def materials_have_a_source(parsed: Parsed) -> list[Problem]:
     """A material in a bill of materials needs stock, a receipt or a supplier offer."""
     problems = []
     offered = {o.material for s in parsed.records["suppliers"] for o in s.offers}
-    sourced = offered | {
-        m.id for m in parsed.records["materials"] if m.stock > 0 or m.receipts
-    }
+    sourced = offered | {m.id for m in parsed.records["materials"] if m.stock > 0 or m.receipts}
     for index, product in enumerate(parsed.records["products"]):
         for line in product.bom:
             if line.material in sourced or _unknown(parsed, "materials", line.material):

@@ -3,18 +3,22 @@
 1. assignment: exactly one eligible resource per step of an accepted order, within its calendar;
 2. routing: steps in sequence, with minimum lags;
 3. capacity: NoOverlap on machines, Cumulative on pools, partial pool downtime as fixed load;
+5. materials and supply (``materials.py``): a source per order and material, stock never
+   negative, material before the first step, supplier capacity, finished goods;
 6. pinning: work in progress keeps resource and start. This family is realised in
    ``variables.py`` as constant start and end (a domain, never a hint), so there is nothing to
    add here;
-4 (changeovers) and 5 (materials) come with later issues.
+4 (changeovers) comes with a later issue.
 """
 
 from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
+from solver.cpsat.materials import add_supply
 from solver.cpsat.variables import ModelVars
 from solver.data import Plant
+from solver.supply import has_supply
 
 
 def add_all(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> None:
@@ -22,16 +26,18 @@ def add_all(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> None
     add_assignment(model, variables)
     add_routing(model, variables)
     add_capacity(model, plant, variables)
+    if has_supply(plant):
+        variables.supply = add_supply(model, plant, variables)
 
 
 def add_assignment(model: cp_model.CpModel, variables: ModelVars) -> None:
-    """Family 1: one option per step when the order is accepted; its calendar and duration."""
+    """Family 1: one option per step when the order is made; its calendar and duration."""
     for order in variables.orders.values():
         for step in order.steps:
             if step.pinned:
                 continue
             if len(step.options) > 1:
-                model.add(sum(o.present for o in step.options) == order.accepted)
+                model.add(sum(o.present for o in step.options) == order.made)
             for option in step.options:
                 model.add_linear_expression_in_domain(step.start, option.domain).only_enforce_if(
                     option.present
@@ -43,7 +49,7 @@ def add_routing(model: cp_model.CpModel, variables: ModelVars) -> None:
     """Family 2: each step starts after the previous one ends plus its minimum lag."""
     for order in variables.orders.values():
         for before, after in zip(order.steps, order.steps[1:], strict=False):
-            model.add(after.start >= before.end + before.lag).only_enforce_if(order.accepted)
+            model.add(after.start >= before.end + before.lag).only_enforce_if(order.made)
 
 
 def add_capacity(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> None:

@@ -12,6 +12,7 @@ from ortools.sat.python import cp_model
 from solver.cpsat.variables import ModelVars
 from solver.data import Plant
 from solver.plan import Plan
+from solver.supply import STOCK
 
 
 def add_plan_hint(model: cp_model.CpModel, plant: Plant, variables: ModelVars, plan: Plan) -> None:
@@ -29,10 +30,15 @@ def add_plan_hint(model: cp_model.CpModel, plant: Plant, variables: ModelVars, p
     for oid, order_vars in variables.orders.items():
         outcome = outcomes.get(oid)
         accepted = bool(outcome and outcome.accepted)
+        shipped = bool(accepted and outcome.from_stock and order_vars.from_stock is not None)
+        made = accepted and not shipped
         hint(order_vars.accepted, int(accepted))
+        if order_vars.from_stock is not None:
+            hint(order_vars.made, int(made))
+            hint(order_vars.from_stock, int(shipped))
         end = 0
         for step in order_vars.steps:
-            done = placed.get((oid, step.index)) if accepted else None
+            done = placed.get((oid, step.index)) if made else None
             if done is None:
                 start = step.options[0].domain.min()
                 end = start + step.options[0].size
@@ -45,7 +51,47 @@ def add_plan_hint(model: cp_model.CpModel, plant: Plant, variables: ModelVars, p
                 hint(option.present, int(option.resource == chosen))
         lateness = max(0, end - plant.orders[oid].due)
         hint(order_vars.lateness, lateness)
-        hint(order_vars.tardiness, lateness if accepted else 0)
+        hint(order_vars.tardiness, lateness if made else 0)
+    if variables.supply is not None:
+        _hint_supply(hint, plant, variables, plan)
+
+
+def _hint_supply(hint, plant: Plant, variables: ModelVars, plan: Plan) -> None:
+    """Source literals, checkpoint flags, shipments and surplus from the plan's supplies."""
+    sources = {(s.order, s.material): s for s in plan.supplies}
+    starts = {}
+    for step in plan.steps:
+        starts[step.order] = min(step.start, starts.get(step.order, step.start))
+    for (oid, material), need in variables.supply.needs.items():
+        chosen = sources.get((oid, material))
+        start = starts.get(oid, 0)
+        from_stock = chosen is not None and chosen.source == STOCK
+        if need.stock is not None:
+            hint(need.stock, int(from_stock))
+            hint(need.stock_start, start if from_stock else 0)
+            for tick, before in need.checkpoints.items():
+                hint(before, int(from_stock and start < tick))
+        for buy in need.buys:
+            hint(buy.chosen, int(_chosen(chosen, buy)))
+    for (supplier, material, _, _), shipment in variables.supply.shipments.items():
+        bought = sum(
+            need.quantity
+            for need, buy in shipment.members
+            if _chosen(sources.get((need.order, need.material)), buy)
+        )
+        hint(shipment.used, int(bought > 0))
+        if shipment.surplus is not None:
+            minimum = plant.suppliers[supplier].offers[material].min_order
+            hint(shipment.surplus, max(0, minimum - bought) if bought else 0)
+
+
+def _chosen(source, buy) -> bool:
+    return (
+        source is not None
+        and source.source == buy.supplier
+        and source.mode == buy.mode.name
+        and source.arrival == buy.arrival
+    )
 
 
 def _is_constant(var) -> bool:

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from solver.allocation import build_purchases
 from solver.costs import units_per_currency
 from solver.cpsat import constraints, objective
 from solver.cpsat.hints import add_plan_hint
+from solver.cpsat.materials import extract_supplies
 from solver.cpsat.variables import ModelVars, create_variables
 from solver.data import Plant
 from solver.dispatch import best_dispatch
@@ -167,8 +169,9 @@ def extract(
     steps, outcomes = [], []
     for oid, order_vars in built.variables.orders.items():
         accepted = bool(solver.boolean_value(order_vars.accepted))
+        shipped = order_vars.from_stock is not None and solver.boolean_value(order_vars.from_stock)
         completion = None
-        if accepted:
+        if accepted and not shipped:
             for step in order_vars.steps:
                 option = next(o for o in step.options if solver.boolean_value(o.present))
                 start = solver.value(step.start)
@@ -186,9 +189,15 @@ def extract(
             completion = solver.value(order_vars.completion)
         outcomes.append(
             OrderOutcome(
-                oid, accepted, completion, plant.orders[oid].due, solver.value(order_vars.tardiness)
+                oid,
+                accepted,
+                completion,
+                plant.orders[oid].due,
+                solver.value(order_vars.tardiness),
+                bool(shipped),
             )
         )
+    supplies = extract_supplies(built.variables.supply, solver) if built.variables.supply else []
     units = round(solver.objective_value)
     bound = solver.best_objective_bound
     gap = 0.0 if units == 0 else max(0.0, (units - bound) / abs(units))
@@ -211,4 +220,6 @@ def extract(
         gap=gap,
         solve_time=solver.wall_time,
         stats=stats,
+        supplies=tuple(supplies),
+        purchases=tuple(build_purchases(plant, supplies)),
     )

@@ -1,4 +1,5 @@
-"""Family 7, the objective: ranked weighted tardiness + margin lost on declined orders.
+"""Family 7, the objective: ranked weighted tardiness + margin lost on declined orders, plus
+purchase, expedite, supplier-risk and holding cost when the plant models supply.
 
 Coefficients come from ``solver.costs`` (exact integers); ``kpis.objective_units`` redoes the
 same arithmetic from a plan alone and must match the solver exactly.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from solver.costs import decline_cost, tardiness_coefficient
+from solver.cpsat.materials import supply_terms
 from solver.cpsat.variables import ModelVars
 from solver.data import Plant
 
@@ -24,8 +26,9 @@ def add_completion_and_tardiness(
         lateness = model.new_int_var(0, latest, f"lateness[{oid}]")
         model.add_max_equality(lateness, [last - due, 0])
         tardiness = model.new_int_var(0, latest, f"tardiness[{oid}]")
-        model.add(tardiness == lateness).only_enforce_if(order_vars.accepted)
-        model.add(tardiness == 0).only_enforce_if(~order_vars.accepted)
+        # Shipped from finished goods or declined: never late.
+        model.add(tardiness == lateness).only_enforce_if(order_vars.made)
+        model.add(tardiness == 0).only_enforce_if(~order_vars.made)
         order_vars.completion = last
         order_vars.lateness = lateness
         order_vars.tardiness = tardiness
@@ -44,7 +47,10 @@ def objective_terms(
         for oid, o in variables.orders.items()
         if plant.orders[oid].optional
     )
-    return {"tardiness": tardiness, "declined": declined}
+    terms = {"tardiness": tardiness, "declined": declined}
+    if variables.supply is not None:
+        terms.update(supply_terms(plant, variables, variables.supply))
+    return terms
 
 
 def set_objective(

@@ -8,10 +8,15 @@ it is chosen, so a step's start domain is the union of its options' domains.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from solver.data import Plant
+from solver.supply import may_ship_from_stock
+
+if TYPE_CHECKING:
+    from solver.cpsat.materials import SupplyVars
 
 
 @dataclass
@@ -38,9 +43,16 @@ class StepVars:
 
 @dataclass
 class OrderVars:
+    """``made``: produced (steps present); ``from_stock``: shipped from finished goods instead.
+
+    Without finished goods on hand, ``made`` is ``accepted`` itself and ``from_stock`` is None.
+    """
+
     order: str
     accepted: cp_model.IntVar
     steps: list[StepVars]
+    made: cp_model.IntVar | None = None
+    from_stock: cp_model.IntVar | None = None
     completion: cp_model.IntVar | None = None
     lateness: cp_model.IntVar | None = None
     tardiness: cp_model.IntVar | None = None
@@ -49,6 +61,7 @@ class OrderVars:
 @dataclass
 class ModelVars:
     orders: dict[str, OrderVars] = field(default_factory=dict)
+    supply: SupplyVars | None = None  # family 5, when the plant models supply
 
     def intervals_on(self, resource: str) -> list[cp_model.IntervalVar]:
         return [
@@ -79,15 +92,20 @@ def create_variables(model: cp_model.CpModel, plant: Plant) -> ModelVars:
         accepted = model.new_bool_var(f"accept[{oid}]")
         if not order.optional:
             model.add(accepted == 1)
+        made, from_stock = accepted, None
+        if may_ship_from_stock(plant, oid):
+            made = model.new_bool_var(f"make[{oid}]")
+            from_stock = model.new_bool_var(f"ship_from_stock[{oid}]")
+            model.add(made + from_stock == accepted)
         steps = [
-            _step_vars(model, plant, oid, index, accepted, domains)
+            _step_vars(model, plant, oid, index, made, domains)
             for index, _ in plant.remaining_steps(oid)
         ]
-        variables.orders[oid] = OrderVars(oid, accepted, steps)
+        variables.orders[oid] = OrderVars(oid, accepted, steps, made, from_stock)
     return variables
 
 
-def _step_vars(model, plant: Plant, oid: str, index: int, accepted, domains: dict) -> StepVars:
+def _step_vars(model, plant: Plant, oid: str, index: int, made, domains: dict) -> StepVars:
     order = plant.orders[oid]
     step = plant.products[order.product].routing[index]
     name = f"{oid}/{step.id}"
@@ -99,7 +117,7 @@ def _step_vars(model, plant: Plant, oid: str, index: int, accepted, domains: dic
         end = model.new_constant(pin.start + size)
         interval = model.new_interval_var(start, size, end, f"{name}@{pin.resource}")
         domain = cp_model.Domain(pin.start, pin.start)
-        options = [OptionVars(pin.resource, size, domain, accepted, interval)]
+        options = [OptionVars(pin.resource, size, domain, made, interval)]
         return StepVars(
             oid,
             index,
@@ -123,8 +141,8 @@ def _step_vars(model, plant: Plant, oid: str, index: int, accepted, domains: dic
             candidates.append((option.resource, size, domain))
     if not candidates:
         # Cannot be made in the horizon: only an optional order can get here (validation
-        # refuses firm ones), and it must be declined.
-        model.add(accepted == 0)
+        # refuses firm ones), and it must not be made.
+        model.add(made == 0)
         candidates = [
             (
                 step.options[0].resource,
@@ -141,9 +159,7 @@ def _step_vars(model, plant: Plant, oid: str, index: int, accepted, domains: dic
     end = model.new_int_var(union.min() + min(sizes), latest_end, f"end[{name}]")
     options = []
     for resource, size, domain in candidates:
-        present = (
-            accepted if len(candidates) == 1 else model.new_bool_var(f"use[{name}@{resource}]")
-        )
+        present = made if len(candidates) == 1 else model.new_bool_var(f"use[{name}@{resource}]")
         interval = model.new_optional_fixed_size_interval_var(
             start, size, present, f"{name}@{resource}"
         )
