@@ -29,6 +29,13 @@ class StockLedger:
         self.ticks.insert(k, tick)
         self.changes.insert(k, change)
 
+    def remove(self, tick: int, change: int) -> None:
+        for k in range(bisect.bisect_left(self.ticks, tick), len(self.ticks)):
+            if self.changes[k] == change:
+                del self.ticks[k], self.changes[k]
+                return
+        raise ValueError(f"no event ({tick}, {change}) to remove")
+
     def earliest_draw(self, quantity: int, ready: int) -> int | None:
         """Earliest tick >= ready at which ``quantity`` can be drawn and stock stays >= 0.
 

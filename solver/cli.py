@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from rich.console import Console
 
+from solver.alerts import shortfalls
 from solver.checker import check_plan
 from solver.cpsat.search import plan as solve_plan
 from solver.errors import DataError, SolveError
@@ -22,6 +23,8 @@ from solver.ranking import rank_orders
 from solver.report import console as report
 from solver.report.files import write_csv
 from solver.schema import PlantFile
+from solver.supply import has_supply
+from solver.supply_kpis import compute_supply_kpis
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_NO_PLAN = 0, 1, 2, 5
 
@@ -73,6 +76,10 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
         result = solve_plan(plant, settings, progress)
     kpis = compute_kpis(plant, result)
     report.print_plan_summary(console, plant, result, kpis, rank_orders(plant), head=args.head)
+    if has_supply(plant):
+        report.print_supply(
+            console, plant, result, compute_supply_kpis(plant, result), shortfalls(plant, result)
+        )
     violations = check_plan(plant, result)
     if violations:  # never expected: the checker guards the solver
         report.print_violations(console, violations)

@@ -9,12 +9,14 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from solver.alerts import Balance
 from solver.checker import Violation
 from solver.data import Plant
 from solver.errors import Problem
 from solver.kpis import Kpis
 from solver.plan import Plan
 from solver.ranking import Rank
+from solver.supply_kpis import SupplyKpis
 from solver.timegrid import format_duration, format_moment
 
 
@@ -107,7 +109,11 @@ def print_plan_summary(
     table.add_column("value", justify="right")
     rows = [
         ("objective", f"{plan.objective:,.2f} {money}"),
-        *((f"  {name}", f"{value:,.2f} {money}") for name, value in plan.terms.items()),
+        *(
+            (f"  {name}", f"{value:,.2f} {money}")
+            for name, value in plan.terms.items()
+            if value or name in ("tardiness", "declined")
+        ),
         (
             "best bound",
             "none proven" if plan.best_bound is None else f"{plan.best_bound:,.2f} {money}",
@@ -157,6 +163,86 @@ def print_plan_summary(
     if kpis.declined:
         console.print(f"Declined (do not pay at this capacity): {', '.join(kpis.declined)}")
     print_ranking(console, plant, ranks, head)
+
+
+def print_supply(
+    console: Console, plant: Plant, plan: Plan, kpis: SupplyKpis, shortfalls: list[Balance]
+) -> None:
+    """Purchase list with pegging, supplier split, orders waiting on material, PAB shortfalls."""
+    money, grid = plant.currency, plant.grid
+
+    def moment(tick: int) -> str:
+        return format_moment(grid.to_datetime(tick))
+
+    console.print(
+        f"Supply: {kpis.shipments} purchase(s), {kpis.expedited_shipments} expedited; "
+        f"purchases {kpis.purchase_cost:,.2f} {money}, expedites {kpis.expedite_cost:,.2f} "
+        f"{money}; {kpis.from_finished_goods} order(s) shipped from finished goods"
+    )
+    if plan.purchases:
+        table = Table(title=f"Purchases ({len(plan.purchases)})", title_justify="left")
+        for column in ("order by", "arrives", "supplier", "material", "mode", "qty", "cost"):
+            table.add_column(
+                column, no_wrap=True, justify="right" if column in ("qty", "cost") else "left"
+            )
+        table.add_column("for orders (pegging)", overflow="fold")
+        for p in sorted(plan.purchases, key=lambda p: (p.order_by, p.supplier, p.material)):
+            surplus = p.quantity - p.needed(plan.supplies)
+            table.add_row(
+                moment(p.order_by),
+                moment(p.arrival),
+                p.supplier,
+                p.material,
+                p.mode if p.mode == "standard" else f"[bold yellow]{p.mode}[/]",
+                f"{p.quantity:,}",
+                f"{p.cost:,.2f}",
+                ", ".join(p.orders) + (f" (+{surplus} minimum order)" if surplus else ""),
+            )
+        console.print(table)
+    if kpis.suppliers:
+        table = Table(title="Supplier split", title_justify="left")
+        for column in ("material", "supplier", "units", "share", "value", "peak capacity use"):
+            table.add_column(
+                column, justify="left" if column in ("material", "supplier") else "right"
+            )
+        for use in kpis.suppliers:
+            table.add_row(
+                use.material,
+                use.supplier,
+                f"{use.units:,}",
+                f"{use.share:.0%}",
+                f"{use.value:,.2f}",
+                "unlimited" if use.peak_use is None else f"{use.peak_use:.0%}",
+            )
+        console.print(table)
+    if kpis.waiting:
+        table = Table(
+            title=f"Orders waiting on material ({len(kpis.waiting)})", title_justify="left"
+        )
+        for column in ("order", "material", "held by", "material ready", "first step starts"):
+            table.add_column(column, no_wrap=True)
+        for w in kpis.waiting:
+            held = "stock (receipts)" if w.source == "stock" else f"{w.source} ({w.mode})"
+            table.add_row(w.order, w.material, held, moment(w.ready), moment(w.start))
+        console.print(table)
+    if shortfalls:
+        table = Table(
+            title="Projected available balance: shortfalls (PAB < 0)", title_justify="left"
+        )
+        for column in ("item", "week", "from", "demand", "supply", "balance"):
+            table.add_column(column, justify="left" if column in ("item", "from") else "right")
+        for row in shortfalls:
+            table.add_row(
+                row.item,
+                str(row.period),
+                moment(row.start),
+                f"{row.demand:,}",
+                f"{row.supply:,}",
+                f"[red]{row.balance:,}[/]",
+            )
+        console.print(table)
+    else:
+        console.print("Projected available balance: no shortfall in any week.")
 
 
 def _against(target: float, value: float) -> str:
