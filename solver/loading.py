@@ -191,8 +191,8 @@ def parse_records(raw: dict[str, Any], path: Path) -> tuple[Parsed, list[Problem
             label = _record_label(name, index, item, line_offset if name == "orders" else None)
             record = _validate_one(model, item, parsed.files[name], label, problems)
             if record is None:
-                if isinstance(item, dict) and "id" in item:
-                    parsed.failed_ids[name].add(str(item["id"]))
+                if isinstance(item, dict):
+                    parsed.failed_ids[name].add(str(item.get("id", f"#{index}")))
                 continue
             parsed.labels[(name, len(parsed.records[name]))] = label
             parsed.records[name].append(record)
@@ -242,7 +242,10 @@ def _field_path(loc: tuple, item: Any) -> str:
             child = node[key] if isinstance(node, list) and key < len(node) else None
             name = None
             if isinstance(child, dict):
-                name = child.get("id", child.get("resource"))
+                name = next(
+                    (child[k] for k in ("id", "resource", "material", "name") if k in child),
+                    None,
+                )
             parts.append(f"[{name!r}]" if name is not None else f"[{key}]")
             node = child
         else:

@@ -322,6 +322,8 @@ def receipt_references(parsed: Parsed) -> list[Problem]:
 def materials_have_a_source(parsed: Parsed) -> list[Problem]:
     """A material in a bill of materials needs stock, a receipt or a supplier offer."""
     problems = []
+    if parsed.failed_ids["suppliers"] or parsed.failed_ids["materials"]:
+        return problems  # their own errors come first; their offers and stock are unknown
     offered = {o.material for s in parsed.records["suppliers"] for o in s.offers}
     sourced = offered | {m.id for m in parsed.records["materials"] if m.stock > 0 or m.receipts}
     for index, product in enumerate(parsed.records["products"]):

@@ -95,3 +95,17 @@ def test_plan_with_lns_reports_no_bound_and_checks(tmp_path, capsys):
     assert code == 0 and "no bound proven" in out and "none proven" in out
     assert Plan.from_json(plan_file).best_bound is None
     assert main(["check", DEMO, str(plan_file)]) == 0
+
+
+def test_plan_on_the_zero_inventory_model_prints_purchases_and_split(tmp_path, capsys):
+    plan_file = tmp_path / "plan.json"
+    custom = str(ROOT / "models" / "custom.yaml")
+    args = ["plan", custom, "--time-limit", "10", "--workers", "2", "--seed", "0"]
+    assert main([*args, "--json", str(plan_file)]) == 0  # 0: the checker found nothing
+    out = capsys.readouterr().out
+    assert "Purchases (" in out and "for orders (pegging)" in out and "Supplier split" in out
+    plan = Plan.from_json(plan_file)
+    assert plan.purchases and all(p.orders for p in plan.purchases)
+    fabric = {p.supplier for p in plan.purchases if p.material == "FABRIC"}
+    assert len(fabric) >= 2  # Texfast's weekly capacity cannot carry all the fabric
+    assert main(["check", custom, str(plan_file)]) == 0
