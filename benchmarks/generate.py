@@ -8,6 +8,7 @@ number of weeks that grows with the order count.
 Usage::
 
     python -m benchmarks.generate --orders 1000 --seed 1 > plant.yaml
+    python -m benchmarks.generate --orders 200 --seed 1 --materials > plant.yaml
     python -m benchmarks.generate --orders 40 --seed 7 --orders-csv models/demo-orders.csv
 """
 
@@ -115,8 +116,99 @@ def _as_datetime(value: object) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
-def generate_plant(orders: int, seed: int) -> dict:
-    """A whole plant file (as a dict) with ``orders`` orders."""
+# Materials of the supply layer: a bare board per product family, plus shared parts.
+FAMILY_BOARD = {
+    "industrial": "PCB-IND",
+    "sensing": "PCB-SENS",
+    "power": "PCB-PWR",
+    "connectivity": "PCB-GW",
+    "lighting": "PCB-LED",
+}
+SHARED_PART = {
+    "industrial": "MCU",
+    "sensing": "MCU",
+    "connectivity": "MCU",
+    "power": "MAGNETICS",
+    "lighting": "MAGNETICS",
+}
+
+
+def add_supply(plant: dict, seed: int) -> None:
+    """Bills of materials, stock, receipts and three suppliers, sized from the plant's demand.
+
+    Stock on hand covers about 25 % of what the orders need, a receipt in the second week
+    another 15 %; a fast dear supplier and a slow cheap one each sell about the average weekly
+    need per week, and a broker sells without limit, slowly and dearly. The fast supplier
+    offers air freight.
+    """
+    rng = np.random.default_rng(seed + 10_000)
+    family = {p["id"]: p["family"] for p in plant["products"]}
+    for product in plant["products"]:
+        product["bom"] = [
+            {"material": FAMILY_BOARD[product["family"]], "per_unit": 1},
+            {"material": SHARED_PART[product["family"]], "per_unit": 1},
+        ]
+    demand: dict[str, int] = {}
+    for order in plant["orders"]:
+        for line in (FAMILY_BOARD, SHARED_PART):
+            material = line[family[order["product"]]]
+            demand[material] = demand.get(material, 0) + order["quantity"]
+    weeks = int(str(plant["plant"]["horizon"]).removesuffix("w")) - 1
+    start = _as_datetime(plant["plant"]["start"]).date()
+    materials, fast, slow, broker = [], [], [], []
+    for material, need in sorted(demand.items()):
+        price = round(float(rng.uniform(0.8, 4.0)), 2)
+        weekly = max(500, round(need / weeks, -2))
+        materials.append(
+            {
+                "id": material,
+                "unit_cost": price,
+                "stock": int(need * 0.25),
+                "receipts": [
+                    {
+                        "id": f"PO-{material}",
+                        "quantity": int(need * 0.15),
+                        "arrival": (start + timedelta(days=9)).isoformat(),
+                    }
+                ],
+            }
+        )
+        fast.append(
+            {
+                "material": material,
+                "lead_time": "3d",
+                "price": round(price * 1.25, 2),
+                "capacity": weekly,
+                "expedite": [
+                    {
+                        "name": "air",
+                        "lead_time": "1d",
+                        "cost_per_unit": 0.3,
+                        "cost_per_shipment": 150,
+                    }
+                ],
+            }
+        )
+        slow.append(
+            {
+                "material": material,
+                "lead_time": "8d",
+                "price": price,
+                "capacity": weekly,
+                "min_order": 500,
+            }
+        )
+        broker.append({"material": material, "lead_time": "12d", "price": round(price * 1.6, 2)})
+    plant["materials"] = materials
+    plant["suppliers"] = [
+        {"id": "FASTPARTS", "reliability": 0.95, "offers": fast},
+        {"id": "CHEAPFAB", "reliability": 0.8, "offers": slow},
+        {"id": "BROKER", "reliability": 0.9, "offers": broker},
+    ]
+
+
+def generate_plant(orders: int, seed: int, materials: bool = False) -> dict:
+    """A whole plant file (as a dict) with ``orders`` orders, with a supply layer if asked."""
     template = yaml.safe_load(TEMPLATE.read_text())
     cells, weeks = scale(orders)
     plant = dict(template["plant"], name=f"Generated plant: {orders} orders, seed {seed}")
@@ -131,6 +223,8 @@ def generate_plant(orders: int, seed: int) -> dict:
     result["customers"] = template["customers"]
     rows = generate_orders(template, orders, seed, cells, weeks)
     result["orders"] = [{k: v for k, v in row.items() if v != ""} for row in rows]
+    if materials:
+        add_supply(result, seed)
     return result
 
 
@@ -138,6 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, required=True)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--materials", action="store_true", help="add BOMs, stock, suppliers")
     parser.add_argument(
         "--orders-csv",
         type=Path,
@@ -153,7 +248,8 @@ def main(argv: list[str] | None = None) -> None:
         writer.writerows(rows)
         args.orders_csv.write_text(buffer.getvalue())
         return
-    yaml.safe_dump(generate_plant(args.orders, args.seed), sys.stdout, sort_keys=False)
+    plant = generate_plant(args.orders, args.seed, args.materials)
+    yaml.safe_dump(plant, sys.stdout, sort_keys=False)
 
 
 if __name__ == "__main__":

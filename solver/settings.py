@@ -66,7 +66,9 @@ class Settings(BaseModel):
     search : str
         ``cpsat`` solves the whole model; ``lns`` improves the dispatch plan by re-solving
         neighbourhoods of ``lns_orders`` orders (``lns_step_limit`` seconds each); ``auto``
-        (default) uses LNS above ``lns_above`` orders, where it measured better.
+        (default) uses LNS above ``lns_above`` orders, where it measured better. Plants with
+        materials, suppliers or finished goods always use ``cpsat`` (LNS does not share stock
+        and supplier capacity between neighbourhoods yet).
     log_search : bool
         Print CP-SAT's search log.
     supplier_risk : str

@@ -9,10 +9,18 @@ from solver.dispatch import best_dispatch
 from solver.plan import Plan
 from solver.ranking import rank_orders
 from solver.settings import Settings
+from solver.supply import has_supply
 
 
 def uses_lns(plant: Plant, settings: Settings) -> bool:
-    """``search: auto`` picks LNS above ``lns_above`` orders, where it measured better."""
+    """``search: auto`` picks LNS above ``lns_above`` orders, where it measured better.
+
+    Plants that model supply always get the whole model: an LNS neighbourhood would also have
+    to hand the freed orders the stock and supplier capacity the fixed orders leave, which it
+    does not do yet.
+    """
+    if has_supply(plant):
+        return False
     if settings.search == "auto":
         return len(plant.orders) > settings.lns_above
     return settings.search == "lns"

@@ -188,3 +188,11 @@ def test_checker_catches_negative_stock_capacity_and_early_start(make_plant):
     missing = dataclasses.replace(plan, supplies=plan.supplies[:1])
     assert any(v.kind == "material" for v in check_plan(stock_plant, missing))
     assert isinstance(plan.supplies[0], Supply)
+
+
+def test_plants_with_supply_are_solved_whole_not_by_lns(make_plant):
+    from solver.cpsat.search import uses_lns
+
+    plant = make_plant(supply_model())
+    assert not uses_lns(plant, plant.settings.with_overrides(search="lns"))
+    assert not uses_lns(plant, plant.settings.with_overrides(search="auto", lns_above=0))
