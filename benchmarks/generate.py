@@ -148,11 +148,13 @@ def add_supply(plant: dict, seed: int) -> None:
             {"material": FAMILY_BOARD[product["family"]], "per_unit": 1},
             {"material": SHARED_PART[product["family"]], "per_unit": 1},
         ]
-    demand: dict[str, int] = {}
+    demand = dict.fromkeys(
+        [line["material"] for product in plant["products"] for line in product["bom"]], 0
+    )
     for order in plant["orders"]:
         for line in (FAMILY_BOARD, SHARED_PART):
             material = line[family[order["product"]]]
-            demand[material] = demand.get(material, 0) + order["quantity"]
+            demand[material] += order["quantity"]
     weeks = int(str(plant["plant"]["horizon"]).removesuffix("w")) - 1
     start = _as_datetime(plant["plant"]["start"]).date()
     materials, fast, slow, broker = [], [], [], []
@@ -170,7 +172,9 @@ def add_supply(plant: dict, seed: int) -> None:
                         "quantity": int(need * 0.15),
                         "arrival": (start + timedelta(days=9)).isoformat(),
                     }
-                ],
+                ]
+                if need >= 10
+                else [],
             }
         )
         fast.append(
