@@ -103,9 +103,7 @@ def product_balances(plant: Plant, plan: Plan, period: str = "week") -> list[Bal
 
 def material_balances(plant: Plant, plan: Plan, period: str = "week") -> list[Balance]:
     """PAB of every material: draws at first starts against stock, receipts and purchases."""
-    starts: dict[str, int] = {}
-    for step in plan.steps:
-        starts[step.order] = min(step.start, starts.get(step.order, step.start))
+    starts = plan.first_starts()
     rows = []
     for mid, material in plant.materials.items():
         demand: dict[int, int] = {}

@@ -120,7 +120,14 @@ def best_dispatch(plant: Plant, ranks: Sequence[Rank] | None = None) -> Plan:
     """
     ranks = ranks or rank_orders(plant)
     weights = {r.order: r.weight for r in ranks}
-    plans = [dispatch(plant, sequence_by(plant, rule, ranks)) for rule in RULES]
+    sequences = [sequence_by(plant, rule, ranks) for rule in RULES]
+    plans = [dispatch(plant, sequence) for sequence in sequences]
+    if all(p.status != "DISPATCH" for p in plans):
+        # Scarce material taken by proposed orders can leave a firm order without: retry
+        # with firm orders first (keeping each rule's order among them).
+        for sequence in sequences:
+            firm_first = sorted(sequence, key=lambda o: plant.orders[o].optional)
+            plans.append(dispatch(plant, firm_first))
     return min(
         plans,
         key=lambda p: (p.status != "DISPATCH", sum(objective_units(plant, p, weights).values())),

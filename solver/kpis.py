@@ -92,7 +92,7 @@ def supply_units(plant: Plant, plan: Plan) -> dict[str, int]:
             plant, mode.cost_per_unit
         )
         terms["risk"] += surplus * risk_premium(plant, reliability, offer.price, 1)
-    starts = first_starts(plan)
+    starts = plan.first_starts()
     terms["holding"] = holding_if_idle(plant)
     for s in plan.supplies:
         if s.source == supply.STOCK:
@@ -104,14 +104,6 @@ def supply_units(plant: Plant, plan: Plan) -> dict[str, int]:
         if o.from_stock:
             terms["holding"] -= finished_goods_saving(plant, o.order)
     return terms
-
-
-def first_starts(plan: Plan) -> dict[str, int]:
-    """Order -> start of its first planned step."""
-    starts: dict[str, int] = {}
-    for step in plan.steps:
-        starts[step.order] = min(step.start, starts.get(step.order, step.start))
-    return starts
 
 
 def holding_if_idle(plant: Plant) -> int:

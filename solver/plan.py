@@ -117,6 +117,13 @@ class Plan:
     def steps_of(self, order_id: str) -> list[ScheduledStep]:
         return sorted((s for s in self.steps if s.order == order_id), key=lambda s: s.step_index)
 
+    def first_starts(self) -> dict[str, int]:
+        """Order -> start of its first planned step (when its materials are drawn)."""
+        starts: dict[str, int] = {}
+        for step in self.steps:
+            starts[step.order] = min(step.start, starts.get(step.order, step.start))
+        return starts
+
     def outcome(self, order_id: str) -> OrderOutcome | None:
         return next((o for o in self.outcomes if o.order == order_id), None)
 

@@ -21,9 +21,7 @@ from solver.supply import STOCK
 def check_supply(plant: Plant, plan: Plan) -> list[Violation]:
     """Every supply rule the plan breaks."""
     out: list[Violation] = []
-    starts: dict[str, int] = {}
-    for step in plan.steps:
-        starts[step.order] = min(step.start, starts.get(step.order, step.start))
+    starts = plan.first_starts()
     out += _sources(plant, plan, starts)
     out += _stock(plant, plan, starts)
     out += _purchases(plant, plan)

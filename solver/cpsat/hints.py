@@ -59,9 +59,7 @@ def add_plan_hint(model: cp_model.CpModel, plant: Plant, variables: ModelVars, p
 def _hint_supply(hint, plant: Plant, variables: ModelVars, plan: Plan) -> None:
     """Source literals, checkpoint flags, shipments and surplus from the plan's supplies."""
     sources = {(s.order, s.material): s for s in plan.supplies}
-    starts = {}
-    for step in plan.steps:
-        starts[step.order] = min(step.start, starts.get(step.order, step.start))
+    starts = plan.first_starts()
     for (oid, material), need in variables.supply.needs.items():
         chosen = sources.get((oid, material))
         start = starts.get(oid, 0)
