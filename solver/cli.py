@@ -21,7 +21,7 @@ from solver.loading import load_plant
 from solver.plan import Plan
 from solver.ranking import rank_orders
 from solver.report import console as report
-from solver.report.files import write_csv
+from solver.report.files import write_csv, write_purchases_csv
 from solver.schema import PlantFile
 from solver.supply import has_supply
 from solver.supply_kpis import compute_supply_kpis
@@ -78,7 +78,12 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     report.print_plan_summary(console, plant, result, kpis, rank_orders(plant), head=args.head)
     if has_supply(plant):
         report.print_supply(
-            console, plant, result, compute_supply_kpis(plant, result), shortfalls(plant, result)
+            console,
+            plant,
+            result,
+            compute_supply_kpis(plant, result),
+            shortfalls(plant, result, args.pab),
+            args.pab,
         )
     violations = check_plan(plant, result)
     if violations:  # never expected: the checker guards the solver
@@ -89,6 +94,9 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     if args.csv:
         write_csv(plant, result, args.csv)
         console.print(f"steps written to {args.csv}")
+    if args.purchases:
+        write_purchases_csv(plant, result, args.purchases)
+        console.print(f"purchases written to {args.purchases}")
     return EXIT_VIOLATIONS if violations else EXIT_OK
 
 
@@ -134,6 +142,15 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--json", help="write the plan as JSON (input of `replan check`)")
     plan.add_argument("--csv", help="write the scheduled steps as CSV")
     plan.add_argument("--head", type=int, default=10, help="ranked orders to show")
+    plan.add_argument(
+        "--purchases", help="write the purchase list with pegging as CSV (plants with supply)"
+    )
+    plan.add_argument(
+        "--pab",
+        choices=["week", "day"],
+        default="week",
+        help="period of the projected available balance (default week)",
+    )
     plan.set_defaults(run=cmd_plan)
 
     check = commands.add_parser("check", help="check a plan JSON against a plant, without CP-SAT")

@@ -101,7 +101,9 @@ def test_plan_on_the_zero_inventory_model_prints_purchases_and_split(tmp_path, c
     plan_file = tmp_path / "plan.json"
     custom = str(ROOT / "models" / "custom.yaml")
     args = ["plan", custom, "--time-limit", "10", "--workers", "2", "--seed", "0"]
-    assert main([*args, "--json", str(plan_file)]) == 0  # 0: the checker found nothing
+    buys = tmp_path / "purchases.csv"
+    code = main([*args, "--json", str(plan_file), "--purchases", str(buys), "--pab", "day"])
+    assert code == 0  # 0: the checker found nothing
     out = capsys.readouterr().out
     assert "Purchases (" in out and "for orders (pegging)" in out and "Supplier split" in out
     plan = Plan.from_json(plan_file)
@@ -109,3 +111,8 @@ def test_plan_on_the_zero_inventory_model_prints_purchases_and_split(tmp_path, c
     fabric = {p.supplier for p in plan.purchases if p.material == "FABRIC"}
     assert len(fabric) >= 2  # Texfast's weekly capacity cannot carry all the fabric
     assert main(["check", custom, str(plan_file)]) == 0
+    import pandas as pd
+
+    rows = pd.read_csv(buys)
+    assert set(rows["order"]) == {s.order for s in plan.supplies if s.source != "stock"}
+    assert "no shortfall in any day" in out or "shortfalls (PAB < 0)" in out

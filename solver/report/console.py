@@ -166,7 +166,12 @@ def print_plan_summary(
 
 
 def print_supply(
-    console: Console, plant: Plant, plan: Plan, kpis: SupplyKpis, shortfalls: list[Balance]
+    console: Console,
+    plant: Plant,
+    plan: Plan,
+    kpis: SupplyKpis,
+    shortfalls: list[Balance],
+    period: str = "week",
 ) -> None:
     """Purchase list with pegging, supplier split, orders waiting on material, PAB shortfalls."""
     money, grid = plant.currency, plant.grid
@@ -229,7 +234,7 @@ def print_supply(
         table = Table(
             title="Projected available balance: shortfalls (PAB < 0)", title_justify="left"
         )
-        for column in ("item", "week", "from", "demand", "supply", "balance"):
+        for column in ("item", period, "from", "demand", "supply", "balance"):
             table.add_column(column, justify="left" if column in ("item", "from") else "right")
         for row in shortfalls:
             table.add_row(
@@ -242,7 +247,7 @@ def print_supply(
             )
         console.print(table)
     else:
-        console.print("Projected available balance: no shortfall in any week.")
+        console.print(f"Projected available balance: no shortfall in any {period}.")
 
 
 def _against(target: float, value: float) -> str:
