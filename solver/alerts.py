@@ -1,4 +1,5 @@
-"""Early warnings from a plan: projected available balance (PAB) per product and material.
+"""Early warnings from a plan: projected available balance (PAB) per product and material, and
+the three levels of DOMAIN.md (internal alert, external risk notice, confirmed break).
 
 DOMAIN.md (seed 002): PAB(t) = PAB(t-1) - demand(t) + supply(t). A period whose balance is
 below zero cannot cover its demand: supply breaks there unless something changes. For a
@@ -11,11 +12,17 @@ arriving, starting from stock on hand.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from solver.data import Plant
+from solver.errors import SolveError
+from solver.loading import ALWAYS
 from solver.plan import Plan
+from solver.replanning import minimal_change
+from solver.stability import Reference
+from solver.timegrid import format_duration, format_moment, parse_duration
 
 PERIODS = {"day": 1, "week": 7}
 
@@ -124,3 +131,131 @@ def shortfalls(plant: Plant, plan: Plan, period: str = "week") -> list[Balance]:
     """Every product and material period whose projected balance is below zero."""
     rows = product_balances(plant, plan, period) + material_balances(plant, plan, period)
     return [row for row in rows if row.shortfall]
+
+
+INTERNAL, EXTERNAL, BREAK = "internal alert", "external risk notice", "confirmed break"
+
+
+@dataclass(frozen=True)
+class Warning:
+    """An early warning (DOMAIN.md, seed 002): internal alert, external risk, confirmed break."""
+
+    level: str
+    order: str
+    customer: str
+    message: str
+    date: int | None = None
+    countermeasures: tuple[str, ...] = ()
+
+
+def early_warnings(plant: Plant, plan: Plan) -> list[Warning]:
+    """Internal alerts (slack below ``alert_slack``), external risk notices and confirmed
+    breaks, checked against a relaxed plant with every countermeasure allowed."""
+    slack_limit = plant.grid.duration_ticks(
+        parse_duration(plant.settings.alert_slack).total_seconds()
+    )
+    warnings = []
+    late = []
+    for o in plan.outcomes:
+        if not o.accepted or o.from_stock or o.completion is None:
+            continue
+        customer = plant.customers[plant.orders[o.order].customer].name
+        if o.tardiness > 0:
+            late.append(o)
+        elif o.due - o.completion < slack_limit:
+            warnings.append(
+                Warning(
+                    INTERNAL,
+                    o.order,
+                    customer,
+                    f"on time with only {_span(plant, o.due - o.completion)} to spare",
+                    o.completion,
+                )
+            )
+    if late:
+        warnings += _late_warnings(plant, plan, late)
+    return warnings
+
+
+def _late_warnings(plant: Plant, plan: Plan, late: list) -> list[Warning]:
+    relaxed_plant = relax(plant)
+    try:
+        relaxed = minimal_change(
+            relaxed_plant, plan, Reference(plan), plant.settings, [], None, None
+        )
+    except SolveError:
+        relaxed = None
+    out = []
+    for o in late:
+        customer = plant.customers[plant.orders[o.order].customer].name
+        fixed = relaxed.outcome(o.order) if relaxed else None
+        if fixed is not None and fixed.accepted and fixed.tardiness == 0:
+            measures = tuple(countermeasures(plant, plan, relaxed, o.order))
+            out.append(
+                Warning(
+                    EXTERNAL,
+                    o.order,
+                    customer,
+                    f"planned {_span(plant, o.tardiness)} late; recoverable",
+                    o.completion,
+                    measures,
+                )
+            )
+        else:
+            out.append(
+                Warning(
+                    BREAK,
+                    o.order,
+                    customer,
+                    f"late under every option: delivers {_when(plant, o.completion)} instead of "
+                    f"{_when(plant, o.due)}",
+                    o.completion,
+                )
+            )
+    return out
+
+
+def relax(plant: Plant) -> Plant:
+    """Every countermeasure allowed: overtime round the clock, expedites at no extra cost."""
+    resources = {rid: dataclasses.replace(r, calendar=ALWAYS) for rid, r in plant.resources.items()}
+    suppliers = {}
+    for sid, s in plant.suppliers.items():
+        offers = {
+            mid: dataclasses.replace(
+                offer,
+                modes=tuple(
+                    dataclasses.replace(m, cost_per_unit=0.0, cost_per_shipment=0.0)
+                    for m in offer.modes
+                ),
+            )
+            for mid, offer in s.offers.items()
+        }
+        suppliers[sid] = dataclasses.replace(s, offers=offers)
+    return plant.replace(resources=resources, suppliers=suppliers)
+
+
+def countermeasures(plant: Plant, plan: Plan, relaxed: Plan, order_id: str) -> list[str]:
+    """What the relaxed plan does differently for one order."""
+    measures = []
+    before = {s.step_index: s for s in plan.steps_of(order_id)}
+    for step in relaxed.steps_of(order_id):
+        windows = plant.availability[step.resource]
+        if not step.pinned and not any(a <= step.start and step.end <= b for a, b in windows):
+            measures.append(f"overtime on {step.resource} for {step.step}")
+        old = before.get(step.step_index)
+        if old is not None and old.resource != step.resource:
+            measures.append(f"{step.step} on {step.resource} instead of {old.resource}")
+    old_modes = {(s.material, s.source, s.mode) for s in plan.supplies if s.order == order_id}
+    for s in relaxed.supplies:
+        expedited = s.mode not in ("", "standard")
+        if s.order == order_id and expedited and (s.material, s.source, s.mode) not in old_modes:
+            measures.append(f"expedite {s.material} from {s.source} by {s.mode}")
+    return measures or ["re-sequencing other orders"]
+
+
+def _span(plant: Plant, ticks: int) -> str:
+    return format_duration(plant.grid.to_timedelta(ticks))
+
+
+def _when(plant: Plant, tick: int | None) -> str:
+    return "never" if tick is None else format_moment(plant.grid.to_datetime(tick))

@@ -1,6 +1,7 @@
-"""`replan validate | schema | rank | plan | check`: argument parsing and wiring only.
+"""`replan validate | schema | rank | plan | check | whatif`: argument parsing and wiring only.
 
-Exit codes: 0 success, 1 a plan breaks a rule (check), 2 bad input, 5 no plan found.
+Exit codes: 0 success, 1 a plan breaks a rule (check), 2 bad input, 5 no plan found; whatif:
+0 accept (or no order harmed), 3 accept with date (or orders harmed), 4 reject.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from solver.plan import Plan
 from solver.ranking import rank_orders
 from solver.report import console as report
 from solver.report.files import write_csv, write_purchases_csv
+from solver.report.whatif import evaluation_dict, print_evaluation
+from solver.scenario import ScenarioFile, load_scenario
 from solver.schema import PlantFile
 from solver.supply import has_supply
 from solver.supply_kpis import compute_supply_kpis
+from solver.whatif import evaluate
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_NO_PLAN = 0, 1, 2, 5
 
@@ -59,8 +63,22 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_schema(args: argparse.Namespace, console: Console) -> int:
-    print(json.dumps(PlantFile.model_json_schema(by_alias=True), indent=2))
+    model = ScenarioFile if args.scenario else PlantFile
+    print(json.dumps(model.model_json_schema(by_alias=True), indent=2))
     return EXIT_OK
+
+
+def cmd_whatif(args: argparse.Namespace, console: Console) -> int:
+    scenario = load_scenario(args.scenario)
+    overrides = {"time_limit": args.time_limit, "workers": args.workers, "seed": args.seed}
+    with console.status("evaluating the change..."):
+        evaluation = evaluate(scenario, overrides)
+    print_evaluation(console, evaluation, detail_all=args.all)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(evaluation_dict(evaluation), handle, indent=1)
+        console.print(f"evaluation written to {args.json}")
+    return evaluation.exit_code
 
 
 def cmd_rank(args: argparse.Namespace, console: Console) -> int:
@@ -129,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(run=cmd_validate)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of plant files")
+    schema.add_argument(
+        "--scenario", action="store_true", help="the schema of what-if scenario files instead"
+    )
     schema.set_defaults(run=cmd_schema)
 
     rank = commands.add_parser("rank", help="rank orders by urgency, customer tier and margin")
@@ -152,6 +173,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="period of the projected available balance (default week)",
     )
     plan.set_defaults(run=cmd_plan)
+
+    whatif = commands.add_parser(
+        "whatif", help="evaluate a proposed change against the baseline plan: a verdict"
+    )
+    whatif.add_argument("scenario")
+    whatif.add_argument("--time-limit", type=float, help="seconds per solve")
+    whatif.add_argument("--workers", type=int, help="CP-SAT workers")
+    whatif.add_argument("--seed", type=int, help="CP-SAT random seed")
+    whatif.add_argument("--json", help="write the whole evaluation as JSON")
+    whatif.add_argument("--all", action="store_true", help="details for every variant")
+    whatif.set_defaults(run=cmd_whatif)
 
     check = commands.add_parser("check", help="check a plan JSON against a plant, without CP-SAT")
     check.add_argument("model")

@@ -56,3 +56,13 @@ def holding_per_tick(plant: Plant, value: float, quantity: int) -> int:
     100 x value x quantity x rate / 365 units, rounded per batch.
     """
     return round(100 * value * quantity * plant.settings.holding_rate / 365)
+
+
+def shift_cost_per_tick(plant: Plant) -> int:
+    """Objective units per tick a baseline step moves (stability_cost_per_day per day)."""
+    return round(100 * plant.settings.stability_cost_per_day)
+
+
+def resource_change_cost(plant: Plant) -> int:
+    """Objective units per baseline step moved to another resource."""
+    return money_units(plant, plant.settings.resource_change_cost)

@@ -190,6 +190,7 @@ class Order:
     release: int = 0
     status: str = FIRM
     channel: str = ""
+    priority: int | None = None  # a planner's tardiness weight, overriding the ranking
 
     @property
     def optional(self) -> bool:

@@ -22,6 +22,7 @@ from solver.data import Plant
 from solver.intervals import clip, total
 from solver.plan import Plan
 from solver.ranking import order_margin, tardiness_weights
+from solver.stability import Reference, stability_units
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,16 @@ class Kpis:
 
 
 def objective_units(
-    plant: Plant, plan: Plan, weights: dict[str, int] | None = None
+    plant: Plant,
+    plan: Plan,
+    weights: dict[str, int] | None = None,
+    reference: Reference | None = None,
 ) -> dict[str, int]:
     """The objective's terms recomputed from the plan, in the solver's integer units.
 
     ``weights`` (tardiness weight per order) defaults to the plant's ranking; callers that
-    evaluate many plans of one plant pass them once.
+    evaluate many plans of one plant pass them once. With a ``reference`` (a what-if's
+    baseline) the ``stability`` term is added.
     """
     weights = weights or tardiness_weights(plant)
     tardiness = sum(
@@ -63,6 +68,8 @@ def objective_units(
     terms = {"tardiness": tardiness, "declined": declined}
     if supply.has_supply(plant):
         terms.update(supply_units(plant, plan))
+    if reference is not None:
+        terms["stability"] = stability_units(plant, plan, reference)
     return terms
 
 

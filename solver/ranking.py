@@ -10,7 +10,8 @@ per step plus lags), release *r*, due *d*, and ``now``::
     score(o)   = (w_u * urgency + w_t * tier + w_m * margin) / (w_u + w_t + w_m)
     weight(o)  = 1 + round(score(o) * (max_weight - 1))
 
-The weight multiplies the order's tardiness in the objective.
+The weight multiplies the order's tardiness in the objective. An order whose priority a
+planner has set (``Order.priority``) keeps that weight.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ def rank_orders(plant: Plant, now: int = 0) -> list[Rank]:
         score = weights.urgency * urgency + weights.tier * tier + weights.margin * margin
         score /= total_weight
         weight = 1 + round(score * (settings.max_weight - 1))
+        if order.priority is not None:  # set by a planner (a what-if change)
+            weight = order.priority
         rows.append((oid, urgency, tier, margin, score, weight, slack, margins[oid]))
     rows.sort(key=lambda r: (-r[4], plant.orders[r[0]].due, r[0]))
     return [Rank(r[0], i + 1, *r[1:]) for i, r in enumerate(rows)]

@@ -83,6 +83,16 @@ class Settings(BaseModel):
         Time-phased stock in CP-SAT: ``reservoir`` (one reservoir constraint per material),
         ``buckets`` (cumulative use checked just before each receipt) or ``auto`` (default):
         reservoir up to ``reservoir_max_uses`` orders that may draw on a material.
+    frozen : str
+        What-if: baseline steps starting within this window after ``now`` keep their resource
+        and start (a duration; ``0h`` = nothing frozen beyond work already started).
+    stability_cost_per_day : float
+        What-if (minimal change): money per day a baseline step moves, either way.
+    resource_change_cost : float
+        What-if: money per baseline step moved to another resource.
+    alert_slack : str
+        What-if warnings: an on-time order with less slack than this (T-3: three days) raises
+        an internal alert.
     reservoir_max_uses : int
         See ``stock_model``. Measured (benchmarks/README.md): the two tie when a material has
         a handful of drawing orders; from about 10 the reservoir's bound stays near zero while
@@ -111,6 +121,10 @@ class Settings(BaseModel):
     holding_rate: Annotated[float, Field(ge=0, le=10)] = 0.25
     stock_model: Literal["auto", "reservoir", "buckets"] = "auto"
     reservoir_max_uses: Annotated[int, Field(ge=0)] = 5
+    frozen: str = "0h"
+    stability_cost_per_day: Annotated[float, Field(ge=0)] = 10.0
+    resource_change_cost: Annotated[float, Field(ge=0)] = 5.0
+    alert_slack: str = "3d"
 
     @field_validator("tiers", mode="before")
     @classmethod
@@ -125,6 +139,13 @@ class Settings(BaseModel):
     def _window_is_duration(cls, value: str) -> str:
         if parse_duration(value).total_seconds() <= 0:
             raise ValueError("urgency_window must be longer than zero")
+        return value
+
+    @field_validator("frozen", "alert_slack")
+    @classmethod
+    def _non_negative_duration(cls, value: str) -> str:
+        if parse_duration(value).total_seconds() < 0:
+            raise ValueError("must not be negative")
         return value
 
     def with_overrides(self, **overrides: object) -> Settings:

@@ -73,9 +73,10 @@ def format_duration(delta: timedelta) -> str:
     return sign + " ".join(parts)
 
 
-def format_moment(moment: datetime) -> str:
-    """``Tue 01 Dec 14:00``; midnight shows as 24:00 of the day before, as a due date means it."""
-    if moment.hour == 0 and moment.minute == 0:
+def format_moment(moment: datetime, start: bool = False) -> str:
+    """``Tue 01 Dec 14:00``; midnight shows as 24:00 of the day before, as a due date means it,
+    unless ``start`` (a moment something begins, such as ``now``)."""
+    if moment.hour == 0 and moment.minute == 0 and not start:
         return f"{moment - timedelta(days=1):%a %d %b} 24:00"
     return f"{moment:%a %d %b %H:%M}"
 

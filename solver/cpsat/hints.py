@@ -54,6 +54,13 @@ def add_plan_hint(model: cp_model.CpModel, plant: Plant, variables: ModelVars, p
         hint(order_vars.tardiness, lateness if made else 0)
     if variables.supply is not None:
         _hint_supply(hint, plant, variables, plan)
+    made = {o.order for o in plan.outcomes if o.accepted and not o.from_stock}
+    for entry in variables.shifts:
+        done = placed.get((entry.step.order, entry.step.index))
+        start = done.start if done is not None else entry.step.options[0].domain.min()
+        shift = abs(start - entry.baseline_start)
+        hint(entry.shift, shift)
+        hint(entry.counted, shift if entry.step.order in made else 0)
 
 
 def _hint_supply(hint, plant: Plant, variables: ModelVars, plan: Plan) -> None:

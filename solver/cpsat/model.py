@@ -14,6 +14,7 @@ from solver.costs import units_per_currency
 from solver.cpsat import constraints, objective
 from solver.cpsat.hints import add_plan_hint
 from solver.cpsat.materials import extract_supplies
+from solver.cpsat.stability import add_completion_limits
 from solver.cpsat.variables import ModelVars, create_variables
 from solver.data import Plant
 from solver.dispatch import best_dispatch
@@ -22,6 +23,7 @@ from solver.kpis import objective_units
 from solver.plan import OrderOutcome, Plan, ScheduledStep
 from solver.ranking import tardiness_weights
 from solver.settings import Settings
+from solver.stability import Reference
 
 # (seconds, objective, bound or None when none is proven), in money
 Progress = Callable[[float, float, float | None], None]
@@ -38,6 +40,7 @@ class BuiltModel:
     weights: dict[str, int]
     hint: Plan
     build_seconds: float
+    reference: Reference | None = None
 
     def size(self) -> dict[str, int]:
         proto = self.model.proto
@@ -45,7 +48,12 @@ class BuiltModel:
 
 
 def build(
-    plant: Plant, hint: Plan | None = None, weights: dict[str, int] | None = None
+    plant: Plant,
+    hint: Plan | None = None,
+    weights: dict[str, int] | None = None,
+    reference: Reference | None = None,
+    limits: dict[str, int] | None = None,
+    earliest: list[str] | None = None,
 ) -> BuiltModel:
     """Create variables, constraints and objective for every order of the plant.
 
@@ -59,16 +67,26 @@ def build(
         Tardiness weight per order; by default from ranking this plant's orders. A sub-plant
         (an LNS neighbourhood) passes the whole book's weights so that its objective is the
         whole plan's objective restricted to its orders.
+    reference : Reference, optional
+        A baseline to stay close to: adds the minimal-change ``stability`` term (what-if).
+    limits : dict, optional
+        Order -> latest completion tick; those orders must be made (or shipped).
+    earliest : list of str, optional
+        Minimise these orders' summed completion instead of the objective (promise dates).
     """
     began = time.perf_counter()
     model = cp_model.CpModel()
     variables = create_variables(model, plant)
     constraints.add_all(model, plant, variables)
+    if limits:
+        add_completion_limits(model, variables, limits)
     weights = weights or tardiness_weights(plant)
-    terms = objective.set_objective(model, plant, variables, weights)
+    terms = objective.set_objective(model, plant, variables, weights, reference, earliest)
     hint = hint or best_dispatch(plant)
     add_plan_hint(model, plant, variables, hint)
-    return BuiltModel(plant, model, variables, terms, weights, hint, time.perf_counter() - began)
+    return BuiltModel(
+        plant, model, variables, terms, weights, hint, time.perf_counter() - began, reference
+    )
 
 
 class _ProgressCallback(cp_model.CpSolverSolutionCallback):
@@ -141,7 +159,7 @@ def fallback(built: BuiltModel, bound: float, seconds: float) -> Plan:
     """
     plant = built.plant
     scale = units_per_currency(plant)
-    terms = objective_units(plant, built.hint)
+    terms = objective_units(plant, built.hint, built.weights, built.reference)
     units = sum(terms.values())
     return dataclasses.replace(
         built.hint,

@@ -11,8 +11,10 @@ from ortools.sat.python import cp_model
 
 from solver.costs import decline_cost, tardiness_coefficient
 from solver.cpsat.materials import supply_terms
+from solver.cpsat.stability import stability_term
 from solver.cpsat.variables import ModelVars
 from solver.data import Plant
+from solver.stability import Reference
 
 
 def add_completion_and_tardiness(
@@ -54,10 +56,25 @@ def objective_terms(
 
 
 def set_objective(
-    model: cp_model.CpModel, plant: Plant, variables: ModelVars, weights: dict[str, int]
+    model: cp_model.CpModel,
+    plant: Plant,
+    variables: ModelVars,
+    weights: dict[str, int],
+    reference: Reference | None = None,
+    earliest: list[str] | None = None,
 ) -> dict[str, cp_model.LinearExpr]:
-    """Minimise the sum of the terms; returns the terms for reporting."""
+    """Minimise the sum of the terms; returns the terms for reporting.
+
+    With a ``reference`` the minimal-change ``stability`` term joins. With ``earliest`` the
+    model instead minimises the summed completion of those orders (a promise-date solve); the
+    terms are still returned for reporting.
+    """
     add_completion_and_tardiness(model, plant, variables)
     terms = objective_terms(plant, variables, weights)
-    model.minimize(sum(terms.values()))
+    if reference is not None:
+        terms["stability"] = stability_term(model, plant, variables, reference)
+    if earliest:
+        model.minimize(sum(variables.orders[oid].steps[-1].end for oid in earliest))
+    else:
+        model.minimize(sum(terms.values()))
     return terms

@@ -17,6 +17,7 @@ from solver.supply import may_ship_from_stock
 
 if TYPE_CHECKING:
     from solver.cpsat.materials import SupplyVars
+    from solver.cpsat.stability import ShiftVars
 
 
 @dataclass
@@ -62,6 +63,7 @@ class OrderVars:
 class ModelVars:
     orders: dict[str, OrderVars] = field(default_factory=dict)
     supply: SupplyVars | None = None  # family 5, when the plant models supply
+    shifts: list[ShiftVars] = field(default_factory=list)  # stability against a baseline
 
     def intervals_on(self, resource: str) -> list[cp_model.IntervalVar]:
         return [

@@ -1,0 +1,279 @@
+"""What-if output: the verdict first, then the facts behind it (console), or all of it as JSON."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from solver.alerts import BREAK, EXTERNAL, INTERNAL
+from solver.kpis import Kpis
+from solver.plan import Plan
+from solver.supply_kpis import compute_supply_kpis
+from solver.timegrid import format_duration, format_moment
+from solver.whatif import ACCEPT, ACCEPT_WITH_DATE, REJECT, Evaluation, Move, Outcome
+
+COLOURS = {ACCEPT: "green", ACCEPT_WITH_DATE: "yellow", REJECT: "red"}
+
+
+def print_evaluation(console: Console, ev: Evaluation, detail_all: bool = False) -> None:
+    """Verdicts, the KPI comparison, and for each change set the orders that move, warnings
+    and supplier actions (for the first change set only unless ``detail_all``)."""
+    plant = ev.plant
+    when = _when_fn(ev)
+    source = (
+        f"solved first ({ev.baseline.status.lower()}, {ev.baseline.objective:,.2f} "
+        f"{plant.currency})"
+        if ev.baseline_solved
+        else str(ev.scenario.baseline_path)
+    )
+    now = format_moment(plant.grid.to_datetime(ev.now), start=True)
+    console.print(
+        f"[bold]What-if[/bold] {ev.scenario.path} on {plant.name}; now {now}; "
+        f"baseline: {source}"
+    )
+    if ev.scenario.data.description:
+        console.print(ev.scenario.data.description)
+    for outcome in ev.outcomes:
+        colour = COLOURS.get(outcome.verdict, "cyan")
+        text = f"[bold {colour}]{outcome.verdict}[/]  {outcome.reason}"
+        if outcome.approvals:
+            text += "\n[bold yellow]NEEDS APPROVAL[/] " + "; ".join(outcome.approvals)
+        if outcome.disruptions:
+            text += "\n[dim]changes: " + "; ".join(outcome.disruptions) + "[/]"
+        console.print(Panel(text, title=outcome.name, title_align="left", expand=False))
+    print_comparison(console, ev)
+    for k, outcome in enumerate(ev.outcomes):
+        if outcome.plan is None or (k > 0 and not detail_all):
+            continue
+        if len(ev.outcomes) > 1:
+            console.rule(outcome.name)
+        print_moves(console, ev, outcome)
+        print_warnings(console, ev, outcome)
+        print_supplier_actions(console, ev, outcome)
+    best = ev.best
+    if len(ev.outcomes) > 1 and best is not None:
+        console.print(
+            f"Best by objective: [bold]{best.name}[/] ({best.plan.objective:,.2f} "
+            f"{plant.currency})"
+        )
+
+
+def _when_fn(ev: Evaluation):
+    grid = ev.plant.grid
+    return lambda tick: "-" if tick is None else format_moment(grid.to_datetime(tick))
+
+
+def _kpi_rows(kpis: Kpis, plan: Plan, outcome: Outcome | None, ev: Evaluation) -> dict:
+    supply = compute_supply_kpis(outcome.plant if outcome else ev.plant, plan)
+    stability = outcome.stability if outcome else None
+    return {
+        "objective": plan.objective,
+        "on time (orders)": kpis.on_time_rate,
+        "late orders": kpis.late_orders,
+        "weighted tardiness (days)": kpis.weighted_tardiness_days,
+        "orders made": kpis.orders_accepted,
+        "margin of orders made": kpis.margin,
+        "purchases": supply.purchase_cost,
+        "expedites": supply.expedite_cost,
+        "steps moved": stability.steps_moved if stability else 0,
+        "resource changes": stability.resource_changes if stability else 0,
+        "orders whose completion moved": stability.orders_moved if stability else 0,
+        "promised dates broken": stability.promised_dates_broken if stability else 0,
+    }
+
+
+def print_comparison(console: Console, ev: Evaluation) -> None:
+    """Baseline against each change set; the delta of the first against the baseline."""
+    shown = [o for o in ev.outcomes if o.plan is not None and o.kpis is not None]
+    if not shown:
+        return
+    table = Table(title="Baseline against proposal", title_justify="left")
+    table.add_column("figure")
+    table.add_column("baseline", justify="right")
+    for outcome in shown:
+        table.add_column(outcome.name, justify="right")
+    table.add_column(f"delta ({shown[0].name})", justify="right")
+    base = _kpi_rows(ev.baseline_kpis, ev.baseline, None, ev)
+    rows = [_kpi_rows(o.kpis, o.plan, o, ev) for o in shown]
+    for name, value in base.items():
+        cells = [_fmt(name, value)] + [_fmt(name, r[name]) for r in rows]
+        delta = rows[0][name] - value
+        cells.append(_fmt(name, delta, signed=True))
+        table.add_row(name, *cells)
+    console.print(table)
+
+
+def _fmt(name: str, value: float, signed: bool = False) -> str:
+    sign = "+" if signed else ""
+    if name.startswith("on time"):
+        return f"{value:{sign}.1%}"
+    if isinstance(value, int):
+        return f"{value:{sign},}"
+    return f"{value:{sign},.2f}"
+
+
+def print_moves(console: Console, ev: Evaluation, outcome: Outcome) -> None:
+    """Orders whose completion moves, grouped by customer (tier), latest moves first."""
+    if not outcome.moves:
+        console.print("No order's completion moves.")
+        return
+    plant = outcome.plant or ev.plant
+    when = _when_fn(ev)
+    by_customer: dict[tuple[str, str], list[Move]] = defaultdict(list)
+    for move in outcome.moves:
+        by_customer[(move.tier, move.customer)].append(move)
+    table = Table(title=f"Orders that move ({len(outcome.moves)})", title_justify="left")
+    for column in ("customer (tier)", "order", "baseline", "proposal", "change", "due", "status"):
+        table.add_column(column, no_wrap=True)
+    for (tier, customer), moves in sorted(by_customer.items()):
+        for move in sorted(moves, key=lambda m: -(m.later_by or 0)):
+            if move.later_by is None:
+                change = "new" if move.before is None else "not made"
+            else:
+                sign = "+" if move.later_by > 0 else "-"
+                change = sign + format_duration(plant.grid.to_timedelta(abs(move.later_by)))
+            status = (
+                "[red]late now[/]"
+                if move.late_after and not move.late_before
+                else "late"
+                if move.late_after
+                else "on time"
+            )
+            table.add_row(
+                f"{customer} ({tier})",
+                move.order,
+                when(move.before),
+                when(move.after),
+                change,
+                when(move.due),
+                status,
+            )
+    console.print(table)
+    if outcome.harmed_as_asked:
+        names = ", ".join(f"{m.order} ({m.customer})" for m in outcome.harmed_as_asked)
+        console.print(f"Accepting as asked would make later: {names}")
+
+
+def print_warnings(console: Console, ev: Evaluation, outcome: Outcome) -> None:
+    """Early warnings by level: confirmed breaks, external risk notices, internal alerts."""
+    if not outcome.warnings:
+        console.print("No early warning.")
+        return
+    when = _when_fn(ev)
+    table = Table(title="Early warnings", title_justify="left")
+    for column in ("level", "order", "customer", "planned", "what", "countermeasures"):
+        table.add_column(column, overflow="fold")
+    order = {BREAK: 0, EXTERNAL: 1, INTERNAL: 2}
+    colours = {BREAK: "red", EXTERNAL: "yellow", INTERNAL: "cyan"}
+    for w in sorted(outcome.warnings, key=lambda w: (order[w.level], w.order)):
+        table.add_row(
+            f"[{colours[w.level]}]{w.level}[/]",
+            w.order,
+            w.customer,
+            when(w.date),
+            w.message,
+            "; ".join(w.countermeasures),
+        )
+    console.print(table)
+
+
+def print_supplier_actions(console: Console, ev: Evaluation, outcome: Outcome) -> None:
+    if not outcome.supplier_actions:
+        if outcome.plan is not None and (outcome.plan.purchases or ev.baseline.purchases):
+            console.print("Supplier actions: none (purchases as in the baseline).")
+        return
+    when = _when_fn(ev)
+    table = Table(title="Supplier actions", title_justify="left")
+    for column in ("action", "supplier", "material", "mode", "qty", "order by", "arrives", "for"):
+        table.add_column(column, overflow="fold")
+    for a in outcome.supplier_actions:
+        p = a.purchase
+        table.add_row(
+            a.action,
+            p.supplier,
+            p.material,
+            p.mode,
+            f"{p.quantity:,}",
+            when(p.order_by),
+            when(p.arrival),
+            ", ".join(p.orders),
+        )
+    console.print(table)
+
+
+def evaluation_dict(ev: Evaluation) -> dict:
+    """The whole evaluation as plain JSON-ready values (times as ISO datetimes)."""
+    grid = ev.plant.grid
+
+    def iso(tick: int | None) -> str | None:
+        return None if tick is None else grid.to_datetime(tick).isoformat()
+
+    def outcome_dict(o: Outcome) -> dict:
+        return {
+            "name": o.name,
+            "verdict": o.verdict,
+            "reason": o.reason,
+            "promise": iso(o.promise),
+            "asked": o.asked,
+            "cancelled": o.cancelled,
+            "disruptions": o.disruptions,
+            "approvals": o.approvals,
+            "cost_delta": o.cost_delta,
+            "objective": None if o.plan is None else o.plan.objective,
+            "terms": None if o.plan is None else o.plan.terms,
+            "moves": [
+                {
+                    "order": m.order,
+                    "customer": m.customer,
+                    "tier": m.tier,
+                    "baseline": iso(m.before),
+                    "proposal": iso(m.after),
+                    "due": iso(m.due),
+                    "late_before": m.late_before,
+                    "late_after": m.late_after,
+                }
+                for m in o.moves
+            ],
+            "harmed_as_asked": [m.order for m in o.harmed_as_asked],
+            "warnings": [
+                {
+                    "level": w.level,
+                    "order": w.order,
+                    "customer": w.customer,
+                    "message": w.message,
+                    "date": iso(w.date),
+                    "countermeasures": list(w.countermeasures),
+                }
+                for w in o.warnings
+            ],
+            "supplier_actions": [
+                {
+                    "action": a.action,
+                    "supplier": a.purchase.supplier,
+                    "material": a.purchase.material,
+                    "mode": a.purchase.mode,
+                    "quantity": a.purchase.quantity,
+                    "order_by": iso(a.purchase.order_by),
+                    "arrival": iso(a.purchase.arrival),
+                    "orders": list(a.purchase.orders),
+                }
+                for a in o.supplier_actions
+            ],
+            "stability": None if o.stability is None else vars(o.stability),
+            "plan": None if o.plan is None else o.plan.to_dict(),
+        }
+
+    best = ev.best
+    return {
+        "scenario": str(ev.scenario.path),
+        "model": str(ev.scenario.model_path),
+        "now": iso(ev.now),
+        "baseline_solved": ev.baseline_solved,
+        "baseline": ev.baseline.to_dict(),
+        "outcomes": [outcome_dict(o) for o in ev.outcomes],
+        "best": None if best is None else best.name,
+        "exit_code": ev.exit_code,
+    }

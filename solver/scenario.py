@@ -1,0 +1,123 @@
+"""Scenario files: a model, an optional baseline plan, ``now``, changes, variants, settings.
+
+```yaml
+model: ../models/demo.yaml        # relative to this file
+baseline: baseline.json           # optional: `replan plan --json` output; else solved first
+now: 2026-11-23T10:00             # optional: the plan start by default
+changes:                          # the change as asked
+  - {kind: add_order, id: RUSH-1, customer: ACME, product: CTRL-100, quantity: 200,
+     due: 2026-11-26, price: 60}
+variants:                         # optional alternatives, each a change set of its own
+  - name: split delivery
+    changes: [...]
+settings: {time_limit: 3, frozen: 4h}
+```
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from solver.changes import HANDLED_KINDS, Change
+from solver.errors import DataError, Problem
+from solver.loading import _problems_from, read_yaml
+from solver.schema import Record, StartTime, Text
+
+
+class Variant(Record):
+    name: Text = Field(min_length=1)
+    changes: list[Change] = Field(min_length=1)
+
+
+class ScenarioFile(Record):
+    """A what-if scenario file."""
+
+    model: Text = Field(description="plant model file, relative to this scenario")
+    baseline: Text | None = Field(default=None, description="plan JSON; solved if absent")
+    now: StartTime | None = Field(default=None, description="the past before it cannot change")
+    changes: list[Change] = []
+    variants: list[Variant] = []
+    settings: dict[str, Any] = Field(default={}, description="settings overriding the model's")
+    description: Text = ""
+
+
+class Scenario:
+    """A loaded scenario: its file, its records and paths resolved from its folder."""
+
+    def __init__(self, path: Path, data: ScenarioFile):
+        self.path = path
+        self.data = data
+        self.model_path = (path.parent / data.model).resolve()
+        self.baseline_path = (path.parent / data.baseline).resolve() if data.baseline else None
+
+    @property
+    def now(self) -> datetime | None:
+        return self.data.now
+
+    def change_sets(self) -> list[tuple[str, str, list]]:
+        """(name, error prefix, changes) of the change as asked, then each variant."""
+        sets = []
+        if self.data.changes:
+            sets.append(("as asked", "changes", self.data.changes))
+        for variant in self.data.variants:
+            sets.append((variant.name, f"variants['{variant.name}'].changes", variant.changes))
+        return sets
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file (the model it names is loaded separately).
+
+    Raises
+    ------
+    DataError
+        Naming the scenario file, the change (``changes[2] (add_order)``) and the field.
+    """
+    path = Path(path)
+    raw = read_yaml(path)
+    try:
+        data = ScenarioFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for problem in _problems_from(exc, str(path), "scenario", raw):
+            problems.append(_name_change(problem, raw))
+        raise DataError(problems) from None
+    problems = []
+    if not data.changes and not data.variants:
+        problems.append(Problem(str(path), "scenario", "changes", "give changes or variants"))
+    names = [v.name for v in data.variants]
+    if len(set(names)) < len(names) or "as asked" in names:
+        problems.append(
+            Problem(
+                str(path), "scenario", "variants", "variant names must be unique, not 'as asked'"
+            )
+        )
+    scenario = Scenario(path, data)
+    if not scenario.model_path.is_file():
+        problems.append(
+            Problem(str(path), "scenario", "model", f"no model file at {scenario.model_path}")
+        )
+    if problems:
+        raise DataError(problems)
+    return scenario
+
+
+def _name_change(problem: Problem, raw: dict) -> Problem:
+    """``changes[2].quantity`` -> record ``changes[2] (change_quantity)``, field ``quantity``."""
+    head, _, rest = problem.field.partition(".")
+    if head.startswith("changes[") and isinstance(raw.get("changes"), list):
+        index = int(head[len("changes[") : -1]) if head[8:-1].isdigit() else None
+        kind = ""
+        if index is not None and index < len(raw["changes"]):
+            item = raw["changes"][index]
+            kind = f" ({item.get('kind')})" if isinstance(item, dict) else ""
+        # pydantic puts the discriminator value in the path: drop it
+        parts = [p for p in rest.split(".") if p not in _KINDS]
+        return Problem(problem.file, head + kind, ".".join(parts), problem.message)
+    return problem
+
+
+_KINDS = set(HANDLED_KINDS)
