@@ -96,5 +96,3 @@ def insertion(plant: Plant, baseline: Plan, asked: list[str]) -> Plan:
         supplies=supplies,
         purchases=tuple(build_purchases(plant, supplies)),
     )
-
-

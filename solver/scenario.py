@@ -16,6 +16,7 @@ settings: {time_limit: 3, frozen: 4h}
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from solver.changes import HANDLED_KINDS, Change
 from solver.errors import DataError, Problem
 from solver.loading import _problems_from, read_yaml
 from solver.schema import Record, StartTime, Text
+from solver.settings import Settings
 
 
 class Variant(Record):
@@ -95,6 +97,11 @@ def load_scenario(path: str | Path) -> Scenario:
                 str(path), "scenario", "variants", "variant names must be unique, not 'as asked'"
             )
         )
+    try:
+        Settings.model_validate({**Settings().model_dump(), **data.settings})
+    except ValidationError as exc:
+        problems += _problems_from(exc, str(path), "scenario", raw.get("settings", {}))
+        problems = [dataclasses.replace(p, field=f"settings.{p.field}") for p in problems]
     scenario = Scenario(path, data)
     if not scenario.model_path.is_file():
         problems.append(

@@ -75,7 +75,9 @@ class Outcome:
     plant: Plant | None = None
     plan: Plan | None = None
     kpis: Kpis | None = None
-    promise: int | None = None
+    promise: int | None = None  # latest completion of the asked orders
+    promises: dict[str, int] = field(default_factory=dict)  # per asked order
+    promise_proven: bool = False  # the date solve proved no earlier date exists
     asked: list[str] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
     disruptions: list[str] = field(default_factory=list)
@@ -132,8 +134,10 @@ def evaluate(scenario: Scenario, overrides: dict | None = None) -> Evaluation:
     Evaluation
     """
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
-    settings = {**scenario.data.settings, **overrides}
-    plant = load_plant(scenario.model_path, settings)
+    # The baseline is the model's own plan: solved with the model's settings (only workers
+    # and seed from the command line); the what-if solves use the scenario's settings.
+    machine = {k: v for k, v in overrides.items() if k in ("workers", "seed")}
+    plant = load_plant(scenario.model_path, machine)
     baseline_solved = scenario.baseline_path is None
     if baseline_solved:
         baseline = solve_plan(plant, plant.settings)
@@ -144,6 +148,9 @@ def evaluate(scenario: Scenario, overrides: dict | None = None) -> Evaluation:
             raise SolveError(
                 f"baseline {scenario.baseline_path} breaks the model's rules: {violations[0]}"
             )
+    plant = plant.replace(
+        settings=plant.settings.with_overrides(**{**scenario.data.settings, **overrides})
+    )
     now = 0 if scenario.now is None else max(0, plant.grid.floor(scenario.now))
     outcomes = [
         evaluate_changes(plant, baseline, now, name, changes, str(scenario.path), prefix)
@@ -211,28 +218,20 @@ def evaluate_changes(
     harmed = [m for m in moves if m.order not in asked and _later(m)]
     asked_late = [o for o in asked if not _on_time(proposal, o)]
     if customer_change and asked:
-        outcome.cost_delta = _cost_delta(changed, baseline, proposal)
-        margin = sum(order_margin(changed, changed.orders[o]) for o in asked)
-        if any(c.kind in ("add_order", "change_quantity", "change_product") for c in changes) and (
-            outcome.cost_delta > margin
-        ):
-            _finish(outcome, changed, baseline, proposal, moves)
-            outcome.verdict = REJECT
-            outcome.reason = (
-                f"Accepting {', '.join(asked)} costs {outcome.cost_delta:,.2f} "
-                f"{changed.currency} more than it earns (margin {margin:,.2f})."
-            )
-            return outcome
+        earns = any(c.kind in ("add_order", "change_quantity", "change_product") for c in changes)
+        margin = sum(order_margin(changed, changed.orders[o]) for o in asked) if earns else None
         if not harmed and not asked_late:
             outcome.verdict = ACCEPT
-            outcome.promise = max(proposal.outcome(o).completion or 0 for o in asked)
+            outcome.promises = {o: proposal.outcome(o).completion or 0 for o in asked}
+            outcome.promise = max(outcome.promises.values())
             outcome.reason = (
                 f"{', '.join(asked)} can be made by {_when(changed, outcome.promise)}, on time, "
                 "and no other order finishes later than in the baseline."
             )
             _finish(outcome, changed, baseline, proposal, moves)
-            return outcome
-        return _with_date(outcome, changed, baseline, reference, proposal, moves, harmed)
+            return _unless_unprofitable(outcome, baseline, margin)
+        _with_date(outcome, changed, baseline, reference, proposal, moves, harmed)
+        return _unless_unprofitable(outcome, baseline, margin)
     _finish(outcome, changed, baseline, proposal, moves)
     if applied.cancelled and not asked and not applied.disruptions:
         earlier = [m for m in moves if m.later_by is not None and m.later_by < 0]
@@ -315,9 +314,10 @@ def _with_date(
         )
         return outcome
     outcome.solve_seconds += dated.solve_time
-    promise = max(dated.outcome(o).completion or 0 for o in asked)
-    outcome.promise = promise
-    on_time = all(promise <= plant.orders[o].due for o in asked)
+    outcome.promises = {o: dated.outcome(o).completion or 0 for o in asked}
+    outcome.promise = promise = max(outcome.promises.values())
+    outcome.promise_proven = dated.status == "OPTIMAL"
+    on_time = all(outcome.promises[o] <= plant.orders[o].due for o in asked)
     _finish(outcome, plant, baseline, dated, order_moves(plant, baseline, dated))
     if on_time:
         outcome.verdict = ACCEPT
@@ -328,7 +328,7 @@ def _with_date(
         return outcome
     outcome.verdict = ACCEPT_WITH_DATE
     # The proposal promises that date: judge its lateness and warnings against it.
-    plant, dated = _promised(plant, dated, asked, promise, reference)
+    plant, dated = _promised(plant, dated, outcome.promises, reference)
     outcome.plant = plant
     _finish(outcome, plant, baseline, dated, order_moves(plant, baseline, dated))
     if harmed:
@@ -336,19 +336,45 @@ def _with_date(
         why = f"as asked it would make {len(harmed)} other order(s) later ({who})"
     else:
         why = "it cannot be made by its due date"
-    outcome.reason = (
-        f"Offer {_when(plant, promise)} for {', '.join(asked)}: {why}; that is the earliest "
-        "date that delays no other order."
+    dates = ", ".join(f"{o} {_when(plant, t)}" for o, t in outcome.promises.items())
+    earliest = (
+        "the earliest dates that delay no other order"
+        if outcome.promise_proven
+        else "the earliest dates found that delay no other order (not proven earliest within "
+        "the time limit)"
     )
+    outcome.reason = f"Offer {dates}: {why}; these are {earliest}."
+    return outcome
+
+
+def _unless_unprofitable(outcome: Outcome, baseline: Plan, margin: float | None) -> Outcome:
+    """REJECT an accepted order whose plan costs more than the order earns.
+
+    The cost is the plan's objective beyond the baseline's (stability excluded) on the same
+    weights: lateness it causes, purchases, expedites and holding. With a promised date the
+    asked order is judged against that date, so only costs no date can avoid count.
+    """
+    if outcome.verdict == REJECT or outcome.plan is None or outcome.plant is None:
+        return outcome
+    outcome.cost_delta = _cost_delta(outcome.plant, baseline, outcome.plan)
+    if margin is not None and outcome.cost_delta > margin:
+        accepted_as = outcome.verdict
+        outcome.verdict = REJECT
+        outcome.reason = (
+            f"{', '.join(outcome.asked)} costs {outcome.cost_delta:,.2f} "
+            f"{outcome.plant.currency} more than the baseline even {'as asked' if accepted_as == ACCEPT else 'at the earliest harmless date'}, "
+            f"more than it earns (margin {margin:,.2f})."
+        )
     return outcome
 
 
 def _promised(
-    plant: Plant, plan: Plan, asked: list[str], promise: int, reference: Reference
+    plant: Plant, plan: Plan, promises: dict[str, int], reference: Reference
 ) -> tuple[Plant, Plan]:
-    """The plant with the asked orders due at the promised date, and the plan judged on it."""
+    """The plant with the asked orders due at the promised dates, and the plan judged on it."""
+    asked = list(promises)
     orders = dict(plant.orders)
-    for oid in asked:
+    for oid, promise in promises.items():
         orders[oid] = dataclasses.replace(orders[oid], due=max(orders[oid].due, promise))
     promised = plant.replace(orders=orders)
     outcomes = tuple(

@@ -22,7 +22,6 @@ def print_evaluation(console: Console, ev: Evaluation, detail_all: bool = False)
     """Verdicts, the KPI comparison, and for each change set the orders that move, warnings
     and supplier actions (for the first change set only unless ``detail_all``)."""
     plant = ev.plant
-    when = _when_fn(ev)
     source = (
         f"solved first ({ev.baseline.status.lower()}, {ev.baseline.objective:,.2f} "
         f"{plant.currency})"
@@ -31,8 +30,7 @@ def print_evaluation(console: Console, ev: Evaluation, detail_all: bool = False)
     )
     now = format_moment(plant.grid.to_datetime(ev.now), start=True)
     console.print(
-        f"[bold]What-if[/bold] {ev.scenario.path} on {plant.name}; now {now}; "
-        f"baseline: {source}"
+        f"[bold]What-if[/bold] {ev.scenario.path} on {plant.name}; now {now}; baseline: {source}"
     )
     if ev.scenario.data.description:
         console.print(ev.scenario.data.description)
@@ -56,8 +54,7 @@ def print_evaluation(console: Console, ev: Evaluation, detail_all: bool = False)
     best = ev.best
     if len(ev.outcomes) > 1 and best is not None:
         console.print(
-            f"Best by objective: [bold]{best.name}[/] ({best.plan.objective:,.2f} "
-            f"{plant.currency})"
+            f"Best by objective: [bold]{best.name}[/] ({best.plan.objective:,.2f} {plant.currency})"
         )
 
 
@@ -217,6 +214,8 @@ def evaluation_dict(ev: Evaluation) -> dict:
             "verdict": o.verdict,
             "reason": o.reason,
             "promise": iso(o.promise),
+            "promises": {k: iso(v) for k, v in o.promises.items()},
+            "promise_proven": o.promise_proven,
             "asked": o.asked,
             "cancelled": o.cancelled,
             "disruptions": o.disruptions,
