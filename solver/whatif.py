@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from solver import supply
 from solver.alerts import Warning, early_warnings
 from solver.changes import CUSTOMER_KINDS, Applied, apply_changes
 from solver.checker import check_plan
@@ -209,7 +210,7 @@ def evaluate_changes(
         outcome.reason = (
             f"{', '.join(asked)} cannot be made within the horizon."
             if asked
-            else "No plan satisfies every constraint after this change."
+            else "No plan makes every firm order after this change" + _why_infeasible(changed)
         )
         return outcome
     outcome.solve_seconds += proposal.solve_time
@@ -254,6 +255,28 @@ def evaluate_changes(
         else f"No order misses its due date; {len(harmed)} order(s) finish later than planned."
     )
     return outcome
+
+
+def _why_infeasible(plant: Plant) -> str:
+    """The first reason found why the firm orders cannot all be made, as a sentence ending."""
+    for oid, order in plant.orders.items():
+        if not order.optional and _beyond_reach(plant, oid):
+            return f": {oid} cannot be finished within the horizon even alone."
+    need: dict[str, int] = {}
+    for oid, order in plant.orders.items():
+        if not order.optional and not supply.may_ship_from_stock(plant, oid):
+            for material, quantity in supply.requirements(plant, oid).items():
+                need[material] = need.get(material, 0) + quantity
+    for material, quantity in sorted(need.items()):
+        mat = plant.materials[material]
+        offered = [s for s in plant.suppliers.values() if material in s.offers]
+        if not offered and quantity > mat.stock + sum(r.quantity for r in mat.receipts):
+            held = mat.stock + sum(r.quantity for r in mat.receipts)
+            return (
+                f": firm orders need {quantity} {material}, stock and receipts hold {held} "
+                "and no supplier offers it."
+            )
+    return " (capacity, calendars and supply together leave no room)."
 
 
 def _on_time(plan: Plan, order_id: str) -> bool:
