@@ -24,6 +24,7 @@ from pydantic import Field
 from solver.data import Downtime, Order, Plant
 from solver.errors import DataError, Problem
 from solver.schema import Duration, EndTime, Record, StartTime, Text
+from solver.timegrid import format_duration
 
 CUSTOMER_KINDS = ("add_order", "change_quantity", "change_due", "change_product")
 
@@ -426,7 +427,9 @@ def _supplier_delay(applied: Applied, change: SupplierDelay, now: int, problem) 
         _replace_offer(applied, change.supplier, change.material, modes=modes)
     if change.material in applied.plant.materials:
         _shift_receipts(applied, change.material, by, lambda r: r.supplier == change.supplier)
-    applied.disruptions.append(f"{change.supplier} delivers {change.material} {change.by} later")
+    applied.disruptions.append(
+        f"{change.supplier} delivers {change.material} {format_duration(change.by)} later"
+    )
 
 
 def _supplier_capacity(applied: Applied, change: SupplierCapacity, now: int, problem) -> None:
@@ -468,7 +471,9 @@ def _receipt_delay(applied: Applied, change: ReceiptDelay, now: int, problem) ->
         problem("by", "must be longer than zero, e.g. 3d")
         return
     _shift_receipts(applied, change.material, by, lambda r: r.id == change.receipt)
-    applied.disruptions.append(f"receipt {change.receipt} of {change.material} {change.by} late")
+    applied.disruptions.append(
+        f"receipt {change.receipt} of {change.material} {format_duration(change.by)} late"
+    )
 
 
 _HANDLERS = {

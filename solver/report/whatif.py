@@ -159,13 +159,23 @@ def print_warnings(console: Console, ev: Evaluation, outcome: Outcome) -> None:
     if not outcome.warnings:
         console.print("No early warning.")
         return
+    # Internal alerts for orders this change does not move are the baseline's own: count them.
+    moved = {m.order for m in outcome.moves}
+    shown = [w for w in outcome.warnings if w.level != INTERNAL or w.order in moved]
+    quiet = len(outcome.warnings) - len(shown)
+    if not shown:
+        console.print(
+            f"No early warning for the orders that move ({quiet} internal alert(s) "
+            "on orders it leaves alone; all in --json)."
+        )
+        return
     when = _when_fn(ev)
     table = Table(title="Early warnings", title_justify="left")
     for column in ("level", "order", "customer", "planned", "what", "countermeasures"):
         table.add_column(column, overflow="fold")
     order = {BREAK: 0, EXTERNAL: 1, INTERNAL: 2}
     colours = {BREAK: "red", EXTERNAL: "yellow", INTERNAL: "cyan"}
-    for w in sorted(outcome.warnings, key=lambda w: (order[w.level], w.order)):
+    for w in sorted(shown, key=lambda w: (order[w.level], w.order)):
         table.add_row(
             f"[{colours[w.level]}]{w.level}[/]",
             w.order,
@@ -175,6 +185,10 @@ def print_warnings(console: Console, ev: Evaluation, outcome: Outcome) -> None:
             "; ".join(w.countermeasures),
         )
     console.print(table)
+    if quiet:
+        console.print(
+            f"{quiet} more internal alert(s) on orders this change leaves alone (in --json)."
+        )
 
 
 def print_supplier_actions(console: Console, ev: Evaluation, outcome: Outcome) -> None:
