@@ -1,6 +1,7 @@
 """`replan validate | schema | rank | plan | check | whatif`: argument parsing and wiring only.
 
-Exit codes: 0 success, 1 a plan breaks a rule (check), 2 bad input, 5 no plan found; whatif:
+Exit codes: 0 success, 1 a plan breaks a rule (check, or any plan a command made), 2 bad
+input, 5 no plan found; whatif:
 0 accept (or no order harmed), 3 accept with date (or orders harmed), 4 reject.
 """
 
@@ -74,6 +75,15 @@ def cmd_whatif(args: argparse.Namespace, console: Console) -> int:
     with console.status("evaluating the change..."):
         evaluation = evaluate(scenario, overrides)
     print_evaluation(console, evaluation, detail_all=args.all)
+    violations = [
+        v
+        for outcome in evaluation.outcomes
+        if outcome.plan is not None
+        for v in check_plan(outcome.plant, outcome.plan)
+    ]
+    if violations:  # never expected: the checker guards the what-if as it guards plans
+        report.print_violations(console, violations)
+        return EXIT_VIOLATIONS
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(evaluation_dict(evaluation), handle, indent=1)

@@ -90,6 +90,13 @@ class Settings(BaseModel):
         What-if (minimal change): money per day a baseline step moves, either way.
     resource_change_cost : float
         What-if: money per baseline step moved to another resource.
+    whatif_lns_above : int
+        What-if: above this many orders (and without supply), minimal change improves the best
+        hint by neighbourhoods of ``whatif_lns_orders`` orders around the changed ones instead
+        of solving the whole model (measured: the whole model stalls at its hint from 200
+        orders within seconds).
+    whatif_lns_orders : int
+        See ``whatif_lns_above``.
     alert_slack : str
         What-if warnings: an on-time order with less slack than this (T-3: three days) raises
         an internal alert.
@@ -125,6 +132,8 @@ class Settings(BaseModel):
     stability_cost_per_day: Annotated[float, Field(ge=0)] = 10.0
     resource_change_cost: Annotated[float, Field(ge=0)] = 5.0
     alert_slack: str = "3d"
+    whatif_lns_above: Annotated[int, Field(ge=0)] = 100
+    whatif_lns_orders: Annotated[int, Field(ge=1)] = 50
 
     @field_validator("tiers", mode="before")
     @classmethod

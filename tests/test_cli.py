@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from solver.cli import main
 from solver.plan import Plan
 from tests.conftest import ROOT, base_model, write_model
@@ -116,3 +118,21 @@ def test_plan_on_the_zero_inventory_model_prints_purchases_and_split(tmp_path, c
     rows = pd.read_csv(buys)
     assert set(rows["order"]) == {s.order for s in plan.supplies if s.source != "stock"}
     assert "no shortfall in any day" in out or "shortfalls (PAB < 0)" in out
+
+
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def test_scenario_schema(capsys):
+    assert main(["schema", "--scenario"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert {"model", "changes", "variants", "now"} <= set(schema["properties"])
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.stem for s in SCENARIOS])
+def test_every_bundled_scenario_gives_a_verdict_and_valid_plans(scenario, capsys):
+    # Exit 1 would mean a plan broke a rule; 2 bad input; 0, 3, 4 are verdicts.
+    code = main(["whatif", str(scenario), "--time-limit", "1", "--workers", "2", "--seed", "0"])
+    assert code in (0, 3, 4)
+    out = capsys.readouterr().out
+    assert any(v in out for v in ("ACCEPT", "REJECT", "IMPACT"))

@@ -20,15 +20,27 @@ from solver.data import Downtime, Plant
 from solver.errors import SolveError
 from solver.kpis import objective_units
 from solver.plan import OrderOutcome, Plan
-from solver.ranking import tardiness_weights
+from solver.ranking import remaining_work, tardiness_weights
 from solver.settings import Settings
+from solver.stability import Reference
 
 
-def neighbourhood(plant: Plant, plan: Plan, size: int, rng: random.Random) -> set[str]:
-    """Up to ``size`` orders whose work lies nearest in time to a randomly chosen anchor."""
+def neighbourhood(
+    plant: Plant, plan: Plan, size: int, rng: random.Random, focus: list[str] | None = None
+) -> set[str]:
+    """Up to ``size`` orders whose work lies nearest in time to an anchor: one of ``focus``
+    (the orders a change is about) half of the time, else a late order (70 %) or any."""
     late = [o for o in plan.outcomes if o.accepted and o.tardiness > 0]
-    anchor = rng.choice(late) if late and rng.random() < 0.7 else rng.choice(plan.outcomes)
-    centre = anchor.completion if anchor.completion is not None else plant.orders[anchor.order].due
+    focused = [o for o in plan.outcomes if focus and o.order in focus]
+    if focused and rng.random() < 0.5:
+        # Around where a changed order should be: its due date, not where it landed.
+        anchor = rng.choice(focused)
+        centre = plant.orders[anchor.order].due - remaining_work(plant, anchor.order)
+    else:
+        anchor = rng.choice(late) if late and rng.random() < 0.7 else rng.choice(plan.outcomes)
+        centre = (
+            anchor.completion if anchor.completion is not None else plant.orders[anchor.order].due
+        )
     nearest: dict[str, int] = {}
     for step in plan.steps:
         distance = (
@@ -39,7 +51,10 @@ def neighbourhood(plant: Plant, plan: Plan, size: int, rng: random.Random) -> se
         nearest[step.order] = min(distance, nearest.get(step.order, distance))
     for outcome in plan.outcomes:  # declined orders: by due date
         nearest.setdefault(outcome.order, abs(plant.orders[outcome.order].due - centre))
-    return set(sorted(nearest, key=lambda o: (nearest[o], o))[:size])
+    chosen = set(sorted(nearest, key=lambda o: (nearest[o], o))[:size])
+    if anchor in focused:  # the changed order itself may lie far from where it should go
+        chosen.add(anchor.order)
+    return chosen
 
 
 def sub_plant(plant: Plant, plan: Plan, free: set[str]) -> Plant:
@@ -67,9 +82,20 @@ def restrict(plan: Plan, orders: set[str]) -> Plan:
 
 
 def improve(
-    plant: Plant, start: Plan, settings: Settings, progress: Progress | None = None
+    plant: Plant,
+    start: Plan,
+    settings: Settings,
+    progress: Progress | None = None,
+    reference: Reference | None = None,
+    focus: list[str] | None = None,
+    size: int | None = None,
+    step_limit: float | None = None,
 ) -> Plan:
     """Improve ``start`` by re-solving neighbourhoods until the time limit.
+
+    With a ``reference`` (a what-if's baseline) the objective includes the stability term;
+    ``focus`` names orders the neighbourhoods should often be built around; ``size`` and
+    ``step_limit`` override ``settings.lns_orders`` and ``settings.lns_step_limit``.
 
     Parameters
     ----------
@@ -90,26 +116,28 @@ def improve(
     rng = random.Random(settings.seed)
     scale = units_per_currency(plant)
     current = start
-    best = sum(objective_units(plant, current, weights).values())
+    best = sum(objective_units(plant, current, weights, reference).values())
     iterations = improvements = 0
     while (left := settings.time_limit - (time.perf_counter() - began)) > 0.2:
         iterations += 1
-        free = neighbourhood(plant, current, settings.lns_orders, rng)
+        free = neighbourhood(plant, current, size or settings.lns_orders, rng, focus)
         sub = sub_plant(plant, current, free)
         step_settings = settings.with_overrides(
-            time_limit=min(settings.lns_step_limit, left), seed=settings.seed + iterations
+            time_limit=min(step_limit or settings.lns_step_limit, left),
+            seed=settings.seed + iterations,
         )
         try:
-            repaired = solve(build(sub, restrict(current, free), weights), step_settings)
+            built = build(sub, restrict(current, free), weights, reference)
+            repaired = solve(built, step_settings)
         except SolveError:
             continue
         candidate = _merge(current, repaired, free)
-        value = sum(objective_units(plant, candidate, weights).values())
+        value = sum(objective_units(plant, candidate, weights, reference).values())
         if value < best:
             best, current, improvements = value, candidate, improvements + 1
             if progress:
                 progress(time.perf_counter() - began, best / scale, None)
-    terms = objective_units(plant, current, weights)
+    terms = objective_units(plant, current, weights, reference)
     return dataclasses.replace(
         current,
         status="FEASIBLE",
