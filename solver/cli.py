@@ -24,6 +24,7 @@ from solver.plan import Plan
 from solver.ranking import rank_orders
 from solver.report import console as report
 from solver.report.files import write_csv, write_purchases_csv
+from solver.report.html import plan_page, whatif_page, write_page
 from solver.report.whatif import evaluation_dict, print_evaluation
 from solver.scenario import ScenarioFile, load_scenario
 from solver.schema import PlantFile
@@ -88,6 +89,9 @@ def cmd_whatif(args: argparse.Namespace, console: Console) -> int:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(evaluation_dict(evaluation), handle, indent=1)
         console.print(f"evaluation written to {args.json}")
+    if args.html:
+        write_page(args.html, whatif_page(evaluation))
+        console.print(f"report written to {args.html}")
     return evaluation.exit_code
 
 
@@ -125,6 +129,9 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     if args.purchases:
         write_purchases_csv(plant, result, args.purchases)
         console.print(f"purchases written to {args.purchases}")
+    if args.html:
+        write_page(args.html, plan_page(plant, result))
+        console.print(f"report written to {args.html}")
     return EXIT_VIOLATIONS if violations else EXIT_OK
 
 
@@ -173,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--json", help="write the plan as JSON (input of `replan check`)")
     plan.add_argument("--csv", help="write the scheduled steps as CSV")
     plan.add_argument("--head", type=int, default=10, help="ranked orders to show")
+    plan.add_argument("--html", help="write a self-contained HTML report (Gantt charts, KPIs)")
     plan.add_argument(
         "--purchases", help="write the purchase list with pegging as CSV (plants with supply)"
     )
@@ -193,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     whatif.add_argument("--seed", type=int, help="CP-SAT random seed")
     whatif.add_argument("--json", help="write the whole evaluation as JSON")
     whatif.add_argument("--all", action="store_true", help="details for every variant")
+    whatif.add_argument("--html", help="write a self-contained HTML report of the what-if")
     whatif.set_defaults(run=cmd_whatif)
 
     check = commands.add_parser("check", help="check a plan JSON against a plant, without CP-SAT")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from solver.alerts import Balance
@@ -264,14 +264,22 @@ def solve_progress(console: Console, time_limit: float) -> Iterator:
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),
+        BarColumn(),
         TimeElapsedColumn(),
         TextColumn("{task.fields[best]}"),
     )
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task(f"solving (limit {time_limit:g} s)", best="searching...")
+        task = progress.add_task(
+            f"solving (limit {time_limit:g} s)", total=time_limit, best="searching..."
+        )
 
         def report(seconds: float, objective: float, bound: float | None) -> None:
+            # The bar shows time used of the limit, moved at each improving plan.
             shown = "n/a" if bound is None else f"{bound:,.2f}"
-            progress.update(task, best=f"best {objective:,.2f}  bound {shown}")
+            progress.update(
+                task,
+                completed=min(seconds, time_limit),
+                best=f"best {objective:,.2f}  bound {shown}",
+            )
 
         yield report

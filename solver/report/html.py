@@ -1,0 +1,421 @@
+"""One self-contained HTML page per plan or what-if: KPI cards, Gantt charts, tables.
+
+plotly.js is embedded once, so the page works offline. The Gantt chart has one row per
+resource, bars coloured by the order's tardiness weight (its priority), late orders outlined in
+red, non-working time shaded grey and downtime shaded red; hovering a bar shows order, customer,
+quantity, due date and slack. A second chart has one row per order, from its first start to its
+completion, with the due date marked. A what-if page puts the verdict first, then baseline and
+proposal one above the other with moved steps hatched, then the facts.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from solver.alerts import BREAK, EXTERNAL, INTERNAL, material_balances, product_balances
+from solver.data import Plant
+from solver.intervals import clip, subtract
+from solver.kpis import Kpis, compute_kpis
+from solver.plan import Plan
+from solver.ranking import rank_orders
+from solver.supply_kpis import compute_supply_kpis
+from solver.timegrid import format_duration, format_moment
+from solver.whatif import ACCEPT, ACCEPT_WITH_DATE, REJECT, Evaluation, Outcome
+
+PRIORITY_CLASSES = (
+    ("high priority", 8, "#1f4e9c"),
+    ("medium", 4, "#4f8fd6"),
+    ("low", 1, "#a9c8ee"),
+)
+VERDICT_COLOURS = {ACCEPT: "#1b7f3b", ACCEPT_WITH_DATE: "#b7791f", REJECT: "#b42318"}
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 24px; color: #1d2433; }
+h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; }
+.card { border: 1px solid #d5dbe5; border-radius: 8px; padding: 10px 14px; min-width: 130px; }
+.card .v { font-size: 20px; font-weight: 600; } .card .k { font-size: 12px; color: #5b6475; }
+.verdict { border-radius: 8px; padding: 14px 18px; color: white; font-size: 17px; margin: 8px 0; }
+table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
+td, th { border: 1px solid #d5dbe5; padding: 4px 8px; text-align: left; }
+th { background: #f2f4f8; } .late { color: #b42318; font-weight: 600; }
+"""
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _table(header: list[str], rows: list[list[object]], raw: bool = False) -> str:
+    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{c if raw else _esc(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _cards(items: list[tuple[str, str]]) -> str:
+    cards = "".join(
+        f'<div class="card"><div class="v">{_esc(v)}</div><div class="k">{_esc(k)}</div></div>'
+        for k, v in items
+    )
+    return f'<div class="cards">{cards}</div>'
+
+
+def kpi_cards(plant: Plant, plan: Plan, kpis: Kpis) -> str:
+    money = plant.currency
+    items = [
+        ("objective", f"{plan.objective:,.0f} {money}"),
+        ("on time (orders)", f"{kpis.on_time_rate:.1%}"),
+        ("late orders", str(kpis.late_orders)),
+        ("weighted tardiness", f"{kpis.weighted_tardiness_days:.1f} days"),
+        ("orders made / declined", f"{kpis.orders_accepted} / {kpis.orders_declined}"),
+        ("margin", f"{kpis.margin:,.0f} {money}"),
+        ("bottleneck", ", ".join(kpis.bottlenecks) or "-"),
+        ("status", plan.status.lower()),
+    ]
+    if plan.purchases:
+        supply = compute_supply_kpis(plant, plan)
+        items.append(("purchases", f"{supply.purchase_cost:,.0f} {money}"))
+        items.append(("expedites", f"{supply.expedite_cost:,.0f} {money}"))
+    return _cards(items)
+
+
+def gantt_by_resource(
+    plant: Plant, plan: Plan, title: str, moved: set[tuple[str, int]] | None = None
+) -> go.Figure:
+    """Bars per resource coloured by priority; late orders outlined; off time shaded."""
+    grid = plant.grid
+    weights = {r.order: r.weight for r in rank_orders(plant)}
+    outcomes = {o.order: o for o in plan.outcomes}
+    resources = sorted(plant.resources)
+    figure = go.Figure()
+    for name, floor, colour in PRIORITY_CLASSES:
+        upper = min((f for _, f, _ in PRIORITY_CLASSES if f > floor), default=10**9)
+        steps = [
+            s
+            for s in plan.steps
+            if s.order in plant.orders and floor <= weights.get(s.order, 1) < upper
+        ]
+        if not steps:
+            continue
+        late = [outcomes[s.order].tardiness > 0 if s.order in outcomes else False for s in steps]
+        figure.add_trace(
+            go.Bar(
+                name=name,
+                orientation="h",
+                y=[s.resource for s in steps],
+                base=[grid.to_datetime(s.start).isoformat() for s in steps],
+                x=[(s.end - s.start) * grid.resolution.total_seconds() * 1000 for s in steps],
+                marker={
+                    "color": colour,
+                    "line": {
+                        "color": ["#d11" if lt else "rgba(0,0,0,0)" for lt in late],
+                        "width": [2.5 if lt else 0 for lt in late],
+                    },
+                    "pattern": {
+                        "shape": [
+                            "/" if moved and (s.order, s.step_index) in moved else "" for s in steps
+                        ]
+                    },
+                },
+                hovertext=[_hover(plant, plan, s.order, s.step, s.resource) for s in steps],
+                hoverinfo="text",
+            )
+        )
+    span_end = max((s.end for s in plan.steps), default=grid.ticks_per_day)
+    figure.update_layout(shapes=_off_time_shapes(plant, resources, span_end))
+    figure.update_yaxes(categoryorder="array", categoryarray=resources[::-1], type="category")
+    figure.update_xaxes(type="date")
+    figure.update_layout(
+        title=title,
+        barmode="overlay",
+        height=120 + 34 * len(resources),
+        margin={"l": 90, "r": 20, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": 1.08},
+    )
+    return figure
+
+
+def _hover(plant: Plant, plan: Plan, order_id: str, step: str, resource: str) -> str:
+    order = plant.orders[order_id]
+    outcome = plan.outcome(order_id)
+    grid = plant.grid
+    slack = (
+        "-"
+        if outcome is None or outcome.completion is None
+        else format_duration(grid.to_timedelta(order.due - outcome.completion))
+        if order.due >= outcome.completion
+        else "late by " + format_duration(grid.to_timedelta(outcome.completion - order.due))
+    )
+    return (
+        f"<b>{_esc(order_id)}</b> / {_esc(step)} on {_esc(resource)}<br>"
+        f"customer {_esc(plant.customers[order.customer].name)}<br>"
+        f"quantity {order.quantity} {_esc(order.product)}<br>"
+        f"due {format_moment(grid.to_datetime(order.due))}<br>slack {slack}"
+    )
+
+
+def _off_time_shapes(plant: Plant, resources: list[str], span_end: int) -> list[dict]:
+    """Grey rectangles for non-working time, red for downtime, per resource row."""
+    grid = plant.grid
+    shapes = []
+    order = resources[::-1]
+    for rid in resources:
+        row = order.index(rid)
+        resource = plant.resources[rid]
+        down = [(d.start, d.end) for d in resource.downtime]
+        off = subtract(subtract([(0, span_end)], plant.availability[rid]), down)
+        for colour, spans in (("rgba(120,120,120,0.18)", off), ("rgba(220,40,40,0.25)", down)):
+            for start, end in clip(spans, 0, span_end):
+                shapes.append(
+                    {
+                        "type": "rect",
+                        "xref": "x",
+                        "yref": "y",
+                        "x0": grid.to_datetime(start).isoformat(),
+                        "x1": grid.to_datetime(end).isoformat(),
+                        "y0": row - 0.45,
+                        "y1": row + 0.45,
+                        "fillcolor": colour,
+                        "line": {"width": 0},
+                        "layer": "below",
+                    }
+                )
+    return shapes
+
+
+def gantt_by_order(plant: Plant, plan: Plan, title: str) -> go.Figure:
+    """One row per made order, first start to completion; due dates as black ticks."""
+    grid = plant.grid
+    starts = plan.first_starts()
+    made = [o for o in plan.outcomes if o.accepted and o.order in starts and o.completion]
+    made.sort(key=lambda o: starts[o.order])
+    figure = go.Figure()
+    figure.add_trace(
+        go.Bar(
+            name="order",
+            orientation="h",
+            y=[o.order for o in made],
+            base=[grid.to_datetime(starts[o.order]).isoformat() for o in made],
+            x=[
+                (o.completion - starts[o.order]) * grid.resolution.total_seconds() * 1000
+                for o in made
+            ],
+            marker={"color": ["#d9534f" if o.tardiness else "#5b8def" for o in made]},
+            hovertext=[_hover(plant, plan, o.order, "all steps", "-") for o in made],
+            hoverinfo="text",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            name="due",
+            mode="markers",
+            y=[o.order for o in made],
+            x=[grid.to_datetime(plant.orders[o.order].due).isoformat() for o in made],
+            marker={"symbol": "line-ns-open", "size": 14, "color": "black"},
+            hoverinfo="skip",
+        )
+    )
+    figure.update_yaxes(categoryorder="array", categoryarray=[o.order for o in made][::-1])
+    figure.update_xaxes(type="date")
+    figure.update_layout(
+        title=title, height=140 + 16 * len(made), margin={"l": 110, "r": 20, "t": 50, "b": 40}
+    )
+    return figure
+
+
+def _figure_html(figure: go.Figure) -> str:
+    return pio.to_html(figure, include_plotlyjs=False, full_html=False, config={"responsive": True})
+
+
+def _page(title: str, body: str) -> str:
+    # Errors and readiness end up in the DOM, so a headless browser can check both.
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{_esc(title)}</title><style>{STYLE}</style>
+<script>window.addEventListener("error", e => {{ document.documentElement.dataset.error =
+String(e.message); }});</script>
+<script>{get_plotlyjs()}</script></head>
+<body><h1>{_esc(title)}</h1>{body}
+<script>window.addEventListener("load", () => {{ document.body.dataset.ready = "1"; }});</script>
+</body></html>"""
+
+
+def plan_page(plant: Plant, plan: Plan) -> str:
+    """The page for ``replan plan --html``."""
+    kpis = compute_kpis(plant, plan)
+    body = kpi_cards(plant, plan, kpis)
+    body += _figure_html(gantt_by_resource(plant, plan, "Plan by resource"))
+    body += _figure_html(gantt_by_order(plant, plan, "Plan by order"))
+    body += _purchases(plant, plan)
+    body += _balances(plant, plan)
+    return _page(f"{plant.name}: plan", body)
+
+
+def _purchases(plant: Plant, plan: Plan) -> str:
+    if not plan.purchases:
+        return ""
+    grid = plant.grid
+    rows = [
+        [
+            format_moment(grid.to_datetime(p.order_by)),
+            format_moment(grid.to_datetime(p.arrival)),
+            p.supplier,
+            p.material,
+            p.mode,
+            f"{p.quantity:,}",
+            f"{p.cost:,.2f}",
+            ", ".join(p.orders),
+        ]
+        for p in sorted(plan.purchases, key=lambda p: p.order_by)
+    ]
+    header = ["order by", "arrives", "supplier", "material", "mode", "qty", "cost", "for orders"]
+    return "<h2>Purchases and expedites</h2>" + _table(header, rows)
+
+
+def _balances(plant: Plant, plan: Plan) -> str:
+    rows = product_balances(plant, plan) + material_balances(plant, plan)
+    if not plant.materials and not any(p.stock for p in plant.products.values()):
+        return ""
+    table = [
+        [
+            r.item,
+            r.period,
+            r.demand,
+            r.supply,
+            f'<span class="late">{r.balance}</span>' if r.shortfall else r.balance,
+        ]
+        for r in rows
+    ]
+    header = ["item", "week", "demand", "supply", "projected balance"]
+    return "<h2>Projected available balance</h2>" + _table(header, table, raw=True)
+
+
+def whatif_page(ev: Evaluation) -> str:
+    """The page for ``replan whatif --html``: verdicts first, then the first change set's facts."""
+    body = ""
+    for outcome in ev.outcomes:
+        colour = VERDICT_COLOURS.get(outcome.verdict, "#2b6cb0")
+        approvals = "".join(f"<br>NEEDS APPROVAL: {_esc(a)}" for a in outcome.approvals)
+        body += (
+            f'<div class="verdict" style="background:{colour}"><b>{_esc(outcome.name)}: '
+            f"{_esc(outcome.verdict)}</b> {_esc(outcome.reason)}{approvals}</div>"
+        )
+    shown = [o for o in ev.outcomes if o.plan is not None]
+    if len(ev.outcomes) > 1:
+        body += "<h2>Variants</h2>" + _variants(ev)
+    if shown:
+        first = shown[0]
+        body += f"<h2>{_esc(first.name)}: baseline and proposal</h2>"
+        body += kpi_cards(first.plant, first.plan, first.kpis)
+        body += _figure_html(gantt_by_resource(ev.plant, ev.baseline, "Baseline"))
+        moved = _moved_steps(ev.baseline, first.plan)
+        body += _figure_html(
+            gantt_by_resource(first.plant, first.plan, "Proposal (moved steps hatched)", moved)
+        )
+        body += _figure_html(gantt_by_order(first.plant, first.plan, "Proposal by order"))
+        body += _moves(ev, first) + _warnings(ev, first) + _supplier_actions(ev, first)
+        body += _purchases(first.plant, first.plan)
+        body += _balances(first.plant, first.plan)
+    return _page(f"What-if: {ev.scenario.path.name} on {ev.plant.name}", body)
+
+
+def _moved_steps(baseline: Plan, plan: Plan) -> set[tuple[str, int]]:
+    before = {(s.order, s.step_index): (s.start, s.resource) for s in baseline.steps}
+    return {
+        (s.order, s.step_index)
+        for s in plan.steps
+        if before.get((s.order, s.step_index), (s.start, s.resource)) != (s.start, s.resource)
+        or (s.order, s.step_index) not in before
+    }
+
+
+def _variants(ev: Evaluation) -> str:
+    best = ev.best
+    rows = []
+    for o in ev.outcomes:
+        rows.append(
+            [
+                o.name + (" (best)" if best is o else ""),
+                o.verdict,
+                "-" if o.plan is None else f"{o.plan.objective:,.2f}",
+                "-" if o.kpis is None else f"{o.kpis.on_time_rate:.1%}",
+                "-" if o.stability is None else o.stability.steps_moved,
+                "-" if o.promise is None else format_moment(ev.plant.grid.to_datetime(o.promise)),
+            ]
+        )
+    header = ["variant", "verdict", "objective", "on time", "steps moved", "promise"]
+    return _table(header, rows)
+
+
+def _moves(ev: Evaluation, outcome: Outcome) -> str:
+    grid = ev.plant.grid
+
+    def when(tick: int | None) -> str:
+        return "-" if tick is None else format_moment(grid.to_datetime(tick))
+
+    rows = [
+        [
+            f"{m.customer} ({m.tier})",
+            m.order,
+            when(m.before),
+            when(m.after),
+            when(m.due),
+            "late now"
+            if m.late_after and not m.late_before
+            else "late"
+            if m.late_after
+            else "on time",
+        ]
+        for m in sorted(outcome.moves, key=lambda m: (m.tier, m.customer, m.order))
+    ]
+    header = ["customer (tier)", "order", "baseline", "proposal", "due", "status"]
+    return f"<h2>Orders that move ({len(rows)})</h2>" + _table(header, rows)
+
+
+def _warnings(ev: Evaluation, outcome: Outcome) -> str:
+    grid = ev.plant.grid
+    order = {BREAK: 0, EXTERNAL: 1, INTERNAL: 2}
+    rows = [
+        [
+            w.level,
+            w.order,
+            w.customer,
+            "-" if w.date is None else format_moment(grid.to_datetime(w.date)),
+            w.message,
+            "; ".join(w.countermeasures),
+        ]
+        for w in sorted(outcome.warnings, key=lambda w: (order[w.level], w.order))
+    ]
+    header = ["level", "order", "customer", "planned", "what", "countermeasures"]
+    return f"<h2>Early warnings ({len(rows)})</h2>" + _table(header, rows)
+
+
+def _supplier_actions(ev: Evaluation, outcome: Outcome) -> str:
+    if not outcome.supplier_actions:
+        return ""
+    grid = ev.plant.grid
+    rows = [
+        [
+            a.action,
+            a.purchase.supplier,
+            a.purchase.material,
+            a.purchase.mode,
+            a.purchase.quantity,
+            format_moment(grid.to_datetime(a.purchase.order_by)),
+            format_moment(grid.to_datetime(a.purchase.arrival)),
+            ", ".join(a.purchase.orders),
+        ]
+        for a in outcome.supplier_actions
+    ]
+    header = ["action", "supplier", "material", "mode", "qty", "order by", "arrives", "for"]
+    return "<h2>Supplier actions</h2>" + _table(header, rows)
+
+
+def write_page(path: str | Path, page: str) -> None:
+    Path(path).write_text(page, encoding="utf-8")
