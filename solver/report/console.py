@@ -176,8 +176,8 @@ def print_supply(
     """Purchase list with pegging, supplier split, orders waiting on material, PAB shortfalls."""
     money, grid = plant.currency, plant.grid
 
-    def moment(tick: int) -> str:
-        return format_moment(grid.to_datetime(tick))
+    def moment(tick: int, start: bool = False) -> str:
+        return format_moment(grid.to_datetime(tick), start)
 
     console.print(
         f"Supply: {kpis.shipments} purchase(s), {kpis.expedited_shipments} expedited; "
@@ -194,7 +194,7 @@ def print_supply(
         for p in sorted(plan.purchases, key=lambda p: (p.order_by, p.supplier, p.material)):
             surplus = p.quantity - p.needed(plan.supplies)
             table.add_row(
-                moment(p.order_by),
+                moment(p.order_by, start=True),
                 moment(p.arrival),
                 p.supplier,
                 p.material,

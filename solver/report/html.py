@@ -115,8 +115,9 @@ def gantt_by_resource(
                 marker={
                     "color": colour,
                     "line": {
-                        "color": ["#d11" if lt else "rgba(0,0,0,0)" for lt in late],
-                        "width": [2.5 if lt else 0 for lt in late],
+                        # White edges keep back-to-back bars apart; red marks late orders.
+                        "color": ["#d11" if lt else "white" for lt in late],
+                        "width": [2.5 if lt else 1 for lt in late],
                     },
                     "pattern": {
                         "shape": [
@@ -263,7 +264,7 @@ def _purchases(plant: Plant, plan: Plan) -> str:
     grid = plant.grid
     rows = [
         [
-            format_moment(grid.to_datetime(p.order_by)),
+            format_moment(grid.to_datetime(p.order_by), start=True),
             format_moment(grid.to_datetime(p.arrival)),
             p.supplier,
             p.material,
@@ -407,7 +408,7 @@ def _supplier_actions(ev: Evaluation, outcome: Outcome) -> str:
             a.purchase.material,
             a.purchase.mode,
             a.purchase.quantity,
-            format_moment(grid.to_datetime(a.purchase.order_by)),
+            format_moment(grid.to_datetime(a.purchase.order_by), start=True),
             format_moment(grid.to_datetime(a.purchase.arrival)),
             ", ".join(a.purchase.orders),
         ]

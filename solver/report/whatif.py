@@ -208,7 +208,7 @@ def print_supplier_actions(console: Console, ev: Evaluation, outcome: Outcome) -
             p.material,
             p.mode,
             f"{p.quantity:,}",
-            when(p.order_by),
+            format_moment(ev.plant.grid.to_datetime(p.order_by), start=True),
             when(p.arrival),
             ", ".join(p.orders),
         )
