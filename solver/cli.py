@@ -11,10 +11,13 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from solver.alerts import shortfalls
+from solver.bench import event_count, load_suite, run_suite
 from solver.checker import check_plan
 from solver.cpsat.search import plan as solve_plan
 from solver.errors import DataError, SolveError
@@ -23,11 +26,13 @@ from solver.loading import load_plant
 from solver.plan import Plan
 from solver.ranking import rank_orders
 from solver.report import console as report
+from solver.report.bench import print_summary, write_outputs
 from solver.report.files import write_csv, write_purchases_csv
 from solver.report.html import plan_page, whatif_page, write_page
 from solver.report.whatif import evaluation_dict, print_evaluation
 from solver.scenario import ScenarioFile, load_scenario
 from solver.schema import PlantFile
+from solver.strategies import STRATEGIES, get_strategy
 from solver.supply import has_supply
 from solver.supply_kpis import compute_supply_kpis
 from solver.whatif import evaluate
@@ -73,8 +78,9 @@ def cmd_schema(args: argparse.Namespace, console: Console) -> int:
 def cmd_whatif(args: argparse.Namespace, console: Console) -> int:
     scenario = load_scenario(args.scenario)
     overrides = {"time_limit": args.time_limit, "workers": args.workers, "seed": args.seed}
+    strategy = get_strategy(args.strategy) if args.strategy else None
     with console.status("evaluating the change..."):
-        evaluation = evaluate(scenario, overrides)
+        evaluation = evaluate(scenario, overrides, strategy)
     print_evaluation(console, evaluation, detail_all=args.all)
     violations = [
         v
@@ -132,6 +138,26 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     if args.html:
         write_page(args.html, plan_page(plant, result))
         console.print(f"report written to {args.html}")
+    return EXIT_VIOLATIONS if violations else EXIT_OK
+
+
+def cmd_bench(args: argparse.Namespace, console: Console) -> int:
+    suite = load_suite(args.suite)
+    overrides = {k: v for k, v in {"workers": args.workers, "seed": args.seed}.items() if v}
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(f"replaying {suite.data.name}", total=event_count(suite))
+        rows = run_suite(suite, overrides, lambda: progress.advance(task))
+    out = Path(args.out)
+    summary = write_outputs(rows, out, f"Suite {suite.data.name}")
+    print_summary(console, summary, f"Suite {suite.data.name}")
+    console.print(f"rows, summary and plots written to {out}/")
+    violations = sum(v["violations"] for v in summary.values())
     return EXIT_VIOLATIONS if violations else EXIT_OK
 
 
@@ -202,7 +228,21 @@ def build_parser() -> argparse.ArgumentParser:
     whatif.add_argument("--json", help="write the whole evaluation as JSON")
     whatif.add_argument("--all", action="store_true", help="details for every variant")
     whatif.add_argument("--html", help="write a self-contained HTML report of the what-if")
+    whatif.add_argument(
+        "--strategy",
+        choices=list(STRATEGIES),
+        help="rescheduling strategy for the proposal (default: stable, minimal change)",
+    )
     whatif.set_defaults(run=cmd_whatif)
+
+    bench = commands.add_parser(
+        "bench", help="replay a stream of changes through each strategy and compare them"
+    )
+    bench.add_argument("suite")
+    bench.add_argument("--out", default="benchmarks/out/bench", help="folder for CSV and plots")
+    bench.add_argument("--workers", type=int, help="CP-SAT workers")
+    bench.add_argument("--seed", type=int, help="CP-SAT random seed")
+    bench.set_defaults(run=cmd_bench)
 
     check = commands.add_parser("check", help="check a plan JSON against a plant, without CP-SAT")
     check.add_argument("model")

@@ -12,6 +12,7 @@ is served from finished goods when there are enough, else each material gets a s
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -92,23 +93,42 @@ class Timeline:
         self.lanes[rid][0].occupy(start, end)  # validation keeps pins within capacity
 
 
-def sequence_by(plant: Plant, rule: str, ranks: Sequence[Rank] | None = None) -> list[str]:
+def sequence_by(
+    plant: Plant, rule: str, ranks: Sequence[Rank] | None = None, now: int = 0
+) -> list[str]:
     """Orders in the sequence of a priority rule, ties broken by ranking position.
 
     ``edd``: earliest due date. ``min_slack``: least due date minus remaining work (orders
-    with long routings start earlier). ``ranks`` defaults to ranking the plant's orders.
+    with long routings start earlier). ``wspt``: highest tardiness weight per unit of work.
+    ``cr``: smallest critical ratio (time to due over work left). ``atc``: apparent tardiness
+    cost, weight per work discounted by slack. ``ranks`` defaults to ranking the orders.
     """
-    position = {r.order: r.position for r in ranks or rank_orders(plant)}
+    ranks = ranks or rank_orders(plant, now)
+    position = {r.order: r.position for r in ranks}
+    weight = {r.order: r.weight for r in ranks}
+    work = {o: max(1, remaining_work(plant, o)) for o in plant.orders}
+    due = {o: plant.orders[o].due for o in plant.orders}
     if rule == "edd":
-        key = {o: plant.orders[o].due for o in plant.orders}
+        key = due
     elif rule == "min_slack":
-        key = {o: plant.orders[o].due - remaining_work(plant, o) for o in plant.orders}
+        key = {o: due[o] - work[o] for o in plant.orders}
+    elif rule == "wspt":  # weighted shortest processing time: highest weight per work first
+        key = {o: -weight[o] / work[o] for o in plant.orders}
+    elif rule == "cr":  # critical ratio: time left over work left, smallest first
+        key = {o: (due[o] - now) / work[o] for o in plant.orders}
+    elif rule == "atc":  # apparent tardiness cost (Vepsalainen and Morton), k = 2
+        mean = sum(work.values()) / max(1, len(work))
+        key = {
+            o: -(weight[o] / work[o]) * math.exp(-max(0, due[o] - work[o] - now) / (2 * mean))
+            for o in plant.orders
+        }
     else:
-        raise ValueError(f"unknown dispatch rule {rule!r}; known: {', '.join(RULES)}")
+        raise ValueError(f"unknown dispatch rule {rule!r}; known: {', '.join(ALL_RULES)}")
     return sorted(plant.orders, key=lambda o: (key[o], position[o]))
 
 
-RULES = ("min_slack", "edd")
+RULES = ("min_slack", "edd")  # tried for every hint (measured best, see best_dispatch)
+ALL_RULES = ("min_slack", "edd", "wspt", "cr", "atc")
 
 
 def best_dispatch(plant: Plant, ranks: Sequence[Rank] | None = None) -> Plan:
@@ -134,11 +154,17 @@ def best_dispatch(plant: Plant, ranks: Sequence[Rank] | None = None) -> Plan:
     )
 
 
-def dispatch(plant: Plant, sequence: Sequence[str] | None = None) -> Plan:
+def dispatch(
+    plant: Plant,
+    sequence: Sequence[str] | None = None,
+    keep: dict[tuple[str, int], tuple[str, int]] | None = None,
+) -> Plan:
     """Schedule every order greedily in ``sequence`` (EDD by default).
 
     Optional orders that do not fit within the horizon are declined; a firm order that does
-    not fit leaves the plan incomplete, with status ``DISPATCH_INCOMPLETE``.
+    not fit leaves the plan incomplete, with status ``DISPATCH_INCOMPLETE``. ``keep`` maps
+    (order, step index) to (resource, not before): such a step stays on that resource (if it
+    still can do it) and starts no earlier than the given tick (right-shift).
 
     Returns
     -------
@@ -163,7 +189,7 @@ def dispatch(plant: Plant, sequence: Sequence[str] | None = None) -> Plan:
         placed = None
         if choices is not None:
             ready = max([order.release, *(arrival for _, _, arrival in choices.values())])
-            placed = _place_order(plant, timeline, oid, ready)
+            placed = _place_order(plant, timeline, oid, ready, keep)
         if placed is None:
             complete = complete and order.optional
             outcomes.append(OrderOutcome(oid, False, None, order.due, 0))
@@ -187,7 +213,7 @@ def dispatch(plant: Plant, sequence: Sequence[str] | None = None) -> Plan:
 
 
 def _place_order(
-    plant: Plant, timeline: Timeline, oid: str, ready: int
+    plant: Plant, timeline: Timeline, oid: str, ready: int, keep: dict | None = None
 ) -> list[ScheduledStep] | None:
     """Place the order's remaining steps from ``ready`` on, or None if one does not fit."""
     chosen: list[tuple[ScheduledStep, int]] = []
@@ -202,7 +228,13 @@ def _place_order(
             ready = end + step.min_lag
             continue
         best = None
-        for option in step.options:
+        options = step.options
+        kept = keep.get((oid, index)) if keep else None
+        if kept is not None:
+            same = [o for o in step.options if o.resource == kept[0]]
+            options = same or step.options
+            ready = max(ready, kept[1])
+        for option in options:
             size = plant.duration(oid, option)
             spot = timeline.earliest(option.resource, ready, size)
             if spot is not None and (best is None or spot[0] + size < best[0] + best[1]):

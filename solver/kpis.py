@@ -1,5 +1,8 @@
 """KPIs from a plant and a plan alone (pure functions; no solver variables are read).
 
+Stability against a baseline (steps moved, total shift, resource changes, sequence swaps,
+orders moved, promised dates broken) is defined once in ``solver.stability`` and exported here.
+
 Utilisation is measured over the plan's span: from the plan start to the last completion,
 against each resource's working time (calendar less downtime) in that span, times capacity.
 """
@@ -22,7 +25,13 @@ from solver.data import Plant
 from solver.intervals import clip, total
 from solver.plan import Plan
 from solver.ranking import order_margin, tardiness_weights
-from solver.stability import Reference, stability_units
+from solver.stability import (  # noqa: F401  (stability metrics are part of the KPIs)
+    Reference,
+    Stability,
+    sequence_swaps,
+    stability_metrics,
+    stability_units,
+)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Bring a baseline plan up to ``now``: what has started is fixed, the frozen window is held.
 
-``roll_to`` pins every baseline step that started before ``now`` (the past cannot change),
-moves every release to ``now`` at the earliest, takes the stock that started orders drew off
+``roll_to`` pins every baseline step that started before ``now`` (the past cannot change) and
+makes the orders they belong to firm, moves every release to ``now`` at the earliest, takes the stock that started orders drew off
 the shelf, and turns purchases already ordered into open receipts. ``freeze`` then pins the
 baseline steps that start inside the frozen window, for orders the change leaves alone, as
 long as they still fit (no new downtime under them, pool capacity kept); an order that still
@@ -29,8 +29,13 @@ def roll_to(plant: Plant, baseline: Plan, now: int) -> Plant:
             pins[(step.order, step.step_index)] = Pin(
                 step.order, step.step_index, step.resource, step.start
             )
+    started = {oid for oid, _ in pins}
+    # Work in progress is no longer optional: a started order is made (as for WIP on load).
     orders = {
-        oid: dataclasses.replace(o, release=max(o.release, now)) for oid, o in plant.orders.items()
+        oid: dataclasses.replace(
+            o, release=max(o.release, now), status="firm" if oid in started else o.status
+        )
+        for oid, o in plant.orders.items()
     }
     rolled = plant.replace(pins=pins, orders=orders)
     return _settle_supply(rolled, plant, baseline, now)

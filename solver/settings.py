@@ -90,6 +90,11 @@ class Settings(BaseModel):
         What-if (minimal change): money per day a baseline step moves, either way.
     resource_change_cost : float
         What-if: money per baseline step moved to another resource.
+    dispatch_rule : str
+        Rule of the ``dispatch`` strategy: edd, min_slack, wspt, cr or atc (default).
+    affected_window : str
+        ``affected`` strategy: how far after the first touched step other orders on the same
+        resources are freed too.
     whatif_lns_above : int
         What-if: above this many orders (and without supply), minimal change improves the best
         hint by neighbourhoods of ``whatif_lns_orders`` orders around the changed ones instead
@@ -132,6 +137,8 @@ class Settings(BaseModel):
     stability_cost_per_day: Annotated[float, Field(ge=0)] = 10.0
     resource_change_cost: Annotated[float, Field(ge=0)] = 5.0
     alert_slack: str = "3d"
+    dispatch_rule: Literal["edd", "min_slack", "wspt", "cr", "atc"] = "atc"
+    affected_window: str = "2d"
     whatif_lns_above: Annotated[int, Field(ge=0)] = 100
     whatif_lns_orders: Annotated[int, Field(ge=1)] = 50
 
@@ -150,7 +157,7 @@ class Settings(BaseModel):
             raise ValueError("urgency_window must be longer than zero")
         return value
 
-    @field_validator("frozen", "alert_slack")
+    @field_validator("frozen", "alert_slack", "affected_window")
     @classmethod
     def _non_negative_duration(cls, value: str) -> str:
         if parse_duration(value).total_seconds() < 0:

@@ -8,6 +8,7 @@ step that moves costs ``stability_cost_per_day`` per day, either way, and
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from solver.costs import resource_change_cost, shift_cost_per_tick
@@ -50,6 +51,7 @@ class Stability:
     resource_changes: int
     orders_moved: int  # orders whose completion changed
     promised_dates_broken: int  # on time in the baseline, late now
+    sequence_swaps: int = 0  # pairs of steps on one resource whose order flipped
 
 
 def stability_metrics(plant: Plant, plan: Plan, baseline: Plan) -> Stability:
@@ -72,4 +74,26 @@ def stability_metrics(plant: Plant, plan: Plan, baseline: Plan) -> Stability:
             continue
         orders_moved += old.completion != outcome.completion
         broken += old.accepted and old.tardiness == 0 and outcome.tardiness > 0
-    return Stability(moved, shift, changed, orders_moved, broken)
+    return Stability(moved, shift, changed, orders_moved, broken, sequence_swaps(plan, baseline))
+
+
+def sequence_swaps(plan: Plan, baseline: Plan) -> int:
+    """Pairs of steps that stay on one resource but run in the other order than planned.
+
+    Per resource, steps in baseline order; each step counts the earlier-planned steps that now
+    start after it (an inversion count, O(n log n) with a sorted list).
+    """
+    new = {(s.order, s.step_index): s for s in plan.steps}
+    by_resource: dict[str, list[tuple[int, int]]] = {}
+    for old in baseline.steps:
+        now = new.get((old.order, old.step_index))
+        if now is not None and now.resource == old.resource:
+            by_resource.setdefault(old.resource, []).append((old.start, now.start))
+    swaps = 0
+    for pairs in by_resource.values():
+        pairs.sort()
+        seen: list[int] = []
+        for _, start in pairs:
+            swaps += len(seen) - bisect.bisect_right(seen, start)
+            bisect.insort(seen, start)
+    return swaps

@@ -35,6 +35,7 @@ from solver.replanning import minimal_change
 from solver.rolling import freeze, roll_to
 from solver.scenario import Scenario
 from solver.stability import Reference, Stability, stability_metrics
+from solver.strategies.base import Strategy
 from solver.timegrid import format_moment, parse_duration
 
 ACCEPT, ACCEPT_WITH_DATE, REJECT, IMPACT = "ACCEPT", "ACCEPT WITH DATE", "REJECT", "IMPACT"
@@ -121,7 +122,9 @@ class Evaluation:
         return 0
 
 
-def evaluate(scenario: Scenario, overrides: dict | None = None) -> Evaluation:
+def evaluate(
+    scenario: Scenario, overrides: dict | None = None, strategy: Strategy | None = None
+) -> Evaluation:
     """Evaluate every change set of a scenario against its baseline.
 
     Parameters
@@ -129,6 +132,8 @@ def evaluate(scenario: Scenario, overrides: dict | None = None) -> Evaluation:
     scenario : Scenario
     overrides : dict, optional
         Settings from the command line (over the scenario's, over the model's).
+    strategy : Strategy, optional
+        How the proposal is re-planned; minimal change (``stable``) by default.
 
     Returns
     -------
@@ -154,7 +159,7 @@ def evaluate(scenario: Scenario, overrides: dict | None = None) -> Evaluation:
     )
     now = 0 if scenario.now is None else max(0, plant.grid.floor(scenario.now))
     outcomes = [
-        evaluate_changes(plant, baseline, now, name, changes, str(scenario.path), prefix)
+        evaluate_changes(plant, baseline, now, name, changes, str(scenario.path), prefix, strategy)
         for name, prefix, changes in scenario.change_sets()
     ]
     return Evaluation(
@@ -170,6 +175,7 @@ def evaluate_changes(
     changes: list,
     file: str = "",
     prefix: str = "changes",
+    strategy: Strategy | None = None,
 ) -> Outcome:
     """One change set: apply, re-plan with minimal change, give the verdict and the facts."""
     settings = plant.settings
@@ -204,7 +210,10 @@ def evaluate_changes(
         return outcome
     reference = Reference(baseline, frozenset(asked))
     try:
-        proposal = minimal_change(changed, baseline, reference, settings, asked)
+        if strategy is None:
+            proposal = minimal_change(changed, baseline, reference, settings, asked)
+        else:
+            proposal = strategy.replan(changed, baseline, now, asked, settings)
     except SolveError:
         outcome.verdict = REJECT if asked else IMPACT
         outcome.reason = (

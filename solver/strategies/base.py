@@ -1,0 +1,52 @@
+"""The Strategy protocol and what every strategy shares."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Protocol
+
+from solver.costs import units_per_currency
+from solver.data import Plant
+from solver.kpis import objective_units
+from solver.plan import Plan
+from solver.settings import Settings
+from solver.stability import Reference
+
+
+class Strategy(Protocol):
+    """Re-plan a changed plant from its baseline.
+
+    ``plant`` is the plant at ``now`` with the change applied (started work pinned);
+    ``changed`` lists the orders a customer change adds or alters. Returns a plan that passes
+    the checker, or raises SolveError saying why it cannot.
+    """
+
+    name: str
+
+    def replan(
+        self, plant: Plant, baseline: Plan, now: int, changed: list[str], settings: Settings
+    ) -> Plan: ...
+
+
+def with_objective(plant: Plant, plan: Plan, reference: Reference | None = None) -> Plan:
+    """A plan made without the solver, with its objective filled in like the solver's."""
+    terms = objective_units(plant, plan, None, reference)
+    scale = units_per_currency(plant)
+    return dataclasses.replace(
+        plan,
+        objective=sum(terms.values()) / scale,
+        objective_units=sum(terms.values()),
+        terms={k: v / scale for k, v in terms.items()},
+        best_bound=None,
+        gap=None,
+    )
+
+
+def kept_baseline(plant: Plant, baseline: Plan) -> Plan:
+    """The baseline without the orders the plant no longer has."""
+    return dataclasses.replace(
+        baseline,
+        steps=tuple(s for s in baseline.steps if s.order in plant.orders),
+        outcomes=tuple(o for o in baseline.outcomes if o.order in plant.orders),
+        supplies=tuple(s for s in baseline.supplies if s.order in plant.orders),
+    )
