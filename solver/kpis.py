@@ -9,6 +9,7 @@ against each resource's working time (calendar less downtime) in that span, time
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from solver import supply
@@ -208,4 +209,24 @@ def compute_kpis(plant: Plant, plan: Plan) -> Kpis:
         utilisation=load,
         bottlenecks=bottlenecks(plant, load),
         declined=[o.order for o in plan.outcomes if not o.accepted],
+    )
+
+
+def with_objective(
+    plant: Plant, plan: Plan, reference: Reference | None = None, weights=None
+) -> Plan:
+    """The plan with objective and terms recomputed from it (no bound: nothing is proven).
+
+    For plans made without the solver (dispatch, right-shift, merged neighbourhoods) or by a
+    solve that minimised something else (a promise date).
+    """
+    terms = objective_units(plant, plan, weights, reference)
+    scale = units_per_currency(plant)
+    return dataclasses.replace(
+        plan,
+        objective=sum(terms.values()) / scale,
+        objective_units=sum(terms.values()),
+        terms={k: v / scale for k, v in terms.items()},
+        best_bound=None,
+        gap=None,
     )

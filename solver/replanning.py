@@ -11,12 +11,11 @@ import dataclasses
 
 from solver.allocation import build_purchases
 from solver.checker import check_plan
-from solver.costs import units_per_currency
 from solver.cpsat.lns import improve
 from solver.cpsat.model import build, solve
 from solver.data import Pin, Plant
 from solver.dispatch import best_dispatch, dispatch
-from solver.kpis import objective_units
+from solver.kpis import objective_units, with_objective
 from solver.plan import Plan
 from solver.ranking import rank_orders
 from solver.settings import Settings
@@ -47,7 +46,7 @@ def minimal_change(
     if limits or earliest:
         hint = inserted if _valid(plant, inserted) else best_dispatch(plant, ranks)
         result = solve(build(plant, hint, weights, reference, limits, earliest), settings)
-        return _own_objective(plant, result, weights, reference) if earliest else result
+        return with_objective(plant, result, reference, weights) if earliest else result
     candidates = [
         inserted,
         best_dispatch(plant, ranks),
@@ -85,20 +84,6 @@ def uses_neighbourhoods(plant: Plant, settings: Settings) -> bool:
 
 def _valid(plant: Plant, plan: Plan) -> bool:
     return plan.status == "DISPATCH" and not check_plan(plant, plan)
-
-
-def _own_objective(plant: Plant, plan: Plan, weights, reference: Reference) -> Plan:
-    """The plan's objective, not the summed completion a promise-date solve minimised."""
-    terms = objective_units(plant, plan, weights, reference)
-    scale = units_per_currency(plant)
-    return dataclasses.replace(
-        plan,
-        objective=sum(terms.values()) / scale,
-        objective_units=sum(terms.values()),
-        terms={k: v / scale for k, v in terms.items()},
-        best_bound=None,
-        gap=None,
-    )
 
 
 def baseline_sequence(plant: Plant, baseline: Plan) -> list[str]:

@@ -5,12 +5,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Protocol
 
-from solver.costs import units_per_currency
 from solver.data import Plant
-from solver.kpis import objective_units
+from solver.kpis import with_objective  # noqa: F401  (re-exported for the strategies)
 from solver.plan import Plan
 from solver.settings import Settings
-from solver.stability import Reference
 
 
 class Strategy(Protocol):
@@ -26,20 +24,6 @@ class Strategy(Protocol):
     def replan(
         self, plant: Plant, baseline: Plan, now: int, changed: list[str], settings: Settings
     ) -> Plan: ...
-
-
-def with_objective(plant: Plant, plan: Plan, reference: Reference | None = None) -> Plan:
-    """A plan made without the solver, with its objective filled in like the solver's."""
-    terms = objective_units(plant, plan, None, reference)
-    scale = units_per_currency(plant)
-    return dataclasses.replace(
-        plan,
-        objective=sum(terms.values()) / scale,
-        objective_units=sum(terms.values()),
-        terms={k: v / scale for k, v in terms.items()},
-        best_bound=None,
-        gap=None,
-    )
 
 
 def kept_baseline(plant: Plant, baseline: Plan) -> Plan:
