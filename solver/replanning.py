@@ -7,20 +7,23 @@ It is also the plan returned if CP-SAT finds none within the time limit.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 from solver.allocation import build_purchases
 from solver.checker import check_plan
-from solver.cpsat.lns import improve
+from solver.cpsat.lns import _merge, improve, restrict, sub_plant
 from solver.cpsat.model import build, solve
 from solver.data import Pin, Plant
 from solver.dispatch import best_dispatch, dispatch
+from solver.errors import SolveError
 from solver.kpis import objective_units, with_objective
 from solver.plan import Plan
-from solver.ranking import rank_orders
+from solver.ranking import rank_orders, tardiness_weights
 from solver.settings import Settings
 from solver.stability import Reference
 from solver.supply import has_supply
+from solver.timegrid import parse_duration
 
 
 def minimal_change(
@@ -52,6 +55,13 @@ def minimal_change(
         best_dispatch(plant, ranks),
         dispatch(plant, baseline_sequence(plant, baseline)),
     ]
+    if not has_supply(plant) and not uses_neighbourhoods(plant, settings):
+        # The baseline repaired only where the change touches it: close to the baseline and
+        # usually far cheaper than a fresh dispatch plan, for a quarter of the budget.
+        # Measured on the demo's AOI breakdown (2 s): 32,992 with it, 33,560-33,660 without.
+        quick = settings.with_overrides(time_limit=max(0.2, settings.time_limit / 4))
+        with contextlib.suppress(SolveError):
+            candidates.append(repair_affected(plant, baseline, 0, asked, quick))
     # The hint is also the plan returned if CP-SAT finds none in time: it must be valid.
     valid = [c for c in candidates if _valid(plant, c)]
     hint = min(
@@ -83,7 +93,12 @@ def uses_neighbourhoods(plant: Plant, settings: Settings) -> bool:
 
 
 def _valid(plant: Plant, plan: Plan) -> bool:
-    return plan.status == "DISPATCH" and not check_plan(plant, plan)
+    complete = plan.status not in ("DISPATCH_INCOMPLETE",)
+    return (
+        complete
+        and all(o.accepted or plant.orders[o.order].optional for o in plan.outcomes)
+        and not check_plan(plant, plan)
+    )
 
 
 def baseline_sequence(plant: Plant, baseline: Plan) -> list[str]:
@@ -119,3 +134,62 @@ def insertion(plant: Plant, baseline: Plan, asked: list[str]) -> Plan:
         supplies=supplies,
         purchases=tuple(build_purchases(plant, supplies)),
     )
+
+
+def kept_baseline(plant: Plant, baseline: Plan) -> Plan:
+    """The baseline without the orders the plant no longer has."""
+    return dataclasses.replace(
+        baseline,
+        steps=tuple(s for s in baseline.steps if s.order in plant.orders),
+        outcomes=tuple(o for o in baseline.outcomes if o.order in plant.orders),
+        supplies=tuple(s for s in baseline.supplies if s.order in plant.orders),
+    )
+
+
+def repair_affected(
+    plant: Plant, baseline: Plan, now: int, changed: list[str], settings: Settings
+) -> Plan:
+    """Re-solve only the orders the change touches; the rest keeps the baseline exactly.
+
+    The touched orders (``affected_orders``) are solved on a sub-plant where every other
+    order's steps are downtime, with the stability cost, and merged back. Plants without
+    supply only: stock and supplier capacity are shared by all orders.
+    """
+    kept = kept_baseline(plant, baseline)
+    free = affected_orders(plant, kept, now, changed, settings)
+    reference = Reference(baseline, frozenset(changed))
+    if not free:
+        return with_objective(plant, kept, reference)
+    sub = sub_plant(plant, kept, free)
+    weights = tardiness_weights(plant)
+    repaired = solve(build(sub, None, weights, reference), settings)
+    merged = _merge(restrict(kept, set(plant.orders) - free), repaired, free)
+    return with_objective(plant, merged, reference)
+
+
+def affected_orders(
+    plant: Plant, kept: Plan, now: int, changed: list[str], settings: Settings
+) -> set[str]:
+    """The orders to re-solve (see the module docstring)."""
+    free = {o for o in changed if o in plant.orders}
+    for violation in check_plan(plant, restrict(kept, set(plant.orders) - free)):
+        if violation.order:
+            free.add(violation.order)
+        elif violation.resource:
+            free |= {s.order for s in kept.steps if s.resource == violation.resource}
+    free |= set(plant.orders) - {o.order for o in kept.outcomes}  # new to the plan
+    if not free:
+        return free
+    window = plant.grid.duration_ticks(parse_duration(settings.affected_window).total_seconds())
+    resources = {
+        option.resource
+        for oid in free
+        for _, step in plant.remaining_steps(oid)
+        for option in step.options
+    }
+    starts = [s.start for s in kept.steps if s.order in free] or [now]
+    begin = max(now, min(starts))
+    for step in kept.steps:
+        if step.resource in resources and begin <= step.start < begin + window and not step.pinned:
+            free.add(step.order)
+    return free

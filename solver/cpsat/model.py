@@ -147,7 +147,7 @@ def solve(
         return extract(built, solver, name, callback.first_solution_seconds)
     if status == cp_model.INFEASIBLE:
         raise SolveError(f"{name}: no plan satisfies every constraint")
-    if built.hint.status == "DISPATCH":
+    if built.hint.status != "DISPATCH_INCOMPLETE":  # a complete, valid hint: never nothing
         return fallback(built, solver.best_objective_bound, solver.wall_time)
     raise SolveError(f"{name}: no plan found within {settings.time_limit:g} s")
 
@@ -163,7 +163,7 @@ def fallback(built: BuiltModel, bound: float, seconds: float) -> Plan:
     units = sum(terms.values())
     return dataclasses.replace(
         built.hint,
-        status="DISPATCH",
+        status="DISPATCH" if built.hint.status == "DISPATCH" else "HINT",
         objective=units / scale,
         objective_units=units,
         terms={name: value / scale for name, value in terms.items()},

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Protocol
 
 from solver.data import Plant
 from solver.kpis import with_objective  # noqa: F401  (re-exported for the strategies)
 from solver.plan import Plan
+from solver.replanning import kept_baseline  # noqa: F401
 from solver.settings import Settings
 
 
@@ -24,13 +24,3 @@ class Strategy(Protocol):
     def replan(
         self, plant: Plant, baseline: Plan, now: int, changed: list[str], settings: Settings
     ) -> Plan: ...
-
-
-def kept_baseline(plant: Plant, baseline: Plan) -> Plan:
-    """The baseline without the orders the plant no longer has."""
-    return dataclasses.replace(
-        baseline,
-        steps=tuple(s for s in baseline.steps if s.order in plant.orders),
-        outcomes=tuple(o for o in baseline.outcomes if o.order in plant.orders),
-        supplies=tuple(s for s in baseline.supplies if s.order in plant.orders),
-    )
