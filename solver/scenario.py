@@ -83,10 +83,7 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         data = ScenarioFile.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for problem in _problems_from(exc, str(path), "scenario", raw):
-            problems.append(_name_change(problem, raw))
-        raise DataError(problems) from None
+        raise DataError(_scenario_problems(exc, path, raw)) from None
     problems = []
     if not data.changes and not data.variants:
         problems.append(Problem(str(path), "scenario", "changes", "give changes or variants"))
@@ -112,19 +109,46 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario
 
 
-def _name_change(problem: Problem, raw: dict) -> Problem:
-    """``changes[2].quantity`` -> record ``changes[2] (change_quantity)``, field ``quantity``."""
-    head, _, rest = problem.field.partition(".")
-    if head.startswith("changes[") and isinstance(raw.get("changes"), list):
-        index = int(head[len("changes[") : -1]) if head[8:-1].isdigit() else None
-        kind = ""
-        if index is not None and index < len(raw["changes"]):
-            item = raw["changes"][index]
-            kind = f" ({item.get('kind')})" if isinstance(item, dict) else ""
-        # pydantic puts the discriminator value in the path: drop it
-        parts = [p for p in rest.split(".") if p not in _KINDS]
-        return Problem(problem.file, head + kind, ".".join(parts), problem.message)
-    return problem
+def _scenario_problems(exc: ValidationError, path: Path, raw: dict) -> list[Problem]:
+    """Problems named by change: ``changes[2] (change_quantity)`` and the field in it."""
+    problems = []
+    for error in exc.errors():
+        loc = list(error["loc"])
+        record, rest = "scenario", loc
+        for section in ("changes", "variants"):
+            if loc[:1] == [section] and len(loc) > 1 and isinstance(loc[1], int):
+                record, rest = _change_record(raw, loc)
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown field; check the spelling (see `replan schema --scenario`)"
+        elif error["type"] == "missing":
+            message = "required field is missing"
+        elif "input" in error and error["type"] != "value_error":
+            message += f" (got {error['input']!r})"
+        field = ".".join(str(p) for p in rest if str(p) not in _KINDS)
+        problems.append(Problem(str(path), record, field, message))
+    return problems
+
+
+def _change_record(raw: dict, loc: list) -> tuple[str, list]:
+    """(``changes[i] (kind)`` or ``variants['v'].changes[i] (kind)``, the rest of the path)."""
+    prefix, items, rest = "", raw.get(loc[0]), loc[2:]
+    index = loc[1]
+    if loc[0] == "variants":
+        variant = items[index] if isinstance(items, list) and index < len(items) else {}
+        name = variant.get("name", index) if isinstance(variant, dict) else index
+        if len(loc) > 3 and loc[2] == "changes" and isinstance(loc[3], int):
+            prefix, items, index, rest = (
+                f"variants[{name!r}].",
+                variant.get("changes"),
+                loc[3],
+                loc[4:],
+            )
+        else:
+            return f"variants[{name!r}]", loc[2:]
+    item = items[index] if isinstance(items, list) and index < len(items) else None
+    kind = f" ({item.get('kind')})" if isinstance(item, dict) and item.get("kind") else ""
+    return f"{prefix}changes[{index}]{kind}", rest
 
 
 _KINDS = set(HANDLED_KINDS)
