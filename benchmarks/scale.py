@@ -13,7 +13,6 @@ Writes ``scale.csv`` and prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import csv
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +26,7 @@ from solver.cpsat.model import build, solve
 from solver.dispatch import best_dispatch
 from solver.kpis import objective_money
 from solver.loading import load_plant
+from solver.report.bench import write_rows
 
 
 def run_size(
@@ -133,10 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     for orders in args.orders:
         rows += run_size(orders, args.seed, args.limits, args.workers, args.search)
     args.out.mkdir(parents=True, exist_ok=True)
-    with (args.out / "scale.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(rows, args.out / "scale.csv")
     print(markdown(rows))
 
 

@@ -15,7 +15,6 @@ through the independent checker. Writes ``supply.csv`` and prints a Markdown tab
 from __future__ import annotations
 
 import argparse
-import csv
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +28,7 @@ from solver.cpsat.model import build, solve
 from solver.dispatch import best_dispatch
 from solver.kpis import objective_money
 from solver.loading import load_plant
+from solver.report.bench import write_rows
 
 VARIANTS = {
     "no supply": (False, "auto"),
@@ -137,10 +137,7 @@ def main(argv: list[str] | None = None) -> None:
         for variant in args.variants:
             rows += run_variant(orders, args.seed, variant, args.limits, args.workers)
     args.out.mkdir(parents=True, exist_ok=True)
-    with (args.out / "supply.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(rows, args.out / "supply.csv")
     print(markdown(rows))
 
 

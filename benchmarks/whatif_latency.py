@@ -18,7 +18,6 @@ violations. Writes ``whatif_latency.csv`` and prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import csv
 import tempfile
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ from solver.cpsat.search import plan as solve_plan
 from solver.kpis import objective_money
 from solver.loading import load_plant
 from solver.replanning import minimal_change
+from solver.report.bench import write_rows
 from solver.stability import Reference, stability_metrics
 from solver.whatif import _asked_firm, evaluate_changes
 
@@ -149,10 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     for orders in args.orders:
         rows += run_size(orders, args.seed, args.limits, args.workers)
     args.out.mkdir(parents=True, exist_ok=True)
-    with (args.out / "whatif_latency.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(rows, args.out / "whatif_latency.csv")
     print(markdown(rows))
 
 

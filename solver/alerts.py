@@ -208,7 +208,7 @@ def _late_warnings(plant: Plant, plan: Plan, late: list) -> list[Warning]:
                     o.order,
                     customer,
                     f"late even with overtime, alternative resources and expedites: delivers "
-                    f"{_when(plant, o.completion)} instead of {_when(plant, o.due)}",
+                    f"{describe_moment(plant, o.completion)} instead of {describe_moment(plant, o.due)}",
                     o.completion,
                 )
             )
@@ -257,5 +257,6 @@ def _span(plant: Plant, ticks: int) -> str:
     return format_duration(plant.grid.to_timedelta(ticks))
 
 
-def _when(plant: Plant, tick: int | None) -> str:
+def describe_moment(plant: Plant, tick: int | None) -> str:
+    """A tick as ``Tue 01 Dec 14:00`` (``never`` for None), for messages."""
     return "never" if tick is None else format_moment(plant.grid.to_datetime(tick))

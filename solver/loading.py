@@ -220,17 +220,22 @@ def _validate_one(
 
 
 def _problems_from(exc: ValidationError, file: str, label: str, item: Any) -> list[Problem]:
-    problems = []
-    for error in exc.errors():
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown field; check the spelling (see `replan schema`)"
-        elif error["type"] == "missing":
-            message = "required field is missing"
-        elif "input" in error and error["type"] not in ("value_error",):
-            message += f" (got {error['input']!r})"
-        problems.append(Problem(file, label, _field_path(error["loc"], item), message))
-    return problems
+    return [
+        Problem(file, label, _field_path(error["loc"], item), error_message(error))
+        for error in exc.errors()
+    ]
+
+
+def error_message(error: dict, schema: str = "replan schema") -> str:
+    """A pydantic error as a sentence a planner can act on."""
+    if error["type"] == "extra_forbidden":
+        return f"unknown field; check the spelling (see `{schema}`)"
+    if error["type"] == "missing":
+        return "required field is missing"
+    message = error["msg"].removeprefix("Value error, ")
+    if "input" in error and error["type"] != "value_error":
+        message += f" (got {error['input']!r})"
+    return message
 
 
 def _field_path(loc: tuple, item: Any) -> str:

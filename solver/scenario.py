@@ -25,7 +25,7 @@ from pydantic import Field, ValidationError
 
 from solver.changes import HANDLED_KINDS, Change
 from solver.errors import DataError, Problem
-from solver.loading import _problems_from, read_yaml
+from solver.loading import _problems_from, error_message, read_yaml
 from solver.schema import Record, StartTime, Text
 from solver.settings import Settings
 
@@ -118,13 +118,7 @@ def _scenario_problems(exc: ValidationError, path: Path, raw: dict) -> list[Prob
         for section in ("changes", "variants"):
             if loc[:1] == [section] and len(loc) > 1 and isinstance(loc[1], int):
                 record, rest = _change_record(raw, loc)
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown field; check the spelling (see `replan schema --scenario`)"
-        elif error["type"] == "missing":
-            message = "required field is missing"
-        elif "input" in error and error["type"] != "value_error":
-            message += f" (got {error['input']!r})"
+        message = error_message(error, "replan schema --scenario")
         field = ".".join(str(p) for p in rest if str(p) not in _KINDS)
         problems.append(Problem(str(path), record, field, message))
     return problems

@@ -19,7 +19,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from solver import supply
-from solver.alerts import Warning, early_warnings
+from solver.alerts import Warning, describe_moment, early_warnings
 from solver.changes import CUSTOMER_KINDS, Applied, apply_changes
 from solver.checker import check_plan
 from solver.costs import units_per_currency
@@ -36,7 +36,7 @@ from solver.rolling import freeze, roll_to
 from solver.scenario import Scenario
 from solver.stability import Reference, Stability, stability_metrics
 from solver.strategies.base import Strategy
-from solver.timegrid import format_moment, parse_duration
+from solver.timegrid import parse_duration
 
 ACCEPT, ACCEPT_WITH_DATE, REJECT, IMPACT = "ACCEPT", "ACCEPT WITH DATE", "REJECT", "IMPACT"
 
@@ -90,7 +90,6 @@ class Outcome:
     approvals: list[str] = field(default_factory=list)
     stability: Stability | None = None
     cost_delta: float | None = None
-    solve_seconds: float = 0.0
 
 
 @dataclass
@@ -222,7 +221,6 @@ def evaluate_changes(
             else "No plan makes every firm order after this change" + _why_infeasible(changed)
         )
         return outcome
-    outcome.solve_seconds += proposal.solve_time
     outcome.approvals = _credit_approvals(changed, proposal, asked)
     moves = order_moves(changed, baseline, proposal)
     harmed = [m for m in moves if m.order not in asked and _later(m)]
@@ -235,7 +233,7 @@ def evaluate_changes(
             outcome.promises = {o: proposal.outcome(o).completion or 0 for o in asked}
             outcome.promise = max(outcome.promises.values())
             outcome.reason = (
-                f"{', '.join(asked)} can be made by {_when(changed, outcome.promise)}, on time, "
+                f"{', '.join(asked)} can be made by {describe_moment(changed, outcome.promise)}, on time, "
                 "and no other order finishes later than in the baseline."
             )
             _finish(outcome, changed, baseline, proposal, moves)
@@ -345,16 +343,14 @@ def _with_date(
             "than planned, and no date within the horizon avoids that."
         )
         return outcome
-    outcome.solve_seconds += dated.solve_time
     outcome.promises = {o: dated.outcome(o).completion or 0 for o in asked}
     outcome.promise = promise = max(outcome.promises.values())
     outcome.promise_proven = dated.status == "OPTIMAL"
-    on_time = all(outcome.promises[o] <= plant.orders[o].due for o in asked)
-    _finish(outcome, plant, baseline, dated, order_moves(plant, baseline, dated))
-    if on_time:
+    if all(outcome.promises[o] <= plant.orders[o].due for o in asked):
+        _finish(outcome, plant, baseline, dated, order_moves(plant, baseline, dated))
         outcome.verdict = ACCEPT
         outcome.reason = (
-            f"{', '.join(asked)} can be made by {_when(plant, promise)}, on time, and no other "
+            f"{', '.join(asked)} can be made by {describe_moment(plant, promise)}, on time, and no other "
             "order finishes later than in the baseline."
         )
         return outcome
@@ -368,7 +364,7 @@ def _with_date(
         why = f"as asked it would make {len(harmed)} other order(s) later ({who})"
     else:
         why = "it cannot be made by its due date"
-    dates = ", ".join(f"{o} {_when(plant, t)}" for o, t in outcome.promises.items())
+    dates = ", ".join(f"{o} {describe_moment(plant, t)}" for o, t in outcome.promises.items())
     earliest = (
         "the earliest dates that delay no other order"
         if outcome.promise_proven
@@ -525,7 +521,3 @@ def supplier_actions(baseline: Plan, plan: Plan) -> list[SupplierAction]:
         SupplierAction("no longer needed", p) for p in baseline.purchases if key(p) not in new
     ]
     return actions
-
-
-def _when(plant: Plant, tick: int | None) -> str:
-    return "never" if tick is None else format_moment(plant.grid.to_datetime(tick))
