@@ -49,6 +49,10 @@ class Lane:
             return start
         return None
 
+    def is_free(self, start: int, end: int) -> bool:
+        k = bisect.bisect_right(self.ends, start)
+        return k >= len(self.starts) or self.starts[k] >= end
+
     def occupy(self, start: int, end: int) -> None:
         k = bisect.bisect_left(self.starts, start)
         self.starts.insert(k, start)
@@ -66,10 +70,15 @@ class Timeline:
             rid: [Lane() for _ in range(r.capacity)] for rid, r in plant.resources.items()
         }
         for rid, resource in plant.resources.items():
-            for down in resource.downtime:
-                if down.units is not None and down.units < resource.capacity:
-                    for lane in self.lanes[rid][: down.units]:
-                        lane.occupy(down.start, down.end)
+            partial = [
+                d for d in resource.downtime if d.units is not None and d.units < resource.capacity
+            ]
+            # Overlapping partial downtimes must take different lanes; by start time, a free
+            # lane always exists while their summed units stay within capacity.
+            for down in sorted(partial, key=lambda d: d.start):
+                free = [lane for lane in self.lanes[rid] if lane.is_free(down.start, down.end)]
+                for lane in free[: down.units]:
+                    lane.occupy(down.start, down.end)
 
     def earliest(self, rid: str, ready: int, size: int) -> tuple[int, int] | None:
         """(start, lane index) of the earliest placement on any lane of the resource."""
@@ -86,8 +95,7 @@ class Timeline:
     def occupy_any(self, rid: str, start: int, end: int) -> None:
         """Place fixed work (a pin) on the first lane that is free then."""
         for lane in self.lanes[rid]:
-            k = bisect.bisect_right(lane.ends, start)
-            if k >= len(lane.starts) or lane.starts[k] >= end:
+            if lane.is_free(start, end):
                 lane.occupy(start, end)
                 return
         self.lanes[rid][0].occupy(start, end)  # validation keeps pins within capacity

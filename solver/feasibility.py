@@ -185,8 +185,15 @@ def pins_within_capacity(plant: Plant, parsed: Parsed) -> list[Problem]:
         by_resource.setdefault(pin.resource, []).append((pin.start, end, pin.order))
     for rid, spans in by_resource.items():
         for start, _end, order_id in spans:
-            running = [o for s, e, o in spans if s <= start < e]
-            if len(running) > plant.resources[rid].capacity:
+            at = max(start, 0)
+            running = [o for s, e, o in spans if s <= at < e]
+            # Units down at that moment count too: demand, not the number of steps.
+            down = sum(
+                d.units
+                for d in plant.resources[rid].downtime
+                if d.units is not None and d.start <= at < d.end
+            )
+            if len(running) + down > plant.resources[rid].capacity:
                 problems.append(
                     Problem(
                         parsed.files["wip"],
@@ -196,6 +203,7 @@ def pins_within_capacity(plant: Plant, parsed: Parsed) -> list[Problem]:
                             f"{len(running)} steps in progress at once on {rid!r} "
                             f"({', '.join(sorted(running))}) but its capacity is "
                             f"{plant.resources[rid].capacity}"
+                            + (f" with {down} units down" if down else "")
                         ),
                     )
                 )

@@ -146,7 +146,28 @@ def downtime_windows(parsed: Parsed) -> list[Problem]:
                 problems.append(
                     problem_at(parsed, "resources", index, f"downtime[{k}].units", message)
                 )
+        if message := _overlapping_units(resource):
+            problems.append(problem_at(parsed, "resources", index, "downtime", message))
     return problems
+
+
+def _overlapping_units(resource) -> str | None:
+    """Partial downtimes that overlap may not take more units than the pool has."""
+    partial = [d for d in resource.downtime if d.units is not None and d.end > d.start]
+    events = sorted(
+        [(d.start, d.units) for d in partial] + [(d.end, -d.units) for d in partial],
+        key=lambda e: (e[0], e[1]),
+    )
+    down = 0
+    for moment, units in events:
+        down += units
+        if down > resource.capacity:
+            return (
+                f"overlapping downtime windows take {down} units down at {moment} but the "
+                f"capacity is {resource.capacity}; give one window without units for the "
+                "whole resource, or fewer units"
+            )
+    return None
 
 
 def calendar_closures(parsed: Parsed) -> list[Problem]:

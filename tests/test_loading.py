@@ -206,6 +206,34 @@ def test_wip_beyond_capacity(tmp_path):
     assert "2 steps in progress at once on 'M1'" in problem.message
 
 
+def test_wip_beyond_what_partial_downtime_leaves(tmp_path):
+    model = base_model()
+    model["resources"][0].update(
+        capacity=2,
+        downtime=[{"from": "2026-11-23T00:00", "to": "2026-11-23T04:00", "units": 1}],
+    )
+    model["orders"].append(dict(model["orders"][0], id="O2"))
+    model["wip"] = [
+        {"order": o, "step": "s1", "resource": "M1", "start": "2026-11-22T23:30"}
+        for o in ("O1", "O2")
+    ]
+    problem = only_problem(tmp_path, model)
+    assert "capacity is 2 with 1 units down" in problem.message
+    model["resources"][0]["downtime"] = []
+    load_plant(write_model(tmp_path, model))  # the same two fit a pool of 2 with nothing down
+
+
+def test_overlapping_partial_downtime_beyond_capacity(tmp_path):
+    model = base_model()
+    window = {"from": "2026-11-23T00:00", "to": "2026-11-23T04:00", "units": 2}
+    model["resources"][0].update(capacity=3, downtime=[window, dict(window, units=1)])
+    load_plant(write_model(tmp_path, model))  # 3 of 3 down at once is allowed
+    model["resources"][0]["downtime"].append(dict(window, units=1, to="2026-11-23T01:00"))
+    problem = only_problem(tmp_path, model)
+    assert (problem.record, problem.field) == ("resources 'M1'", "downtime")
+    assert "take 4 units down" in problem.message and "capacity is 3" in problem.message
+
+
 def test_broken_yaml_names_the_line(tmp_path):
     path = tmp_path / "plant.yaml"
     path.write_text("plant:\n  start: [unclosed\n")

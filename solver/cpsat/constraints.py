@@ -75,5 +75,6 @@ def add_capacity(model: cp_model.CpModel, plant: Plant, variables: ModelVars) ->
                 )
             )
             demands.append(down.units)
-        if len(intervals) > resource.capacity:
+        # Judged by demand, never by count: a downtime interval takes several units at once.
+        if sum(demands) > resource.capacity:
             model.add_cumulative(intervals, demands, resource.capacity)

@@ -141,6 +141,44 @@ def test_partial_pool_downtime_takes_units_away(make_plant):
     assert plan.proven_optimal and plan.objective == 60.0
 
 
+def pool_of_three_two_down() -> dict:
+    """A pool of 3 with 2 units down for 10 hours: one unit is left for two 1-hour orders."""
+    model = two_orders_model(capacity=3)
+    model["resources"][0]["downtime"] = [
+        {"from": "2026-11-23T00:00", "to": "2026-11-23T10:00", "units": 2}
+    ]
+    return model
+
+
+def test_pool_downtime_is_judged_by_demand_not_by_count(make_plant):
+    # Two steps and one downtime interval are 3 intervals on a pool of 3: a count test skips the
+    # Cumulative, though the downtime alone takes 2 units.
+    plan = solve_checked(make_plant(pool_of_three_two_down()))
+    assert plan.proven_optimal and plan.objective == 60.0
+    assert sorted((s.start, s.end) for s in plan.steps) == [(0, 60), (60, 120)]
+
+
+def test_checker_rejects_a_pool_overloaded_through_its_downtime(make_plant):
+    plant = make_plant(pool_of_three_two_down())
+    plan = solve_checked(plant)
+    both_at_once = with_step(with_step(plan, "O1", start=0, end=60), "O2", start=0, end=60)
+    assert "capacity" in kinds(plant, both_at_once)
+
+
+def test_dispatch_gives_overlapping_partial_downtimes_their_own_units(make_plant):
+    from solver.dispatch import best_dispatch
+
+    model = two_orders_model(capacity=3)
+    model["resources"][0]["downtime"] = [
+        {"from": "2026-11-23T00:00", "to": "2026-11-23T10:00", "units": 2},
+        {"from": "2026-11-23T00:00", "to": "2026-11-23T10:00", "units": 1},
+    ]
+    plant = make_plant(model)
+    hint = best_dispatch(plant)
+    assert check_plan(plant, hint) == []
+    assert min(s.start for s in hint.steps) >= 600
+
+
 def test_checker_rejects_overlap_on_a_machine(make_plant):
     plant = make_plant(two_orders_model())
     plan = solve_checked(plant)
