@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
+from solver.errors import Problem
 from solver.intervals import Interval, clip, merge, subtract
 from solver.settings import Settings
 from solver.timegrid import TimeGrid
@@ -230,6 +231,8 @@ class Plant:
     settings: Settings = field(default_factory=Settings)
     currency: str = ""
     source: str = ""
+    input_hash: str = ""  # sha256 of the bytes of every file the plant was loaded from
+    warnings: tuple[Problem, ...] = ()  # accepted but worth a look (e.g. due after horizon)
 
     def replace(self, **changes: object) -> Plant:
         """A new Plant with the given fields replaced.

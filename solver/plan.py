@@ -88,6 +88,8 @@ class Plan:
     ``objective_units`` is the solver's integer objective; ``objective`` and ``terms`` are in
     money. ``status`` is CP-SAT's (OPTIMAL, FEASIBLE, ...) or the name of whatever made the plan.
     ``best_bound`` and ``gap`` are None when the method proves no bound (LNS).
+    ``provenance`` says how the plan was made: engine and OR-Tools versions, seed, limits,
+    workers, deterministic or not, and the hash of the inputs (``solver.provenance``).
     """
 
     plant: str
@@ -105,6 +107,7 @@ class Plan:
     stats: dict[str, float] = field(default_factory=dict)
     supplies: tuple[Supply, ...] = ()
     purchases: tuple[Purchase, ...] = ()
+    provenance: dict[str, object] = field(default_factory=dict)
 
     @property
     def grid(self) -> TimeGrid:
@@ -213,6 +216,7 @@ class Plan:
             stats=data.get("stats", {}),
             supplies=supplies,
             purchases=purchases,
+            provenance=data.get("provenance", {}),
         )
 
     @classmethod

@@ -20,7 +20,7 @@ def _default_workers() -> int:
 class RankingWeights(BaseModel):
     """Weights of the three components of an order's priority score."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     urgency: Annotated[float, Field(ge=0)] = 0.4
     tier: Annotated[float, Field(ge=0)] = 0.4
@@ -39,7 +39,22 @@ class Settings(BaseModel):
     Attributes
     ----------
     time_limit : float
-        Seconds per solve. A solve that hits it returns the best plan found.
+        Seconds per solve (at most a week). A solve that hits it returns the best plan found.
+        With ``deterministic`` it is a safety net only: the search is limited by
+        ``deterministic_time`` and the wall-clock cap is ``wall_cap_factor`` times this.
+    deterministic : bool or None
+        Repeatable solves: the same input, settings and seed give the same plan on a busy
+        machine. CP-SAT runs its workers interleaved (``interleave_search``) and stops at a
+        deterministic-time limit instead of wall-clock; our LNS counts deterministic time too.
+        ``None`` (default) means the command's default: on for ``whatif`` and ``bench``, off
+        for ``plan``.
+    deterministic_time : float or None
+        Deterministic-time units per solve when ``deterministic``; ``None`` uses the number of
+        ``time_limit``. One unit costs about a second here (README, "Repeatable results").
+    wall_cap_factor : float
+        With ``deterministic``, a solve still stops after ``wall_cap_factor x time_limit``
+        wall-clock seconds, so no input can run forever; a plan stopped that way records it
+        (``stats.wall_cap_hit``) and may not repeat.
     workers : int
         CP-SAT search workers; defaults to the number of cores.
     seed : int
@@ -111,11 +126,14 @@ class Settings(BaseModel):
         the checkpoints prove gaps of 0-30 %, hence 5.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    time_limit: Annotated[float, Field(gt=0)] = 10.0
-    workers: Annotated[int, Field(ge=1)] = Field(default_factory=_default_workers)
-    seed: Annotated[int, Field(ge=0)] = 0
+    time_limit: Annotated[float, Field(gt=0, le=604800)] = 10.0
+    deterministic: bool | None = None
+    deterministic_time: Annotated[float, Field(gt=0, le=604800)] | None = None
+    wall_cap_factor: Annotated[float, Field(ge=1, le=1000)] = 10.0
+    workers: Annotated[int, Field(ge=1, le=1024)] = Field(default_factory=_default_workers)
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
     ranking: RankingWeights = RankingWeights()
     tiers: dict[str, Annotated[float, Field(ge=0, le=1)]] = {"A": 1.0, "B": 0.6, "C": 0.3}
     urgency_window: str = "7d"
@@ -163,6 +181,12 @@ class Settings(BaseModel):
         if parse_duration(value).total_seconds() < 0:
             raise ValueError("must not be negative")
         return value
+
+    def resolved(self, deterministic_by_default: bool) -> Settings:
+        """A copy whose ``deterministic`` is decided: the command's default when unset."""
+        if self.deterministic is not None:
+            return self
+        return self.with_overrides(deterministic=deterministic_by_default)
 
     def with_overrides(self, **overrides: object) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored), re-validated."""
