@@ -231,7 +231,8 @@ class Plant:
     settings: Settings = field(default_factory=Settings)
     currency: str = ""
     source: str = ""
-    input_hash: str = ""  # sha256 of the bytes of every file the plant was loaded from
+    files: tuple[str, ...] = ()  # every file the plant was loaded from (the YAML, a CSV)
+    input_hash: str = ""  # sha256 of the bytes of those files
     warnings: tuple[Problem, ...] = ()  # accepted but worth a look (e.g. due after horizon)
 
     def replace(self, **changes: object) -> Plant:
