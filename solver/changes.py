@@ -21,9 +21,19 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from solver import validation
 from solver.data import Downtime, Order, Plant
 from solver.errors import DataError, Problem
-from solver.schema import Duration, EndTime, Record, StartTime, Text
+from solver.schema import (
+    MAX_CAPACITY,
+    MAX_QUANTITY,
+    MAX_UNIT_PRICE,
+    Duration,
+    EndTime,
+    Record,
+    StartTime,
+    Text,
+)
 from solver.timegrid import format_duration
 
 CUSTOMER_KINDS = ("add_order", "change_quantity", "change_due", "change_product")
@@ -36,9 +46,9 @@ class AddOrder(Record):
     id: Text
     customer: Text | None = None
     product: Text | None = None
-    quantity: int | None = Field(default=None, gt=0)
+    quantity: int | None = Field(default=None, gt=0, le=MAX_QUANTITY)
     due: EndTime | None = None
-    price: float | None = Field(default=None, ge=0)
+    price: float | None = Field(default=None, ge=0, le=MAX_UNIT_PRICE)
     release: StartTime | None = None
     status: Literal["firm", "proposed", "forecast"] = "firm"
     channel: Text = ""
@@ -52,7 +62,7 @@ class CancelOrder(Record):
 class ChangeQuantity(Record):
     kind: Literal["change_quantity"]
     order: Text
-    quantity: int = Field(gt=0)
+    quantity: int = Field(gt=0, le=MAX_QUANTITY)
 
 
 class ChangeDue(Record):
@@ -74,7 +84,7 @@ class ChangePriority(Record):
 
     kind: Literal["change_priority"]
     order: Text
-    weight: int = Field(ge=1)
+    weight: int = Field(ge=1, le=1000)
 
 
 class ChangeTier(Record):
@@ -90,14 +100,14 @@ class ResourceDown(Record):
     resource: Text
     start: StartTime = Field(alias="from")
     end: EndTime = Field(alias="to")
-    units: int | None = Field(default=None, ge=1)
+    units: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
     reason: Text = "breakdown"
 
 
 class ResourceCapacity(Record):
     kind: Literal["resource_capacity"]
     resource: Text
-    capacity: int = Field(ge=1)
+    capacity: int = Field(ge=1, le=MAX_CAPACITY)
 
 
 class SupplierDelay(Record):
@@ -113,7 +123,7 @@ class SupplierCapacity(Record):
     kind: Literal["supplier_capacity"]
     supplier: Text
     material: Text
-    capacity: int = Field(ge=0, description="units per period; 0 = none")
+    capacity: int = Field(ge=0, le=MAX_QUANTITY, description="units per period; 0 = none")
 
 
 class StockLoss(Record):
@@ -121,7 +131,7 @@ class StockLoss(Record):
 
     kind: Literal["stock_loss"]
     material: Text
-    quantity: int = Field(gt=0)
+    quantity: int = Field(gt=0, le=MAX_QUANTITY)
 
 
 class ReceiptDelay(Record):
@@ -194,6 +204,12 @@ def apply_changes(
 
         handler = _HANDLERS[change.kind]
         handler(applied, change, now, problem)
+    if not problems:
+        plant = applied.plant
+        for field_name, message in validation.settings_limits(
+            plant, validation.longest_step(plant)
+        ):
+            problems.append(Problem(file, "scenario", f"settings.{field_name}", message))
     if problems:
         raise DataError(problems)
     return applied
@@ -219,11 +235,22 @@ def _started_before(plant: Plant, order_id: str, now: int) -> bool:
     return any(pin.start < now for (oid, _), pin in plant.pins.items() if oid == order_id)
 
 
-def _replace_order(applied: Applied, order_id: str, **updates) -> None:
+def _within_limits(plant: Plant, order: Order, problem) -> bool:
+    """Whether the model can hold the order (ticks of its steps, its money); else say why."""
+    found = validation.order_limits(plant, order)
+    for field_name, message in found:
+        problem(field_name, message)
+    return not found
+
+
+def _replace_order(applied: Applied, order_id: str, problem=None, **updates) -> None:
     plant = applied.plant
     orders = dict(plant.orders)
     orders[order_id] = dataclasses.replace(orders[order_id], **updates)
-    applied.plant = plant.replace(orders=orders)
+    changed = plant.replace(orders=orders)
+    if problem is not None and not _within_limits(changed, orders[order_id], problem):
+        return
+    applied.plant = changed
     if order_id not in applied.asked:
         applied.asked.append(order_id)
 
@@ -269,7 +296,10 @@ def _add_order(applied: Applied, change: AddOrder, now: int, problem) -> None:
         change.status,
         change.channel,
     )
-    applied.plant = plant.replace(orders={**plant.orders, change.id: order})
+    changed = plant.replace(orders={**plant.orders, change.id: order})
+    if not _within_limits(changed, order, problem):
+        return
+    applied.plant = changed
     applied.asked.append(change.id)
 
 
@@ -296,7 +326,7 @@ def _cancel_order(applied: Applied, change: CancelOrder, now: int, problem) -> N
 def _change_quantity(applied: Applied, change: ChangeQuantity, now: int, problem) -> None:
     if _existing_order(applied, change.order, now, problem, unstarted=True):
         _unpin(applied, change.order)
-        _replace_order(applied, change.order, quantity=change.quantity)
+        _replace_order(applied, change.order, problem, quantity=change.quantity)
 
 
 def _change_due(applied: Applied, change: ChangeDue, now: int, problem) -> None:
@@ -314,7 +344,7 @@ def _change_product(applied: Applied, change: ChangeProduct, now: int, problem) 
         return
     if _known(applied.plant.products, "product", change.product, problem, "product"):
         _unpin(applied, change.order)
-        _replace_order(applied, change.order, product=change.product)
+        _replace_order(applied, change.order, problem, product=change.product)
 
 
 def _change_priority(applied: Applied, change: ChangePriority, now: int, problem) -> None:

@@ -7,12 +7,15 @@ Plant. All problems are collected and raised together as one DataError.
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
+import reprlib
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel, ValidationError
 
@@ -79,36 +82,170 @@ class Parsed:
     failed_ids: dict[str, set[str]] = field(default_factory=dict)
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML mapping, turning every failure into a DataError that names the file."""
+ORDER_COLUMNS = ("id", "customer", "product", "quantity", "due", "price")
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A SafeLoader that records every key given twice in one mapping, at any depth."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicates: list[tuple[Any, int, int]] = []  # (key, line, first line)
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    continue
+                try:
+                    key = self.construct_object(key_node, deep=True)
+                    hash(key)
+                except (TypeError, yaml.YAMLError):
+                    continue  # an unhashable key: the base constructor reports it
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    self.duplicates.append((key, line, seen[key]))
+                else:
+                    seen[key] = line
+        return super().construct_mapping(node, deep)
+
+
+def read_bytes(path: Path, what: str = "file") -> bytes:
+    """A file's bytes, or a DataError naming it."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataError([Problem(str(path), "file", "", f"cannot read: {exc.strerror}")]) from None
+        return path.read_bytes()
+    except (OSError, ValueError) as exc:  # ValueError: a NUL character in the name
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise DataError([Problem(str(path), "file", "", f"cannot read {what}: {reason}")]) from None
+
+
+def decode_utf8(data: bytes, path: Path) -> str:
+    """Decode strictly as UTF-8 (a byte order mark is accepted); a bad byte names its line."""
     try:
-        raw = yaml.safe_load(text)
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = (
+            f"byte 0x{data[exc.start]:02x} at column {column} is not UTF-8 text; save the "
+            "file as UTF-8 (in a spreadsheet or editor: 'Save as', encoding UTF-8)"
+        )
+        raise DataError([Problem(str(path), f"line {line}", "", message)]) from None
+
+
+def parse_yaml(data: bytes, path: Path) -> dict[str, Any]:
+    """A YAML mapping from a file's bytes; every failure is a DataError naming the file."""
+    text = decode_utf8(data, path)
+    loader = _StrictLoader(text)
+    try:
+        raw = loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"
         reason = getattr(exc, "problem", None) or str(exc)
         raise DataError([Problem(str(path), where, "", f"not valid YAML: {reason}")]) from None
+    except RecursionError:
+        message = "nested too deeply to read; a plant or scenario file needs a few levels only"
+        raise DataError([Problem(str(path), "file", "", message)]) from None
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        raise DataError(
+            [
+                Problem(
+                    str(path),
+                    f"line {line}",
+                    str(key),
+                    f"duplicate key {key!r} at line {line} (first given at line {first}); "
+                    "give each key once",
+                )
+                for key, line, first in sorted(loader.duplicates, key=lambda d: d[1])
+            ]
+        )
+    if raw is None:
+        raise DataError([Problem(str(path), "file", "", "is empty; give a YAML mapping")])
     if not isinstance(raw, dict):
-        raise DataError([Problem(str(path), "file", "", "must be a YAML mapping of sections")])
+        raise DataError(
+            [
+                Problem(
+                    str(path),
+                    "file",
+                    "",
+                    f"must be a YAML mapping of sections (`name: value` lines), not a "
+                    f"{_yaml_kind(raw)}",
+                )
+            ]
+        )
     return raw
+
+
+def _yaml_kind(value: Any) -> str:
+    return {list: "list", str: "text", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping, turning every failure into a DataError that names the file."""
+    return parse_yaml(read_bytes(path), path)
 
 
 def read_orders_csv(path: Path) -> list[dict[str, str]]:
     """Read an orders table; empty cells are left out so that defaults apply."""
+    return parse_orders_csv(read_bytes(path, "orders CSV"), path)
+
+
+def parse_orders_csv(data: bytes, path: Path) -> list[dict[str, str] | None]:
+    """Rows of an orders table from its bytes, one per line after the header (a blank line is
+    None, so that records keep their line numbers); empty cells are left out so that defaults
+    apply. A bad header is one problem, not one a row."""
+    text = decode_utf8(data, path)
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(
-            [Problem(str(path), "file", "", f"cannot read orders CSV: {exc}")]
-        ) from None
-    return [
-        {k: v.strip() for k, v in row.items() if v.strip() != ""}
-        for row in frame.to_dict("records")
-    ]
+        header = next(reader, None)
+        columns = [c.strip() for c in header or []]
+        problems = _header_problems(columns, path)
+        if problems:
+            raise DataError(problems)
+        rows: list[dict[str, str] | None] = []
+        for cells in reader:
+            line = reader.line_num
+            if len(cells) > len(columns):
+                message = (
+                    f"{len(cells)} values but the header names {len(columns)} columns; "
+                    'put a value that contains a comma in double quotes ("1,5")'
+                )
+                raise DataError([Problem(str(path), f"line {line}", "", message)])
+            row = {k: v.strip() for k, v in zip(columns, cells, strict=False) if v.strip()}
+            rows.append(row or None)
+    except csv.Error as exc:
+        message = f"cannot read orders CSV: {exc}; check the quotes on this line"
+        raise DataError([Problem(str(path), f"line {reader.line_num}", "", message)]) from None
+    return rows
+
+
+def _header_problems(columns: list[str], path: Path) -> list[Problem]:
+    if not any(columns):
+        message = "has no header row; the first line must name the columns: " + ", ".join(
+            ORDER_COLUMNS
+        )
+        return [Problem(str(path), "line 1", "", message)]
+    problems = []
+    for column in sorted({c for c in columns if columns.count(c) > 1}):
+        problems.append(Problem(str(path), "line 1", column, "column given twice; give it once"))
+    for column in columns:
+        if column not in OrderModel.model_fields:
+            message = (
+                f"unknown column {column!r}; valid columns: {', '.join(OrderModel.model_fields)}"
+            )
+            problems.append(Problem(str(path), "line 1", column, message))
+    missing = [c for c in ORDER_COLUMNS if c not in columns]
+    if missing:
+        message = f"missing column(s) {', '.join(missing)}; the header must name them"
+        problems.append(Problem(str(path), "line 1", "", message))
+    return problems
 
 
 def load_plant(path: str | Path, settings_overrides: dict[str, Any] | None = None) -> Plant:
@@ -131,8 +268,10 @@ def load_plant(path: str | Path, settings_overrides: dict[str, Any] | None = Non
         Listing every problem found, each with file, record, field and what would be valid.
     """
     path = Path(path)
-    raw = read_yaml(path)
-    parsed, problems = parse_records(raw, path)
+    data = read_bytes(path)
+    raw = parse_yaml(data, path)
+    contents = [data]
+    parsed, problems = parse_records(raw, path, contents)
     if settings_overrides:
         try:
             parsed.settings = parsed.settings.with_overrides(**settings_overrides)
@@ -142,19 +281,32 @@ def load_plant(path: str | Path, settings_overrides: dict[str, Any] | None = Non
     if problems or parsed.header is None:
         raise DataError(problems)
     plant = build_plant(parsed, str(path))
+    files = (str(path), parsed.files["orders"]) if len(contents) > 1 else (str(path),)
+    digest = hashlib.sha256()
+    for content in contents:
+        digest.update(content)
+    plant = plant.replace(files=files, input_hash=digest.hexdigest())
+    problems = validation.check_limits(plant, parsed)
+    if problems:
+        raise DataError(problems)
     problems = feasibility.check_capacity(plant, parsed)
     if problems:
         raise DataError(problems)
     return plant
 
 
-def parse_records(raw: dict[str, Any], path: Path) -> tuple[Parsed, list[Problem]]:
-    """Validate each section and record against the schema, collecting every problem."""
+def parse_records(
+    raw: dict[str, Any], path: Path, contents: list[bytes] | None = None
+) -> tuple[Parsed, list[Problem]]:
+    """Validate each section and record against the schema, collecting every problem.
+
+    The bytes of an orders CSV the file names are appended to ``contents`` (for the hash).
+    """
     parsed = Parsed(files={name: str(path) for name in (*SECTIONS, "plant", "settings")})
     problems: list[Problem] = []
     known = set(PlantFile.model_fields)
     for key in raw:
-        if key not in known:
+        if not isinstance(key, str) or key not in known:
             problems.append(
                 Problem(
                     str(path), str(key), "", f"unknown section; valid sections: {sorted(known)}"
@@ -164,7 +316,9 @@ def parse_records(raw: dict[str, Any], path: Path) -> tuple[Parsed, list[Problem
         problems.append(Problem(str(path), "plant", "", "missing section: give start and horizon"))
     else:
         parsed.header = _validate_one(PlantHeader, raw["plant"], str(path), "plant", problems)
-    settings = _validate_one(Settings, raw.get("settings") or {}, str(path), "settings", problems)
+    settings = _validate_one(
+        Settings, _or_empty(raw.get("settings"), {}), str(path), "settings", problems
+    )
     parsed.settings = settings or Settings()
 
     orders = raw.get("orders", [])
@@ -172,7 +326,10 @@ def parse_records(raw: dict[str, Any], path: Path) -> tuple[Parsed, list[Problem
         csv_path = path.parent / orders
         parsed.files["orders"] = str(csv_path)
         try:
-            orders = read_orders_csv(csv_path)
+            data = read_bytes(csv_path, "orders CSV")
+            if contents is not None:
+                contents.append(data)
+            orders = parse_orders_csv(data, csv_path)
         except DataError as exc:
             problems += exc.problems
             orders = []
@@ -181,13 +338,16 @@ def parse_records(raw: dict[str, Any], path: Path) -> tuple[Parsed, list[Problem
         line_offset = None
     sections = {**raw, "orders": orders}
     for name, model in SECTIONS.items():
-        items = sections.get(name) or []
+        items = _or_empty(sections.get(name), [])
         if not isinstance(items, list):
-            problems.append(Problem(parsed.files[name], name, "", "must be a list of records"))
+            message = f"must be a list of records (`- id: ...` lines), not a {_yaml_kind(items)}"
+            problems.append(Problem(parsed.files[name], name, "", message))
             items = []
         parsed.records[name] = []
         parsed.failed_ids[name] = set()
         for index, item in enumerate(items):
+            if item is None and name == "orders" and line_offset is not None:
+                continue  # a blank line of the CSV
             label = _record_label(name, index, item, line_offset if name == "orders" else None)
             record = _validate_one(model, item, parsed.files[name], label, problems)
             if record is None:
@@ -199,14 +359,28 @@ def parse_records(raw: dict[str, Any], path: Path) -> tuple[Parsed, list[Problem
     return parsed, problems
 
 
+def _or_empty(value: Any, empty: Any) -> Any:
+    """A section left empty (``wip:`` with nothing after it) counts as absent."""
+    return empty if value is None else value
+
+
 def _record_label(section: str, index: int, item: Any, line_offset: int | None) -> str:
     ident = item.get("id") if isinstance(item, dict) else None
     if ident is None and isinstance(item, dict) and section == "wip":
-        ident = f"{item.get('order')}/{item.get('step')}"
+        ident = f"{_name(item.get('order'))}/{_name(item.get('step'))}"
+    ident = _name(ident)
     label = f"{section} '{ident}'" if ident is not None else f"{section}[{index}]"
     if line_offset is not None:
         label += f" (line {index + line_offset})"
     return label
+
+
+def _name(value: Any) -> str | None:
+    """A value usable as a record's name in a message: short text or a number only."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        text = str(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return None
 
 
 def _validate_one(
@@ -234,8 +408,19 @@ def error_message(error: dict, schema: str = "replan schema") -> str:
         return "required field is missing"
     message = error["msg"].removeprefix("Value error, ")
     if "input" in error and error["type"] != "value_error":
-        message += f" (got {error['input']!r})"
+        message += f" (got {_short_repr(error['input'])})"
     return message
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlist = _REPR.maxdict = 4
+_REPR.maxlevel = 2
+
+
+def _short_repr(value: Any) -> str:
+    """A bounded repr: a value pasted into the wrong place may be huge or deeply nested."""
+    return _REPR.repr(value)
 
 
 def _field_path(loc: tuple, item: Any) -> str:
@@ -248,7 +433,7 @@ def _field_path(loc: tuple, item: Any) -> str:
             name = None
             if isinstance(child, dict):
                 name = next(
-                    (child[k] for k in ("id", "resource", "material", "name") if k in child),
+                    (_name(child[k]) for k in ("id", "resource", "material", "name") if k in child),
                     None,
                 )
             parts.append(f"[{name!r}]" if name is not None else f"[{key}]")
@@ -284,6 +469,7 @@ def build_plant(parsed: Parsed, source: str) -> Plant:
     materials = {m.id: _material(m, grid) for m in records["materials"]}
     suppliers = {s.id: _supplier(s, grid) for s in records["suppliers"]}
     return Plant(
+        warnings=tuple(validation.date_warnings(parsed)),
         name=header.name,
         grid=grid,
         horizon=horizon,

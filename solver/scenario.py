@@ -97,13 +97,18 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         Settings.model_validate({**Settings().model_dump(), **data.settings})
     except ValidationError as exc:
-        problems += _problems_from(exc, str(path), "scenario", raw.get("settings", {}))
-        problems = [dataclasses.replace(p, field=f"settings.{p.field}") for p in problems]
-    scenario = Scenario(path, data)
-    if not scenario.model_path.is_file():
-        problems.append(
-            Problem(str(path), "scenario", "model", f"no model file at {scenario.model_path}")
-        )
+        problems += [
+            dataclasses.replace(p, field=f"settings.{p.field}")
+            for p in _problems_from(exc, str(path), "scenario", raw.get("settings", {}))
+        ]
+    try:
+        scenario = Scenario(path, data)
+        found = scenario.model_path.is_file()
+        where = scenario.model_path
+    except (OSError, ValueError):  # e.g. a NUL character in the name
+        scenario, found, where = None, False, data.model
+    if not found:
+        problems.append(Problem(str(path), "scenario", "model", f"no model file at {where}"))
     if problems:
         raise DataError(problems)
     return scenario

@@ -9,10 +9,44 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 from solver.settings import Settings
-from solver.timegrid import parse_clock, parse_duration, parse_end, parse_start
+from solver.timegrid import (
+    format_duration,
+    parse_clock,
+    parse_day,
+    parse_duration,
+    parse_end,
+    parse_start,
+)
+
+# Input limits (README, "Input rules"). The CP-SAT model is integer: ticks, units and money
+# in objective units (100 x ticks per day per currency unit, solver/costs.py) must stay well
+# inside int64; every coefficient and bound is kept below MAX_MODEL_VALUE = 2**50, which
+# leaves a factor of 8192 for sums of terms. Field limits here are generous absolute bounds;
+# validation.py checks the products of fields against MAX_MODEL_VALUE with the real grid.
+MAX_MODEL_VALUE = 2**50
+MAX_QUANTITY = 10**9  # units of an order, stock, a receipt, a supplier's capacity
+MAX_CAPACITY = 10_000  # units of a resource pool
+MAX_UNIT_PRICE = 10**9  # money per unit: prices, unit costs, costs per unit
+MAX_AMOUNT = 10**12  # money in one amount: a shipment charge, a credit limit
+MAX_PER_UNIT = 10**6  # material units per unit of product
+MAX_TICKS = 2**24  # ticks of the horizon and of one step (e.g. 31 years of minutes)
+MIN_RESOLUTION, MAX_RESOLUTION = timedelta(seconds=1), timedelta(days=1)
+
+Quantity = Annotated[int, Field(gt=0, le=MAX_QUANTITY)]
+Count = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
+UnitPrice = Annotated[float, Field(ge=0, le=MAX_UNIT_PRICE)]
+Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT)]
 
 Duration = Annotated[
     timedelta,
@@ -35,13 +69,14 @@ Clock = Annotated[
     BeforeValidator(parse_clock),
     Field(json_schema_extra={"type": "string", "examples": ["06:00", "22:00", "24:00"]}),
 ]
+Day = Annotated[date, BeforeValidator(parse_day)]
 Text = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v)]
 Id = Annotated[Text, Field(min_length=1, description="unique id of the record")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class PlantHeader(Record):
@@ -52,6 +87,34 @@ class PlantHeader(Record):
     resolution: Duration = timedelta(minutes=1)
     horizon: Duration
     currency: Text = ""
+
+    @field_validator("resolution")
+    @classmethod
+    def _resolution_in_range(cls, value: timedelta) -> timedelta:
+        if not MIN_RESOLUTION <= value <= MAX_RESOLUTION:
+            raise ValueError(
+                f"{value.total_seconds():g}s is outside 1s..1d; give a grid between a "
+                "second and a day, e.g. 1m or 5m"
+            )
+        return value
+
+    @field_validator("horizon")
+    @classmethod
+    def _horizon_positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be longer than zero, e.g. 4w")
+        return value
+
+    @model_validator(mode="after")
+    def _horizon_ticks(self) -> PlantHeader:
+        ticks = self.horizon / self.resolution
+        if ticks > MAX_TICKS:
+            raise ValueError(
+                f"horizon {format_duration(self.horizon)} is {ticks:,.0f} ticks of "
+                f"{self.resolution}; at most {MAX_TICKS:,} ticks fit the model: give a "
+                "coarser plant.resolution or a shorter plant.horizon"
+            )
+        return self
 
 
 class ShiftModel(Record):
@@ -69,21 +132,25 @@ class ClosureModel(Record):
 class CalendarModel(Record):
     id: Id
     shifts: list[ShiftModel] = Field(min_length=1)
-    holidays: list[date] = []
+    holidays: list[Day] = []
     closures: list[ClosureModel] = []
 
 
 class DowntimeModel(Record):
     start: StartTime = Field(alias="from")
     end: EndTime = Field(alias="to")
-    units: int | None = Field(default=None, ge=1, description="pool units down; all if absent")
+    units: int | None = Field(
+        default=None, ge=1, le=MAX_CAPACITY, description="pool units down; all if absent"
+    )
     reason: Text = ""
 
 
 class ResourceModel(Record):
     id: Id
     name: Text = ""
-    capacity: int = Field(default=1, ge=1, description="1 = a machine, k = a pool of k units")
+    capacity: int = Field(
+        default=1, ge=1, le=MAX_CAPACITY, description="1 = a machine, k = a pool of k units"
+    )
     calendar: Text | None = Field(default=None, description="calendar id; absent = 24/7")
     downtime: list[DowntimeModel] = []
 
@@ -102,24 +169,24 @@ class StepModel(Record):
 
 class BomLineModel(Record):
     material: Text
-    per_unit: float = Field(gt=0, description="material units per unit of product")
+    per_unit: float = Field(gt=0, le=MAX_PER_UNIT, description="material units per unit of product")
 
 
 class ProductModel(Record):
     id: Id
     name: Text = ""
     family: Text = ""
-    unit_cost: float = Field(ge=0, description="conversion cost per unit, materials excluded")
+    unit_cost: UnitPrice = Field(description="conversion cost per unit, materials excluded")
     routing: list[StepModel] = Field(min_length=1)
     bom: list[BomLineModel] = Field(default=[], description="bill of materials")
-    stock: int = Field(default=0, ge=0, description="finished goods on hand")
+    stock: Count = Field(default=0, description="finished goods on hand")
 
 
 class ReceiptModel(Record):
     """An open purchase order on its way."""
 
     id: Text = ""
-    quantity: int = Field(gt=0)
+    quantity: Quantity
     arrival: StartTime
     supplier: Text = ""
 
@@ -127,26 +194,26 @@ class ReceiptModel(Record):
 class MaterialModel(Record):
     id: Id
     name: Text = ""
-    unit_cost: float = Field(default=0, ge=0, description="value per unit, for holding cost")
-    stock: int = Field(default=0, ge=0, description="units on hand at plan start")
+    unit_cost: UnitPrice = Field(default=0, description="value per unit, for holding cost")
+    stock: Count = Field(default=0, description="units on hand at plan start")
     receipts: list[ReceiptModel] = []
 
 
 class ExpediteModel(Record):
     name: Text = Field(min_length=1, description="e.g. truck, air, hand-carry")
     lead_time: Duration
-    cost_per_unit: float = Field(default=0, ge=0)
-    cost_per_shipment: float = Field(default=0, ge=0)
+    cost_per_unit: UnitPrice = 0
+    cost_per_shipment: Amount = 0
 
 
 class OfferModel(Record):
     material: Text
     lead_time: Duration
-    price: float = Field(ge=0, description="unit price")
-    capacity: int | None = Field(
-        default=None, ge=1, description="units per supplier period; absent = unlimited"
+    price: UnitPrice = Field(description="unit price")
+    capacity: Quantity | None = Field(
+        default=None, description="units per supplier period; absent = unlimited"
     )
-    min_order: int = Field(default=0, ge=0, description="minimum units per shipment")
+    min_order: Count = Field(default=0, description="minimum units per shipment")
     expedite: list[ExpediteModel] = []
 
 
@@ -162,16 +229,16 @@ class CustomerModel(Record):
     id: Id
     name: Text = ""
     tier: Text = Field(description="a key of settings.tiers, e.g. A, B, C")
-    credit_limit: float | None = Field(default=None, ge=0)
+    credit_limit: Amount | None = None
 
 
 class OrderModel(Record):
     id: Id
     customer: Text
     product: Text
-    quantity: int = Field(gt=0)
+    quantity: Quantity
     due: EndTime
-    price: float = Field(ge=0, description="unit price")
+    price: UnitPrice = Field(description="unit price")
     release: StartTime | None = None
     status: Literal["firm", "proposed", "forecast"] = "firm"
     channel: Text = ""

@@ -21,6 +21,15 @@ _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*")
 _DURATION_HINT = "a duration with a unit, e.g. '45s', '90m', '1.5h', '2d', '1w' or '1h30m'"
 
+# Input limits (README, "Input rules"). Every duration in a file is at most ten years: the
+# horizon is at most that long, so a longer step, lag or lead time could never be planned,
+# and timedelta and datetime arithmetic stay far from their limits (999999999 days, year 9999).
+MAX_DURATION_DAYS = 3650
+MAX_DURATION_SECONDS = MAX_DURATION_DAYS * 86400
+# Dates are read between these years: a typo such as 20226 or 9999 is caught at once, and
+# a date plus a horizon or a day never leaves datetime's range.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
 
 def parse_duration(value: object) -> timedelta:
     """Parse a duration such as ``"90m"`` or ``"1h30m"``.
@@ -55,6 +64,11 @@ def parse_duration(value: object) -> timedelta:
         pos = match.end()
     if pos == 0:
         raise ValueError(f"cannot read duration {value!r}; give {_DURATION_HINT}")
+    if seconds > MAX_DURATION_SECONDS:
+        raise ValueError(
+            f"duration {value!r} is longer than {MAX_DURATION_DAYS}d (ten years), the longest "
+            "accepted; check the number and the unit"
+        )
     return timedelta(seconds=seconds)
 
 
@@ -81,24 +95,59 @@ def format_moment(moment: datetime, start: bool = False) -> str:
     return f"{moment:%a %d %b %H:%M}"
 
 
+def format_when(moment: datetime) -> str:
+    """``2026-11-30 14:00``: a moment with its year, for messages about dates in files."""
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
+def _check_year(value: object, day: date) -> None:
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueError(
+            f"date {value!s} is out of range; give a year from {MIN_YEAR} to {MAX_YEAR} "
+            "(check the year)"
+        )
+
+
+def parse_day(value: object) -> date:
+    """Parse a calendar day such as ``2026-12-25`` (a holiday), within the accepted years."""
+    if isinstance(value, datetime):
+        raise ValueError(f"{value!r} has a time of day; give a date such as '2026-12-25'")
+    if isinstance(value, date):
+        day = value
+    elif isinstance(value, str):
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                f"cannot read date {value!r}; give an ISO date such as '2026-12-25'"
+            ) from None
+    else:
+        raise ValueError(f"{value!r} is not a date; give an ISO date such as '2026-12-25'")
+    _check_year(value, day)
+    return day
+
+
 def _parse_datetime(value: object, end_of_day: bool) -> datetime:
     if isinstance(value, datetime):
         result = value
     elif isinstance(value, date):
+        _check_year(value, value)
         result = datetime.combine(value, time())
         return result + timedelta(days=1) if end_of_day else result
     elif isinstance(value, str):
         text = value.strip()
         try:
             if len(text) == 10:
-                day = date.fromisoformat(text)
-                return _parse_datetime(day, end_of_day)
-            result = datetime.fromisoformat(text.replace(" ", "T", 1))
+                result = date.fromisoformat(text)
+            else:
+                result = datetime.fromisoformat(text.replace(" ", "T", 1))
         except ValueError:
             raise ValueError(
                 f"cannot read date {value!r}; give an ISO date '2026-11-23' "
                 "or datetime '2026-11-23T06:00'"
             ) from None
+        if not isinstance(result, datetime):
+            return _parse_datetime(result, end_of_day)
     else:
         raise ValueError(
             f"{value!r} is not a date; give an ISO date '2026-11-23' or datetime '2026-11-23T06:00'"
@@ -107,6 +156,7 @@ def _parse_datetime(value: object, end_of_day: bool) -> datetime:
         raise ValueError(
             f"{value!r} has a time zone offset; give plant-local time without an offset"
         )
+    _check_year(value, result.date())
     return result
 
 

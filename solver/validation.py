@@ -2,6 +2,9 @@
 
 ``check_records`` runs on schema-valid records (references, duplicates, dates); the rules
 that need the built Plant (what resources can do within the horizon) are in ``feasibility``.
+``check_limits`` bounds the products of fields that the integer CP-SAT model multiplies
+(ticks of a step, money in objective units) on the built Plant, before anything else uses
+them; ``order_limits`` and ``settings_limits`` are shared with what-if changes.
 """
 
 from __future__ import annotations
@@ -9,9 +12,22 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from solver import supply
+from solver.costs import (
+    holding_per_tick,
+    money_units,
+    resource_change_cost,
+    risk_premium,
+    shift_cost_per_tick,
+    tardiness_coefficient,
+    units_per_currency,
+)
 from solver.errors import Problem
+from solver.schema import MAX_MODEL_VALUE, MAX_QUANTITY, MAX_TICKS
+from solver.timegrid import format_duration, format_when
 
 if TYPE_CHECKING:
+    from solver.data import Order, Plant
     from solver.loading import Parsed
 
 
@@ -208,7 +224,13 @@ def order_references_and_dates(parsed: Parsed) -> list[Problem]:
             add("customer", f"unknown customer {order.customer!r}; known: {_choices(customers)}")
         if _unknown(parsed, "products", order.product):
             add("product", f"unknown product {order.product!r}; known: {_choices(products)}")
-        if order.release is not None and order.due <= order.release:
+        if header and order.due < header.start:
+            add(
+                "due",
+                f"due {format_when(order.due)} is before the plan start "
+                f"{format_when(header.start)}; check the year",
+            )
+        elif order.release is not None and order.due <= order.release:
             add(
                 "due",
                 f"due {order.due} is not after release {order.release}; "
@@ -221,6 +243,24 @@ def order_references_and_dates(parsed: Parsed) -> list[Problem]:
                 "give an earlier release or lengthen plant.horizon",
             )
     return problems
+
+
+def date_warnings(parsed: Parsed) -> list[Problem]:
+    """Accepted but worth a look: orders due after the horizon end (planned, never late)."""
+    header = parsed.header
+    if header is None:
+        return []
+    horizon_end = header.start + header.horizon
+    warnings = []
+    for index, order in enumerate(parsed.records["orders"]):
+        if order.due > horizon_end:
+            message = (
+                f"due {format_when(order.due)} is after the horizon end "
+                f"{format_when(horizon_end)}; it is planned but cannot be late within "
+                "the horizon: check the year or lengthen plant.horizon"
+            )
+            warnings.append(problem_at(parsed, "orders", index, "due", message))
+    return warnings
 
 
 def wip_references(parsed: Parsed) -> list[Problem]:
@@ -359,4 +399,175 @@ def materials_have_a_source(parsed: Parsed) -> list[Problem]:
             )
             field = f"bom[{line.material!r}].material"
             problems.append(problem_at(parsed, "products", index, field, message))
+    return problems
+
+
+def _money(plant: Plant, units: float) -> str:
+    amount = units / units_per_currency(plant)
+    text = f"{amount:,.0f}" if amount < 1e15 else f"{amount:.2e}"
+    return f"{text} {plant.currency}".rstrip()
+
+
+def _grid(plant: Plant) -> str:
+    seconds = plant.grid.seconds_per_tick
+    return format_duration(plant.grid.resolution) if seconds % 60 == 0 else f"{seconds:g}s"
+
+
+def _too_much(plant: Plant, what: str, units: float, fix: str) -> str:
+    return (
+        f"{what} = {_money(plant, units)}, above {_money(plant, MAX_MODEL_VALUE)}, the most one "
+        f"amount may be on a {_grid(plant)} grid (the model counts money in 1/"
+        f"{units_per_currency(plant):,} of a currency unit, within 2**50); {fix}"
+    )
+
+
+def order_limits(plant: Plant, order: Order) -> list[tuple[str, str]]:
+    """(field, message) for each product of an order's fields that the model cannot hold."""
+    problems: list[tuple[str, str]] = []
+    product = plant.products[order.product]
+    long_steps = [
+        (step.id, option.resource, ticks)
+        for _, step in plant.remaining_steps(order.id)
+        for option in step.options
+        if (ticks := plant.grid.duration_ticks(option.seconds(order.quantity))) > MAX_TICKS
+    ]
+    if long_steps:
+        step_id, resource, ticks = long_steps[0]
+        problems.append(
+            (
+                "quantity",
+                f"step {step_id!r} on {resource} takes {ticks:,} ticks of {_grid(plant)} "
+                f"(setup + per_unit x quantity {order.quantity:,}); at most {MAX_TICKS:,} "
+                "ticks fit the model: lower the quantity or split the order",
+            )
+        )
+    value = money_units(plant, order.price * order.quantity)
+    if value > MAX_MODEL_VALUE:
+        fix = "lower the price or the quantity, or coarsen plant.resolution"
+        problems.append(("price", _too_much(plant, "price x quantity", value, fix)))
+    cost = money_units(plant, product.unit_cost * order.quantity)
+    if cost > MAX_MODEL_VALUE:
+        what = f"product {product.id} unit_cost x quantity"
+        problems.append(("quantity", _too_much(plant, what, cost, "lower the quantity")))
+    for line in product.bom:
+        material = plant.materials.get(line.material)
+        if material is None:
+            continue
+        need = supply.need(line.per_unit, order.quantity)
+        if need > MAX_QUANTITY:
+            problems.append(
+                (
+                    "quantity",
+                    f"needs {need:,} units of material {line.material} (bom per_unit x "
+                    f"quantity), above the limit of {MAX_QUANTITY:,}; lower the quantity",
+                )
+            )
+            continue
+        worst = holding_per_tick(plant, material.unit_cost, need) * plant.horizon
+        source = f"holding {need:,} {line.material} over the horizon"
+        for sid, supplier in plant.suppliers.items():
+            offer = supplier.offers.get(line.material)
+            if offer is None:
+                continue
+            for mode in offer.modes:
+                paid = money_units(plant, (offer.price + mode.cost_per_unit) * need)
+                paid += risk_premium(plant, supplier.reliability, offer.price, need)
+                if paid > worst:
+                    worst, source = paid, f"buying {need:,} {line.material} from {sid}"
+        if worst > MAX_MODEL_VALUE:
+            problems.append(("quantity", _too_much(plant, source, worst, "lower the quantity")))
+    return problems
+
+
+def settings_limits(plant: Plant, longest_step: int = 0) -> list[tuple[str, str]]:
+    """(field, message) for settings whose cost per tick times the ticks it can run overflows.
+
+    A step ends by ``horizon + longest_step`` ticks, so that bounds every order's lateness.
+    """
+    settings = plant.settings
+    problems = []
+    late = plant.horizon + min(longest_step, MAX_TICKS)
+    units = tardiness_coefficient(plant, settings.max_weight) * late
+    if units > MAX_MODEL_VALUE:
+        problems.append(
+            (
+                "tardiness_cost_per_day",
+                _too_much(
+                    plant,
+                    f"{settings.tardiness_cost_per_day:g} per day x max_weight "
+                    f"{settings.max_weight} over the {late:,} ticks an order can be late",
+                    units,
+                    "lower tardiness_cost_per_day or max_weight, or shorten plant.horizon",
+                ),
+            )
+        )
+    units = shift_cost_per_tick(plant) * plant.horizon
+    if units > MAX_MODEL_VALUE:
+        what = f"stability_cost_per_day {settings.stability_cost_per_day:g} over the horizon"
+        fix = "lower stability_cost_per_day"
+        problems.append(("stability_cost_per_day", _too_much(plant, what, units, fix)))
+    units = resource_change_cost(plant)
+    if units > MAX_MODEL_VALUE:
+        fix = "lower resource_change_cost"
+        problems.append(("resource_change_cost", _too_much(plant, "a change", units, fix)))
+    return problems
+
+
+def longest_step(plant: Plant, orders: list[str] | None = None) -> int:
+    """Ticks of the longest step option of the given orders (all by default)."""
+    longest = 0
+    for oid in plant.orders if orders is None else orders:
+        quantity = plant.orders[oid].quantity
+        for _, step in plant.remaining_steps(oid):
+            for option in step.options:
+                longest = max(longest, plant.grid.duration_ticks(option.seconds(quantity)))
+    return longest
+
+
+def check_limits(plant: Plant, parsed: Parsed) -> list[Problem]:
+    """Products of fields (ticks of a step, money in objective units) the model cannot hold."""
+    problems = []
+    for index, record in enumerate(parsed.records["orders"]):
+        for field, message in order_limits(plant, plant.orders[record.id]):
+            problems.append(problem_at(parsed, "orders", index, field, message))
+    file = parsed.files["settings"]
+    for field, message in settings_limits(plant, longest_step(plant)):
+        problems.append(Problem(file, "settings", field, message))
+    horizon = plant.horizon
+    for index, record in enumerate(parsed.records["materials"]):
+        material = plant.materials[record.id]
+        held = material.stock + sum(r.quantity for r in material.receipts)
+        units = holding_per_tick(plant, material.unit_cost, held) * horizon
+        if units > MAX_MODEL_VALUE:
+            what = f"holding stock and receipts ({held:,} units) over the horizon"
+            message = _too_much(plant, what, units, "lower the unit_cost or the stock")
+            problems.append(problem_at(parsed, "materials", index, "unit_cost", message))
+    for index, record in enumerate(parsed.records["products"]):
+        product = plant.products[record.id]
+        if product.stock and all(m in plant.materials for m in (b.material for b in product.bom)):
+            value = supply.finished_goods_value(plant, product.id)
+            units = holding_per_tick(plant, value, product.stock) * horizon
+            if units > MAX_MODEL_VALUE:
+                what = f"holding {product.stock:,} finished units over the horizon"
+                message = _too_much(plant, what, units, "lower the stock")
+                problems.append(problem_at(parsed, "products", index, "stock", message))
+    for index, record in enumerate(parsed.records["suppliers"]):
+        supplier = plant.suppliers[record.id]
+        for offer in supplier.offers.values():
+            field = f"offers[{offer.material!r}]"
+            top = max(mode.cost_per_unit for mode in offer.modes)
+            units = money_units(plant, (offer.price + top) * offer.min_order)
+            units += risk_premium(plant, supplier.reliability, offer.price, offer.min_order)
+            if units > MAX_MODEL_VALUE:
+                what = f"a minimum order of {offer.min_order:,} at {offer.price:g} a unit"
+                message = _too_much(plant, what, units, "lower min_order or the price")
+                problems.append(
+                    problem_at(parsed, "suppliers", index, f"{field}.min_order", message)
+                )
+            for k, mode in enumerate(offer.modes[1:]):
+                units = money_units(plant, mode.cost_per_shipment)
+                if units > MAX_MODEL_VALUE:
+                    where = f"{field}.expedite[{k}].cost_per_shipment"
+                    message = _too_much(plant, "a shipment charge", units, "lower it")
+                    problems.append(problem_at(parsed, "suppliers", index, where, message))
     return problems

@@ -398,7 +398,7 @@ def _edit(model: dict, path: str, value) -> dict:
             ],
             "calendars 'k'",
             "holidays[0]",
-            "valid date",
+            "cannot read date 'Xmas'",
         ),
         (
             "calendars",
