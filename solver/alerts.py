@@ -180,7 +180,7 @@ def early_warnings(plant: Plant, plan: Plan) -> list[Warning]:
 def _late_warnings(plant: Plant, plan: Plan, late: list) -> list[Warning]:
     relaxed_plant = relax(plant)
     # A check, not the plan: half the time budget.
-    settings = plant.settings.with_overrides(time_limit=plant.settings.time_limit / 2)
+    settings = plant.settings.share(1 / 2)
     try:
         relaxed = minimal_change(relaxed_plant, plan, Reference(plan), settings, [])
     except SolveError:

@@ -35,6 +35,7 @@ from solver.generate import TEMPLATE, generate_plant
 from solver.kpis import compute_kpis, objective_money
 from solver.loading import _problems_from, load_plant, read_yaml
 from solver.plan import Plan
+from solver.provenance import provenance
 from solver.rolling import roll_to
 from solver.schema import Duration, Record, Text
 from solver.stability import stability_metrics
@@ -44,7 +45,7 @@ KINDS = ("rush", "cancel", "quantity", "due", "breakdown", "supplier_delay")
 
 
 class GenerateSpec(Record):
-    orders: int = Field(ge=1)
+    orders: int = Field(ge=1, le=100_000)
     seed: int = 1
     materials: bool = False
     template: Text | None = Field(default=None, description="plant file, relative to the suite")
@@ -57,7 +58,7 @@ class PlantSpec(Record):
 
 
 class EventSpec(Record):
-    count: int = Field(default=10, ge=1)
+    count: int = Field(default=10, ge=1, le=100_000)
     seed: int = 0
     spacing: Duration = Field(default=timedelta(days=1), description="now advances by this")
     mix: dict[str, float] = Field(
@@ -79,8 +80,10 @@ class SuiteFile(Record):
     plants: list[PlantSpec] = Field(min_length=1)
     events: EventSpec = EventSpec()
     strategies: list[Text] = list(STRATEGIES)
-    budget: float = Field(default=2.0, gt=0, description="seconds per event and strategy")
-    baseline_budget: float = Field(default=10.0, gt=0, description="seconds for the baseline")
+    budget: float = Field(default=2.0, gt=0, le=86400, description="seconds per event and strategy")
+    baseline_budget: float = Field(
+        default=10.0, gt=0, le=86400, description="seconds for the baseline"
+    )
     settings: dict[str, Any] = {}
 
 
@@ -273,17 +276,36 @@ def replay(
 
 
 def run_suite(suite: Suite, overrides: dict, tick: Callable[[], None] | None = None) -> list[dict]:
-    """Every plant x strategy replay; rows carry the plant's name."""
+    """Every plant x strategy replay; rows carry the plant's name and their provenance.
+
+    Solves are deterministic unless the suite or ``overrides`` say otherwise, so that two runs
+    of a suite give the same rows (timings aside).
+    """
     data = suite.data
     rows = []
     for k, spec in enumerate(data.plants):
         plant = suite_plant(suite, spec, {**data.settings, **overrides})
+        plant = plant.replace(settings=plant.settings.resolved(deterministic_by_default=True))
         name = spec.name or (spec.file or f"generated-{spec.generate.orders}-{spec.generate.seed}")
         baseline = solve_plan(plant, plant.settings.with_overrides(time_limit=data.baseline_budget))
         events = event_stream(plant, data.events)
+        made = provenance(plant.settings.with_overrides(time_limit=data.budget), plant.input_hash)
+        columns = {
+            "suite": data.name,
+            "plant": name,
+            "plant_index": k,
+            "stream_seed": data.events.seed,
+            "solver_seed": made["seed"],
+            "budget": data.budget,
+            "workers": made["workers"],
+            "deterministic": made["deterministic"],
+            "engine": made["engine"],
+            "ortools": made["ortools"],
+            "input_hash": made["input_hash"][:16],
+        }
         for strategy in data.strategies:
             for row in replay(plant, baseline, events, strategy, data.budget, tick):
-                rows.append({"plant": name, "plant_index": k, **row})
+                rows.append({**columns, **row})
     return rows
 
 

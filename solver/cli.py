@@ -1,17 +1,31 @@
-"""`replan validate | schema | rank | plan | check | whatif`: argument parsing and wiring only.
+"""`replan validate | schema | rank | plan | whatif | bench | check`: argument parsing and wiring.
 
-Exit codes: 0 success, 1 a plan breaks a rule (check, or any plan a command made), 2 bad
-input, 5 no plan found; whatif:
-0 accept (or no order harmed), 3 accept with date (or orders harmed), 4 reject.
+Exit codes:
+
+- 0: success; whatif: accept (or no order harmed);
+- 1: a plan breaks a rule (check, or any plan a command made);
+- 2: bad input: an input file, a setting, or an output option (an output onto a file the run
+  reads, two outputs naming one file, a folder that cannot be created, a file that cannot be
+  written); also argparse's usage errors;
+- 3: whatif: accept with date (or orders harmed);
+- 4: whatif: reject;
+- 5: no plan found;
+- 70: internal error (a bug): one line on standard error; ``REPLAN_DEBUG=1`` shows the traceback;
+- 130: interrupted (Ctrl-C): no plan reported, nothing written.
+
+Outputs are resolved before any solve and written atomically (``solver.report.output``);
+``--json -`` and ``--csv -`` write to standard output, and every message of that run then goes
+to standard error.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -26,9 +40,18 @@ from solver.loading import load_plant
 from solver.plan import Plan
 from solver.ranking import rank_orders
 from solver.report import console as report
-from solver.report.bench import print_summary, write_outputs
-from solver.report.files import write_csv, write_purchases_csv
+from solver.report.bench import OUTPUT_FILES, print_summary, write_outputs
+from solver.report.files import write_csv, write_json, write_plan_json, write_purchases_csv
 from solver.report.html import plan_page, whatif_page, write_page
+from solver.report.output import (
+    STDOUT,
+    Batch,
+    plant_inputs,
+    resolve_folder,
+    resolve_outputs,
+    scenario_inputs,
+    suite_inputs,
+)
 from solver.report.whatif import evaluation_dict, print_evaluation
 from solver.scenario import ScenarioFile, load_scenario
 from solver.schema import PlantFile
@@ -38,6 +61,45 @@ from solver.supply_kpis import compute_supply_kpis
 from solver.whatif import evaluate
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_NO_PLAN = 0, 1, 2, 5
+EXIT_INTERNAL, EXIT_INTERRUPTED = 70, 130
+INTERRUPTED = "interrupted: no plan reported, nothing written"
+DEBUG_VARIABLE = "REPLAN_DEBUG"
+
+
+def version_text() -> str:
+    """``replan 0.1.0 (OR-Tools 9.15.6755, Python 3.11.7)``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        mine = version("replan")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        mine = "unknown (not installed)"
+    try:
+        from ortools import __version__ as ortools_version
+    except ImportError:
+        ortools_version = "unknown"
+    return f"replan {mine} (OR-Tools {ortools_version}, Python {platform.python_version()})"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: like argparse's, but the text is only built when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs):
+        kwargs.setdefault("help", "show the versions of replan, OR-Tools and Python, and exit")
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(version_text())
+        parser.exit()
+
+
+def _deterministic_flag(parser: argparse.ArgumentParser, default_text: str) -> None:
+    parser.add_argument(
+        "--deterministic",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=f"repeatable solves (settings.deterministic; default {default_text})",
+    )
 
 
 def _solver_flags(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +109,7 @@ def _solver_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--search", choices=("auto", "cpsat", "lns"), help="search method (settings.search)"
     )
+    _deterministic_flag(parser, "off for plan")
 
 
 def _overrides(args: argparse.Namespace) -> dict:
@@ -55,7 +118,13 @@ def _overrides(args: argparse.Namespace) -> dict:
         "workers": getattr(args, "workers", None),
         "seed": getattr(args, "seed", None),
         "search": getattr(args, "search", None),
+        "deterministic": getattr(args, "deterministic", None),
     }
+
+
+def _errors() -> Console:
+    """Standard error, for problems, warnings and failures."""
+    return _console(stderr=True)
 
 
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
@@ -66,6 +135,7 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
         f"{len(plant.products)} products, {len(plant.customers)} customers, "
         f"{len(plant.orders)} orders ({firm} firm), {len(plant.pins)} in progress"
     )
+    report.print_warnings(_errors(), plant.warnings)
     return EXIT_OK
 
 
@@ -77,10 +147,12 @@ def cmd_schema(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_whatif(args: argparse.Namespace, console: Console) -> int:
     scenario = load_scenario(args.scenario)
-    overrides = {"time_limit": args.time_limit, "workers": args.workers, "seed": args.seed}
+    outputs = resolve_outputs({"--json": args.json, "--html": args.html}, scenario_inputs(scenario))
+    overrides = _overrides(args)
     strategy = get_strategy(args.strategy) if args.strategy else None
     with console.status("evaluating the change..."):
         evaluation = evaluate(scenario, overrides, strategy)
+    report.print_warnings(_errors(), evaluation.plant.warnings)
     print_evaluation(console, evaluation, detail_all=args.all)
     violations = [
         v
@@ -91,25 +163,33 @@ def cmd_whatif(args: argparse.Namespace, console: Console) -> int:
     if violations:  # never expected: the checker guards the what-if as it guards plans
         report.print_violations(console, violations)
         return EXIT_VIOLATIONS
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(evaluation_dict(evaluation), handle, indent=1)
-        console.print(f"evaluation written to {args.json}")
-    if args.html:
-        write_page(args.html, whatif_page(evaluation))
-        console.print(f"report written to {args.html}")
+    with Batch() as batch:
+        if "--json" in outputs:
+            write_json(evaluation_dict(evaluation), outputs["--json"], batch)
+        if "--html" in outputs:
+            write_page(outputs["--html"], whatif_page(evaluation), batch)
+    _written(console, outputs, {"--json": "evaluation", "--html": "report"})
     return evaluation.exit_code
+
+
+def _written(console: Console, outputs: dict, what: dict[str, str]) -> None:
+    for option, target in outputs.items():
+        console.print(f"{what[option]} written to {target}", markup=False, highlight=False)
 
 
 def cmd_rank(args: argparse.Namespace, console: Console) -> int:
     plant = load_plant(args.model)
+    report.print_warnings(_errors(), plant.warnings)
     report.print_ranking(console, plant, rank_orders(plant), args.top)
     return EXIT_OK
 
 
 def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     plant = load_plant(args.model, _overrides(args))
-    settings = plant.settings
+    report.print_warnings(_errors(), plant.warnings)
+    requested = {"--json": args.json, "--csv": args.csv, "--purchases": args.purchases}
+    outputs = resolve_outputs({**requested, "--html": args.html}, plant_inputs(plant, args.model))
+    settings = plant.settings.resolved(deterministic_by_default=False)
     with report.solve_progress(console, settings.time_limit) as progress:
         result = solve_plan(plant, settings, progress)
     kpis = compute_kpis(plant, result)
@@ -126,24 +206,25 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     violations = check_plan(plant, result)
     if violations:  # never expected: the checker guards the solver
         report.print_violations(console, violations)
-    if args.json:
-        result.to_json(args.json)
-        console.print(f"plan written to {args.json}")
-    if args.csv:
-        write_csv(plant, result, args.csv)
-        console.print(f"steps written to {args.csv}")
-    if args.purchases:
-        write_purchases_csv(plant, result, args.purchases)
-        console.print(f"purchases written to {args.purchases}")
-    if args.html:
-        write_page(args.html, plan_page(plant, result))
-        console.print(f"report written to {args.html}")
+    with Batch() as batch:
+        if "--json" in outputs:
+            write_plan_json(result, outputs["--json"], batch)
+        if "--csv" in outputs:
+            write_csv(plant, result, outputs["--csv"], batch)
+        if "--purchases" in outputs:
+            write_purchases_csv(plant, result, outputs["--purchases"], batch)
+        if "--html" in outputs:
+            write_page(outputs["--html"], plan_page(plant, result), batch)
+    what = {"--json": "plan", "--csv": "steps", "--purchases": "purchases", "--html": "report"}
+    _written(console, outputs, what)
     return EXIT_VIOLATIONS if violations else EXIT_OK
 
 
 def cmd_bench(args: argparse.Namespace, console: Console) -> int:
     suite = load_suite(args.suite)
-    overrides = {k: v for k, v in {"workers": args.workers, "seed": args.seed}.items() if v}
+    out = resolve_folder("--out", args.out, OUTPUT_FILES, suite_inputs(suite))
+    given = {"workers": args.workers, "seed": args.seed, "deterministic": args.deterministic}
+    overrides = {k: v for k, v in given.items() if v is not None}  # --seed 0 is a seed
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -153,10 +234,9 @@ def cmd_bench(args: argparse.Namespace, console: Console) -> int:
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(f"replaying {suite.data.name}", total=event_count(suite))
         rows = run_suite(suite, overrides, lambda: progress.advance(task))
-    out = Path(args.out)
     summary = write_outputs(rows, out, f"Suite {suite.data.name}")
     print_summary(console, summary, f"Suite {suite.data.name}")
-    console.print(f"rows, summary and plots written to {out}/")
+    console.print(f"rows, summary and plots written to {out}/", markup=False, highlight=False)
     violations = sum(v["violations"] for v in summary.values())
     return EXIT_VIOLATIONS if violations else EXIT_OK
 
@@ -181,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="replan", description="Re-plan production when orders change."
     )
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", required=True)
 
     validate = commands.add_parser(
@@ -203,8 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="plan the whole book of orders")
     plan.add_argument("model")
     _solver_flags(plan)
-    plan.add_argument("--json", help="write the plan as JSON (input of `replan check`)")
-    plan.add_argument("--csv", help="write the scheduled steps as CSV")
+    plan.add_argument(
+        "--json", help="write the plan as JSON (input of `replan check`); - for standard output"
+    )
+    plan.add_argument("--csv", help="write the scheduled steps as CSV; - for standard output")
     plan.add_argument("--head", type=int, default=10, help="ranked orders to show")
     plan.add_argument("--html", help="write a self-contained HTML report (Gantt charts, KPIs)")
     plan.add_argument(
@@ -225,7 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     whatif.add_argument("--time-limit", type=float, help="seconds per solve")
     whatif.add_argument("--workers", type=int, help="CP-SAT workers")
     whatif.add_argument("--seed", type=int, help="CP-SAT random seed")
-    whatif.add_argument("--json", help="write the whole evaluation as JSON")
+    _deterministic_flag(whatif, "on for whatif")
+    whatif.add_argument("--json", help="write the whole evaluation as JSON; - for standard output")
     whatif.add_argument("--all", action="store_true", help="details for every variant")
     whatif.add_argument("--html", help="write a self-contained HTML report of the what-if")
     whatif.add_argument(
@@ -242,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", default="benchmarks/out/bench", help="folder for CSV and plots")
     bench.add_argument("--workers", type=int, help="CP-SAT workers")
     bench.add_argument("--seed", type=int, help="CP-SAT random seed")
+    _deterministic_flag(bench, "on for bench")
     bench.set_defaults(run=cmd_bench)
 
     check = commands.add_parser("check", help="check a plan JSON against a plant, without CP-SAT")
@@ -257,19 +342,36 @@ def _console(stderr: bool = False) -> Console:
     return Console(stderr=stderr) if stream.isatty() else Console(stderr=stderr, width=130)
 
 
+def _to_stdout(args: argparse.Namespace) -> bool:
+    return STDOUT in (getattr(args, "json", None), getattr(args, "csv", None))
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `replan` console script."""
+    """Entry point of the `replan` console script; returns the exit code (module docstring)."""
     args = build_parser().parse_args(argv)
-    console = _console()
+    # With an output on standard output, everything else goes to standard error.
+    console = _console(stderr=_to_stdout(args))
     run: Callable[[argparse.Namespace, Console], int] = args.run
     try:
         code = run(args, console)
     except DataError as exc:
-        report.print_problems(_console(stderr=True), exc.problems)
+        report.print_problems(_errors(), exc.problems)
         code = EXIT_BAD_INPUT
     except SolveError as exc:
-        _console(stderr=True).print(f"[red]no plan[/red]: {exc}")
+        _errors().print(f"[red]no plan[/red]: {exc}")
         code = EXIT_NO_PLAN
+    except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    except Exception as exc:
+        if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
+            raise
+        print(
+            f"internal error: {type(exc).__name__}: {exc}; please report it "
+            f"({DEBUG_VARIABLE}=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        code = EXIT_INTERNAL
     return code
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from solver.errors import DataError, Problem
 from solver.timegrid import TimeGrid
 
 
@@ -127,6 +128,18 @@ class Plan:
             starts[step.order] = min(step.start, starts.get(step.order, step.start))
         return starts
 
+    def pinned_only_at(self, pins: Collection[tuple[str, int]]) -> Plan:
+        """The plan with ``pinned`` set exactly on the given (order, step index) keys.
+
+        A plan solved on a plant with extra pins (a frozen window, baseline steps held for an
+        insertion) is judged against the plant without them, where those steps are not work in
+        progress and must meet every rule.
+        """
+        steps = tuple(
+            dataclasses.replace(s, pinned=(s.order, s.step_index) in pins) for s in self.steps
+        )
+        return dataclasses.replace(self, steps=steps)
+
     def outcome(self, order_id: str) -> OrderOutcome | None:
         return next((o for o in self.outcomes if o.order == order_id), None)
 
@@ -159,72 +172,20 @@ class Plan:
         Path(path).write_text(json.dumps(self.to_dict(), indent=1))
 
     @classmethod
-    def from_dict(cls, data: dict) -> Plan:
-        steps = tuple(
-            ScheduledStep(
-                s["order"],
-                s["step_index"],
-                s["step"],
-                s["resource"],
-                s["start"],
-                s["end"],
-                s.get("pinned", False),
-            )
-            for s in data["steps"]
-        )
-        outcomes = tuple(
-            OrderOutcome(
-                o["order"],
-                o["accepted"],
-                o["completion"],
-                o["due"],
-                o["tardiness"],
-                o.get("from_stock", False),
-            )
-            for o in data["outcomes"]
-        )
-        supplies = tuple(
-            Supply(s["order"], s["material"], s["quantity"], s["source"], s["mode"], s["arrival"])
-            for s in data.get("supplies", [])
-        )
-        purchases = tuple(
-            Purchase(
-                p["supplier"],
-                p["material"],
-                p["mode"],
-                p["quantity"],
-                p["arrival"],
-                p["order_by"],
-                p["cost"],
-                tuple(p["orders"]),
-            )
-            for p in data.get("purchases", [])
-        )
-        return cls(
-            plant=data["plant"],
-            start=datetime.fromisoformat(data["start"]),
-            resolution=timedelta(seconds=data["resolution_seconds"]),
-            status=data["status"],
-            steps=steps,
-            outcomes=outcomes,
-            objective=data.get("objective", 0.0),
-            objective_units=data.get("objective_units", 0),
-            terms=data.get("terms", {}),
-            best_bound=data.get("best_bound", 0.0),
-            gap=data.get("gap", 0.0),
-            solve_time=data.get("solve_time", 0.0),
-            stats=data.get("stats", {}),
-            supplies=supplies,
-            purchases=purchases,
-            provenance=data.get("provenance", {}),
-        )
+    def from_dict(cls, data: dict, file: str = "plan") -> Plan:
+        """A plan from parsed JSON, validated by the plan file schema (``solver.plan_file``).
+
+        Raises DataError naming the record and field of every problem (``file`` names the
+        source in them).
+        """
+        from solver.plan_file import plan_from_data  # the schema module imports this one
+
+        return plan_from_data(data, file)
 
     @classmethod
     def from_json(cls, path: str | Path) -> Plan:
-        """Read a plan written by ``to_json``; a broken file raises DataError naming it."""
-        try:
-            return cls.from_dict(json.loads(Path(path).read_text()))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise DataError(
-                [Problem(str(path), "plan", "", f"not a replan plan JSON: {exc!r}")]
-            ) from None
+        """Read a plan written by ``to_json``; anything wrong raises DataError naming the file,
+        record and field. Compares nothing with a plant: ``plan_file.load_plan`` does."""
+        from solver.plan_file import read_plan
+
+        return read_plan(path)

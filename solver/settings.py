@@ -188,6 +188,13 @@ class Settings(BaseModel):
             return self
         return self.with_overrides(deterministic=deterministic_by_default)
 
+    def share(self, fraction: float, at_least: float = 0.0) -> Settings:
+        """A copy with a share of the solve limit, wall-clock and deterministic alike."""
+        changes: dict[str, object] = {"time_limit": max(at_least, self.time_limit * fraction)}
+        if self.deterministic_time is not None:
+            changes["deterministic_time"] = max(at_least, self.deterministic_time * fraction)
+        return self.with_overrides(**changes)
+
     def with_overrides(self, **overrides: object) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored), re-validated."""
         data = self.model_dump()

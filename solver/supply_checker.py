@@ -35,8 +35,13 @@ def _sources(plant: Plant, plan: Plan, starts: dict[str, int]) -> list[Violation
     for s in plan.supplies:
         given[s.order].append(s)
     made = {o.order for o in plan.outcomes if o.accepted and not o.from_stock}
-    for oid in set(given) - made:
-        out.append(Violation("material", oid, "", f"{oid} is not produced but has supplies"))
+    for oid in sorted(set(given) - made):
+        if oid not in plant.orders:
+            out.append(
+                Violation("unknown", oid, "", f"plan supplies material to unknown order {oid}")
+            )
+        else:
+            out.append(Violation("material", oid, "", f"{oid} is not produced but has supplies"))
     for oid in sorted(made & set(plant.orders)):
         needs = supply.requirements(plant, oid)
         got = Counter(s.material for s in given[oid])
@@ -106,7 +111,8 @@ def _stock(plant: Plant, plan: Plan, starts: dict[str, int]) -> list[Violation]:
     for mid in plant.materials:
         events[mid] += supply.stock_events(plant, mid)
     for s in plan.supplies:
-        if s.source == STOCK and s.order in starts:
+        # Stock of a material the plant does not have is reported by _sources.
+        if s.source == STOCK and s.order in starts and s.material in plant.materials:
             events[s.material].append((starts[s.order], -s.quantity))
     out = []
     for mid, items in events.items():
@@ -131,10 +137,34 @@ def _purchases(plant: Plant, plan: Plan) -> list[Violation]:
     for p in plan.purchases:
         key = (p.supplier, p.material, p.mode, p.arrival)
         bought[key] += p.quantity
+        unknown = sorted({o for o in p.orders if o not in plant.orders})
+        if unknown:
+            out.append(
+                Violation(
+                    "unknown",
+                    unknown[0],
+                    "",
+                    f"purchase of {p.material} from {p.supplier} is pegged to unknown order(s) "
+                    f"{', '.join(unknown)}",
+                )
+            )
         supplier = plant.suppliers.get(p.supplier)
         offer = supplier.offers.get(p.material) if supplier else None
         if offer is None:
-            out.append(Violation("purchase", "", "", f"{p.supplier} does not offer {p.material}"))
+            kind = "purchase" if supplier else "unknown"
+            out.append(Violation(kind, "", "", f"{p.supplier} does not offer {p.material}"))
+            continue
+        mode = next((m for m in offer.modes if m.name == p.mode), None)
+        if mode is None:
+            out.append(
+                Violation(
+                    "purchase",
+                    "",
+                    "",
+                    f"{p.supplier} has no {p.mode!r} mode for {p.material} "
+                    f"({', '.join(m.name for m in offer.modes)})",
+                )
+            )
             continue
         if p.quantity < offer.min_order:
             out.append(
@@ -144,6 +174,17 @@ def _purchases(plant: Plant, plan: Plan) -> list[Violation]:
                     "",
                     f"{p.quantity} {p.material} from {p.supplier} is below its minimum order "
                     f"{offer.min_order}",
+                )
+            )
+        lead = supply.effective_lead(plant, supplier, mode)
+        if p.arrival < lead:
+            out.append(
+                Violation(
+                    "purchase",
+                    "",
+                    "",
+                    f"{p.material} from {p.supplier} ({p.mode}) arrives at tick {p.arrival}, its "
+                    f"planned lead time is {lead}",
                 )
             )
         by_period[(p.supplier, p.material, supply.period_of(supplier, p.arrival))] += p.quantity
@@ -176,8 +217,21 @@ def _finished_goods(plant: Plant, plan: Plan) -> list[Violation]:
     out = []
     shipped: Counter[str] = Counter()
     has_steps = {s.order for s in plan.steps}
+    counted: set[str] = set()
     for o in plan.outcomes:
-        if not o.from_stock:
+        # Unknown orders and repeated outcomes are the schedule checker's.
+        if not o.from_stock or o.order not in plant.orders or o.order in counted:
+            continue
+        counted.add(o.order)
+        if not o.accepted:
+            out.append(
+                Violation(
+                    "finished-goods",
+                    o.order,
+                    "",
+                    f"{o.order} is declined yet marked shipped from finished goods",
+                )
+            )
             continue
         if not supply.may_ship_from_stock(plant, o.order) or o.order in has_steps:
             out.append(

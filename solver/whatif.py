@@ -16,6 +16,7 @@ For each change set (the change as asked, and each variant):
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 
 from solver import supply
@@ -30,6 +31,8 @@ from solver.feasibility import earliest_finish
 from solver.kpis import Kpis, compute_kpis, objective_units
 from solver.loading import load_plant
 from solver.plan import Plan, Purchase
+from solver.plan_file import load_plan
+from solver.provenance import combined_hash, stamp
 from solver.ranking import order_margin, rank_orders
 from solver.replanning import minimal_change
 from solver.rolling import freeze, roll_to
@@ -121,6 +124,15 @@ class Evaluation:
         return 0
 
 
+_MACHINE = ("deterministic", "deterministic_time", "wall_cap_factor")
+
+
+def _file_hashes(scenario: Scenario) -> list[str]:
+    """sha256 of the scenario file and of its baseline plan file, when it names one."""
+    paths = [scenario.path] + ([scenario.baseline_path] if scenario.baseline_path else [])
+    return [hashlib.sha256(path.read_bytes()).hexdigest() for path in paths]
+
+
 def evaluate(
     scenario: Scenario, overrides: dict | None = None, strategy: Strategy | None = None
 ) -> Evaluation:
@@ -139,28 +151,37 @@ def evaluate(
     Evaluation
     """
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
-    # The baseline is the model's own plan: solved with the model's settings (only workers
-    # and seed from the command line); the what-if solves use the scenario's settings.
-    machine = {k: v for k, v in overrides.items() if k in ("workers", "seed")}
+    # The baseline is the model's own plan: solved with the model's settings, only the machine
+    # settings (workers, seed, determinism) from the command line and the scenario; the
+    # what-if solves use the scenario's settings. Both repeat by default.
+    machine = {
+        k: v
+        for k, v in {**scenario.data.settings, **overrides}.items()
+        if k in _MACHINE or (k in ("workers", "seed") and k in overrides)
+    }
     plant = load_plant(scenario.model_path, machine)
+    plant = plant.replace(settings=plant.settings.resolved(deterministic_by_default=True))
     baseline_solved = scenario.baseline_path is None
     if baseline_solved:
         baseline = solve_plan(plant, plant.settings)
     else:
-        baseline = Plan.from_json(scenario.baseline_path)
+        baseline = load_plan(scenario.baseline_path, plant)
         violations = check_plan(plant, baseline)
         if violations:
             raise SolveError(
                 f"baseline {scenario.baseline_path} breaks the model's rules: {violations[0]}"
             )
-    plant = plant.replace(
-        settings=plant.settings.with_overrides(**{**scenario.data.settings, **overrides})
-    )
+    settings = plant.settings.with_overrides(**{**scenario.data.settings, **overrides})
+    plant = plant.replace(settings=settings)
     now = 0 if scenario.now is None else max(0, plant.grid.floor(scenario.now))
     outcomes = [
         evaluate_changes(plant, baseline, now, name, changes, str(scenario.path), prefix, strategy)
         for name, prefix, changes in scenario.change_sets()
     ]
+    made_from = combined_hash(plant.input_hash, *_file_hashes(scenario))
+    for outcome in outcomes:
+        if outcome.plan is not None:
+            outcome.plan = stamp(outcome.plan, outcome.plant or plant, settings, made_from)
     return Evaluation(
         scenario, plant, baseline, baseline_solved, compute_kpis(plant, baseline), now, outcomes
     )

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from solver.cli import main
+from solver.errors import DataError
 from solver.plan import Plan
 from tests.conftest import ROOT, base_model, write_model
 
@@ -74,7 +75,11 @@ def test_check_refuses_a_file_that_is_not_a_plan(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
     assert main(["check", DEMO, str(bad)]) == 2
-    assert "not a replan plan JSON" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "bad.json" in err and "problem(s) in the input" in err  # the table wraps messages
+    with pytest.raises(DataError) as excinfo:
+        Plan.from_json(bad)
+    assert all("not a replan plan JSON" in p.message for p in excinfo.value.problems)
 
 
 def test_plan_with_lns_reports_no_bound_and_checks(tmp_path, capsys):
@@ -136,3 +141,145 @@ def test_every_bundled_scenario_gives_a_verdict_and_valid_plans(scenario, capsys
     assert code in (0, 3, 4)
     out = capsys.readouterr().out
     assert any(v in out for v in ("ACCEPT", "REJECT", "IMPACT"))
+
+
+# --version, flags, warnings, Ctrl-C and internal errors ------------------------------------
+
+FAST = ["--time-limit", "1", "--workers", "2", "--seed", "0"]
+
+
+def test_version_names_replan_ortools_and_python(capsys):
+    import platform
+
+    import ortools
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("replan ") and f"(OR-Tools {ortools.__version__}, " in out
+    assert out.endswith(f"Python {platform.python_version()})")
+
+
+def test_version_falls_back_when_replan_is_not_installed(monkeypatch):
+    import importlib.metadata
+
+    from solver.cli import version_text
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)
+    assert version_text().startswith("replan unknown")
+
+
+def wrap(monkeypatch, name: str, seen: list, then=None):
+    """Replace solver.cli.<name> by a recorder of its arguments, then call ``then`` or it."""
+    import solver.cli
+
+    original = getattr(solver.cli, name)
+
+    def recorder(*args, **kwargs):
+        seen.append(args)
+        return (then or original)(*args, **kwargs)
+
+    monkeypatch.setattr(solver.cli, name, recorder)
+
+
+def interrupt(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    "flag, expected", [([], False), (["--deterministic"], True), (["--no-deterministic"], False)]
+)
+def test_plan_passes_deterministic_to_the_solve(tmp_path, monkeypatch, flag, expected, capsys):
+    seen = []
+    wrap(monkeypatch, "solve_plan", seen)
+    assert main(["plan", str(write_model(tmp_path, base_model())), *FAST, *flag]) == 0
+    settings = seen[0][1]
+    assert settings.deterministic is expected and settings.seed == 0 and settings.workers == 2
+
+
+@pytest.mark.parametrize("flag, expected", [([], None), (["--deterministic"], True)])
+def test_whatif_passes_deterministic_and_seed_zero(tmp_path, monkeypatch, flag, expected, capsys):
+    seen = []
+    wrap(monkeypatch, "evaluate", seen, then=interrupt)
+    scenario = tmp_path / "scenario.yaml"
+    write_model(tmp_path, base_model())
+    scenario.write_text("model: plant.yaml\nchanges: [{kind: cancel_order, order: O1}]\n")
+    assert main(["whatif", str(scenario), *FAST, *flag]) == 130
+    overrides = seen[0][1]
+    assert overrides["seed"] == 0 and overrides["deterministic"] is expected
+
+
+@pytest.mark.parametrize(
+    "flag, expected",
+    [([], {"workers": 2, "seed": 0}), (["--no-deterministic"], {"deterministic": False})],
+)
+def test_bench_passes_seed_zero_and_deterministic(tmp_path, monkeypatch, flag, expected, capsys):
+    seen = []
+    wrap(monkeypatch, "run_suite", seen, then=interrupt)
+    suite = tmp_path / "suite.yaml"
+    suite.write_text("plants: [{generate: {orders: 5}}]\n")
+    out = tmp_path / "out"
+    args = ["bench", str(suite), "--out", str(out), "--workers", "2", "--seed", "0", *flag]
+    assert main(args) == 130
+    overrides = seen[0][1]
+    assert overrides == {"workers": 2, "seed": 0, **expected}  # --seed 0 is not dropped
+    assert "interrupted" in capsys.readouterr().err
+    assert list(out.iterdir()) == []  # nothing written
+
+
+def late_model() -> dict:
+    """The tiny plant with a second order due after the horizon end (a warning, not a problem)."""
+    model = base_model()
+    order = dict(model["orders"][0], id="O2", due="2026-12-05T00:00")
+    model["orders"].append(order)
+    return model
+
+
+@pytest.mark.parametrize("command", ["validate", "rank", "plan"])
+def test_plant_warnings_go_to_stderr(tmp_path, command, capsys):
+    extra = FAST if command == "plan" else []
+    assert main([command, str(write_model(tmp_path, late_model())), *extra]) == 0
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.startswith("warning: ")]
+    assert len(lines) == 1 and "O2" in lines[0] and "horizon end" in lines[0]
+    assert "warning: " not in captured.out
+    assert main([command, str(write_model(tmp_path, base_model())), *extra]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_whatif_prints_the_warnings_of_its_plant(tmp_path, capsys):
+    write_model(tmp_path, late_model())
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text("model: plant.yaml\nchanges: [{kind: cancel_order, order: O1}]\n")
+    assert main(["whatif", str(scenario), *FAST]) in (0, 3, 4)
+    assert "warning: " in capsys.readouterr().err
+
+
+def test_an_unexpected_exception_is_one_line_exit_70(tmp_path, monkeypatch, capsys):
+    def broken(plant):
+        raise ValueError("ranking [broke]")
+
+    monkeypatch.setattr("solver.cli.rank_orders", broken)
+    monkeypatch.delenv("REPLAN_DEBUG", raising=False)
+    model = str(write_model(tmp_path, base_model()))
+    assert main(["rank", model]) == 70
+    err = capsys.readouterr().err
+    assert err == (
+        "internal error: ValueError: ranking [broke]; please report it "
+        "(REPLAN_DEBUG=1 shows the traceback)\n"
+    )
+    monkeypatch.setenv("REPLAN_DEBUG", "1")
+    with pytest.raises(ValueError, match="ranking"):
+        main(["rank", model])
+
+
+def test_ctrl_c_anywhere_is_exit_130_and_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("solver.cli.load_plant", interrupt)
+    assert main(["validate", str(write_model(tmp_path, base_model()))]) == 130
+    captured = capsys.readouterr()
+    assert captured.err == "interrupted: no plan reported, nothing written\n"
+    assert captured.out == ""

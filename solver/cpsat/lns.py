@@ -15,7 +15,7 @@ import random
 import time
 
 from solver.costs import units_per_currency
-from solver.cpsat.model import Progress, build, solve
+from solver.cpsat.model import Progress, build, deterministic_limit, solve
 from solver.data import Downtime, Plant
 from solver.errors import SolveError
 from solver.kpis import objective_units
@@ -118,19 +118,24 @@ def improve(
     current = start
     best = sum(objective_units(plant, current, weights, reference).values())
     iterations = improvements = 0
-    while (left := settings.time_limit - (time.perf_counter() - began)) > 0.2:
+    budget = Budget(settings)
+    while (left := budget.left()) > 0.2:
         iterations += 1
         free = neighbourhood(plant, current, size or settings.lns_orders, rng, focus)
         sub = sub_plant(plant, current, free)
+        step = min(step_limit or settings.lns_step_limit, left)
         step_settings = settings.with_overrides(
-            time_limit=min(step_limit or settings.lns_step_limit, left),
+            time_limit=step,
+            deterministic_time=step if settings.deterministic else None,
             seed=settings.seed + iterations,
         )
         try:
             built = build(sub, restrict(current, free), weights, reference)
             repaired = solve(built, step_settings)
         except SolveError:
+            budget.charge(None)
             continue
+        budget.charge(repaired)
         candidate = _merge(current, repaired, free)
         value = sum(objective_units(plant, candidate, weights, reference).values())
         if value < best:
@@ -152,8 +157,39 @@ def improve(
             "iterations": iterations,
             "improvements": improvements,
             "first_solution_seconds": 0.0,
+            "deterministic_time": budget.used,
         },
     )
+
+
+class Budget:
+    """What is left of the search's limit: wall-clock seconds, or deterministic time.
+
+    A deterministic search counts each neighbourhood's deterministic time, and at least
+    ``MIN_CHARGE`` for one, so that many trivial neighbourhoods (whose building is not counted
+    by CP-SAT) cannot keep it going for ever; its wall clock is capped like a single solve's.
+    """
+
+    MIN_CHARGE = 0.05
+
+    def __init__(self, settings: Settings):
+        self.deterministic = bool(settings.deterministic)
+        self.limit = deterministic_limit(settings) if self.deterministic else settings.time_limit
+        self.wall_cap = settings.time_limit * settings.wall_cap_factor
+        self.began = time.perf_counter()
+        self.used = 0.0
+
+    def charge(self, plan: Plan | None) -> None:
+        spent = plan.stats.get("deterministic_time", 0.0) if plan is not None else 0.0
+        self.used += max(self.MIN_CHARGE, spent)
+
+    def left(self) -> float:
+        elapsed = time.perf_counter() - self.began
+        if not self.deterministic:
+            return self.limit - elapsed
+        if elapsed >= self.wall_cap:
+            return 0.0
+        return self.limit - self.used
 
 
 def _merge(current: Plan, repaired: Plan, free: set[str]) -> Plan:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,16 +106,75 @@ class _ProgressCallback(cp_model.CpSolverSolutionCallback):
 
 
 def solver_parameters(solver: cp_model.CpSolver, settings: Settings) -> None:
-    """Apply time limit, workers, seed, presolve level and logging from settings."""
-    solver.parameters.max_time_in_seconds = settings.time_limit
-    solver.parameters.num_workers = settings.workers
-    solver.parameters.random_seed = settings.seed
-    solver.parameters.log_search_progress = settings.log_search
+    """Apply limits, workers, seed, presolve level and logging from settings.
+
+    With ``settings.deterministic`` the workers run interleaved and the search stops at a
+    deterministic-time limit, so the same input, settings and seed give the same plan however
+    busy the machine is (measured: a deterministic limit alone with 2 parallel workers still
+    varies). The wall-clock limit then only caps a runaway solve.
+    """
+    params = solver.parameters
+    params.num_workers = settings.workers
+    params.random_seed = settings.seed
+    params.log_search_progress = settings.log_search
+    # Ctrl-C must reach the caller as KeyboardInterrupt, not end the search as if complete.
+    params.catch_sigint_signal = False
+    if settings.deterministic:
+        params.max_time_in_seconds = settings.time_limit * settings.wall_cap_factor
+        if settings.workers == 1:  # one worker searches the same way every time
+            params.max_deterministic_time = deterministic_limit(settings)
+        else:
+            # Workers take turns in batches of one task each; every task of a batch may spend
+            # the whole limit (measured: with a batch of b the search used b x the limit), so
+            # the limit is shared out and the units count the work of all workers together.
+            params.interleave_search = True
+            params.interleave_batch_size = settings.workers
+            params.max_deterministic_time = deterministic_limit(settings) / settings.workers
+    else:
+        params.max_time_in_seconds = settings.time_limit
     if settings.presolve == "off":
-        solver.parameters.cp_model_presolve = False
+        params.cp_model_presolve = False
     elif settings.presolve == "light":
-        solver.parameters.cp_model_probing_level = 0
-        solver.parameters.max_presolve_iterations = 1
+        params.cp_model_probing_level = 0
+        params.max_presolve_iterations = 1
+
+
+def deterministic_limit(settings: Settings) -> float:
+    """Deterministic-time units per solve: ``deterministic_time``, else ``time_limit``'s number."""
+    return settings.deterministic_time or settings.time_limit
+
+
+def run_interruptibly(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    callback: cp_model.CpSolverSolutionCallback | None = None,
+) -> int:
+    """``solver.solve`` in a worker thread, so that Ctrl-C stops the search and is re-raised.
+
+    CP-SAT releases the GIL while it searches, so the main thread keeps receiving signals; on
+    KeyboardInterrupt the search is stopped, awaited, and the interrupt propagates: no plan is
+    reported as complete.
+    """
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["status"] = solver.solve(model, callback)
+        except BaseException as exc:  # re-raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=work, name="cp-sat", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.05)
+    except KeyboardInterrupt:
+        solver.stop_search()
+        thread.join()
+        raise
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["status"]  # type: ignore[return-value]
 
 
 def solve(
@@ -141,15 +201,29 @@ def solve(
     scale = units_per_currency(built.plant)
     began = time.perf_counter()
     callback = _ProgressCallback(progress or (lambda *_: None), scale, began)
-    status = solver.solve(built.model, callback)
+    status = run_interruptibly(solver, built.model, callback)
     name = solver.status_name(status)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return extract(built, solver, name, callback.first_solution_seconds)
+        plan = extract(built, solver, name, callback.first_solution_seconds)
+        return dataclasses.replace(plan, stats={**plan.stats, **_search_stats(solver, settings)})
     if status == cp_model.INFEASIBLE:
         raise SolveError(f"{name}: no plan satisfies every constraint")
     if built.hint.status != "DISPATCH_INCOMPLETE":  # a complete, valid hint: never nothing
-        return fallback(built, solver.best_objective_bound, solver.wall_time)
+        plan = fallback(built, solver.best_objective_bound, solver.wall_time)
+        return dataclasses.replace(plan, stats={**plan.stats, **_search_stats(solver, settings)})
     raise SolveError(f"{name}: no plan found within {settings.time_limit:g} s")
+
+
+def _search_stats(solver: cp_model.CpSolver, settings: Settings) -> dict[str, float]:
+    """Deterministic time used, and whether a deterministic solve hit its wall-clock cap."""
+    stats = {"deterministic_time": solver.deterministic_time}
+    if settings.deterministic:
+        cap = settings.time_limit * settings.wall_cap_factor
+        stats["wall_cap_hit"] = float(
+            solver.wall_time >= cap * 0.999
+            and solver.deterministic_time < deterministic_limit(settings)
+        )
+    return stats
 
 
 def fallback(built: BuiltModel, bound: float, seconds: float) -> Plan:

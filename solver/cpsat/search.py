@@ -7,6 +7,7 @@ from solver.cpsat.model import Progress, build, solve
 from solver.data import Plant
 from solver.dispatch import best_dispatch
 from solver.plan import Plan
+from solver.provenance import stamp
 from solver.ranking import rank_orders
 from solver.settings import Settings
 from solver.supply import has_supply
@@ -40,10 +41,13 @@ def plan(plant: Plant, settings: Settings | None = None, progress: Progress | No
     Returns
     -------
     Plan
+        With its provenance (``solver.provenance``).
     """
     settings = settings or plant.settings
     ranks = rank_orders(plant)
     hint = best_dispatch(plant, ranks)
     if uses_lns(plant, settings) and hint.status == "DISPATCH":
-        return improve(plant, hint, settings, progress)
-    return solve(build(plant, hint, {r.order: r.weight for r in ranks}), settings, progress)
+        result = improve(plant, hint, settings, progress)
+    else:
+        result = solve(build(plant, hint, {r.order: r.weight for r in ranks}), settings, progress)
+    return stamp(result, plant, settings)

@@ -13,6 +13,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from solver.report.output import Batch, open_output, write_text  # noqa: E402
+
 # (column, label, aggregate, lower is better)
 METRICS = (
     ("weighted_tardiness_days", "weighted tardiness (days, mean)", "mean", True),
@@ -30,9 +32,14 @@ METRICS = (
 )
 
 
-def write_rows(rows: list[dict], path: Path) -> None:
+# The files ``write_outputs`` makes in its folder.
+OUTPUT_FILES = ("bench.csv", "summary.md", "service_vs_stability.png", "cumulative_tardiness.png")
+
+
+def write_rows(rows: list[dict], path: Path, batch: Batch | None = None) -> None:
+    """Rows as CSV (columns in order of first appearance), replacing ``path`` atomically."""
     fields = list(dict.fromkeys(key for row in rows for key in row))
-    with path.open("w", newline="") as handle:
+    with open_output(path, newline="", batch=batch) as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
@@ -112,7 +119,16 @@ def print_summary(console: Console, summary: dict, title: str) -> None:
     console.print(table)
 
 
-def plot_service_vs_stability(summary: dict, path: Path) -> None:
+def _save(figure, path: Path, batch: Batch | None) -> None:
+    """Save a figure as PNG, replacing ``path`` atomically; the figure is closed."""
+    try:
+        with open_output(path, binary=True, batch=batch) as handle:
+            figure.savefig(handle, format="png", dpi=110)
+    finally:
+        plt.close(figure)
+
+
+def plot_service_vs_stability(summary: dict, path: Path, batch: Batch | None = None) -> None:
     figure, axes = plt.subplots(figsize=(6, 4.5))
     for strategy, values in summary.items():
         axes.scatter(values["steps_moved"], values["weighted_tardiness_days"], s=60)
@@ -127,11 +143,10 @@ def plot_service_vs_stability(summary: dict, path: Path) -> None:
     axes.set_title("Service against stability (lower left is better)")
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    _save(figure, path, batch)
 
 
-def plot_cumulative_tardiness(rows: list[dict], path: Path) -> None:
+def plot_cumulative_tardiness(rows: list[dict], path: Path, batch: Batch | None = None) -> None:
     figure, axes = plt.subplots(figsize=(7, 4.5))
     first_plant = rows[0]["plant_index"]
     for strategy in dict.fromkeys(r["strategy"] for r in rows):
@@ -148,16 +163,18 @@ def plot_cumulative_tardiness(rows: list[dict], path: Path) -> None:
     axes.legend()
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    _save(figure, path, batch)
 
 
 def write_outputs(rows: list[dict], out: Path, title: str) -> dict:
-    """CSV, summary (Markdown) and the two plots in ``out``; returns the summary."""
+    """CSV, summary (Markdown) and the two plots (``OUTPUT_FILES``) in ``out``; returns the
+    summary. All four replace their files together, or none does (``output.Batch``)."""
     out.mkdir(parents=True, exist_ok=True)
-    write_rows(rows, out / "bench.csv")
+    csv_file, summary_file, service_file, tardiness_file = (out / n for n in OUTPUT_FILES)
     summary = summarise(rows)
-    (out / "summary.md").write_text(f"# {title}\n\n" + markdown(summary) + "\n")
-    plot_service_vs_stability(summary, out / "service_vs_stability.png")
-    plot_cumulative_tardiness(rows, out / "cumulative_tardiness.png")
+    with Batch() as batch:
+        write_rows(rows, csv_file, batch)
+        write_text(summary_file, f"# {title}\n\n" + markdown(summary) + "\n", batch)
+        plot_service_vs_stability(summary, service_file, batch)
+        plot_cumulative_tardiness(rows, tardiness_file, batch)
     return summary

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from solver.alerts import Balance
 from solver.checker import Violation
@@ -34,6 +35,12 @@ def print_problems(console: Console, problems: list[Problem]) -> None:
     rows = ((p.file, p.record, p.field, p.message) for p in problems)
     title = f"{len(problems)} problem(s) in the input"
     _print_rows(console, title, ("file", "record", "field", "problem"), rows)
+
+
+def print_warnings(console: Console, warnings: Iterable[Problem]) -> None:
+    """One yellow ``warning: <problem>`` line per warning (accepted input worth a look)."""
+    for warning in warnings:
+        console.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
 
 
 def print_violations(console: Console, violations: list[Violation]) -> None:

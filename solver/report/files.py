@@ -1,13 +1,36 @@
-"""Plans as files: JSON (round-trips through Plan.from_json) and a CSV of scheduled steps."""
+"""Plans as files: JSON (round-trips through Plan.from_json) and a CSV of scheduled steps.
+
+Every writer replaces its target atomically (``solver.report.output``); ``-`` is standard
+output; with a ``batch`` the file is moved into place when the batch ends.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 
 from solver.data import Plant
 from solver.plan import Plan
+from solver.report.output import Batch, Target, open_output, write_text
+
+Destination = Target | str | Path
+
+
+def write_json(data: object, path: Destination, batch: Batch | None = None) -> None:
+    """Write ``data`` as indented JSON (the layout of ``Plan.to_json``)."""
+    write_text(path, json.dumps(data, indent=1) + "\n", batch)
+
+
+def write_plan_json(plan: Plan, path: Destination, batch: Batch | None = None) -> None:
+    """Write a plan as JSON, the input of ``replan check`` and ``Plan.from_json``."""
+    write_json(plan.to_dict(), path, batch)
+
+
+def _write_frame(frame: pd.DataFrame, path: Destination, batch: Batch | None) -> None:
+    with open_output(path, newline="", batch=batch) as handle:
+        frame.to_csv(handle, index=False)
 
 
 def steps_frame(plant: Plant, plan: Plan) -> pd.DataFrame:
@@ -33,9 +56,9 @@ def steps_frame(plant: Plant, plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_csv(plant: Plant, plan: Plan, path: str | Path) -> None:
+def write_csv(plant: Plant, plan: Plan, path: Destination, batch: Batch | None = None) -> None:
     """Write the scheduled steps as CSV."""
-    steps_frame(plant, plan).to_csv(path, index=False)
+    _write_frame(steps_frame(plant, plan), path, batch)
 
 
 def purchases_frame(plant: Plant, plan: Plan) -> pd.DataFrame:
@@ -61,6 +84,8 @@ def purchases_frame(plant: Plant, plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_purchases_csv(plant: Plant, plan: Plan, path: str | Path) -> None:
+def write_purchases_csv(
+    plant: Plant, plan: Plan, path: Destination, batch: Batch | None = None
+) -> None:
     """Write the purchase list with pegging as CSV (one row per purchase and order)."""
-    purchases_frame(plant, plan).to_csv(path, index=False)
+    _write_frame(purchases_frame(plant, plan), path, batch)

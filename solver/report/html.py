@@ -23,6 +23,7 @@ from solver.intervals import clip, subtract
 from solver.kpis import Kpis, compute_kpis
 from solver.plan import Plan
 from solver.ranking import rank_orders
+from solver.report.output import Batch, Target, write_text
 from solver.supply_kpis import compute_supply_kpis
 from solver.timegrid import format_duration, format_moment
 from solver.whatif import ACCEPT, ACCEPT_WITH_DATE, REJECT, Evaluation, Outcome
@@ -418,5 +419,6 @@ def _supplier_actions(ev: Evaluation, outcome: Outcome) -> str:
     return "<h2>Supplier actions</h2>" + _table(header, rows)
 
 
-def write_page(path: str | Path, page: str) -> None:
-    Path(path).write_text(page, encoding="utf-8")
+def write_page(path: str | Path | Target, page: str, batch: Batch | None = None) -> None:
+    """Write a page, replacing ``path`` atomically (see ``solver.report.output``)."""
+    write_text(path, page, batch)

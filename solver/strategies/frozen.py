@@ -22,4 +22,5 @@ class Frozen:
         text = settings.frozen if parse_duration(settings.frozen).total_seconds() else DEFAULT_FENCE
         fence = plant.grid.duration_ticks(parse_duration(text).total_seconds())
         frozen = freeze(plant, baseline, now, fence, set(changed))
-        return solve_plan(frozen, settings)
+        # Judged against the plant it was given, where the frozen steps are not in progress.
+        return solve_plan(frozen, settings).pinned_only_at(plant.pins)
