@@ -37,7 +37,7 @@ from solver.cpsat.search import plan as solve_plan
 from solver.errors import DataError, SolveError
 from solver.kpis import compute_kpis, objective_money
 from solver.loading import load_plant
-from solver.plan import Plan
+from solver.plan_file import load_plan
 from solver.ranking import rank_orders
 from solver.report import console as report
 from solver.report.bench import OUTPUT_FILES, print_summary, write_outputs
@@ -243,7 +243,8 @@ def cmd_bench(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_check(args: argparse.Namespace, console: Console) -> int:
     plant = load_plant(args.model)
-    plan = Plan.from_json(args.plan)
+    # A plan made for another plant, start or time grid is bad input, not a set of violations.
+    plan = load_plan(args.plan, plant)
     violations = check_plan(plant, plan)
     if violations:
         report.print_violations(console, violations)
