@@ -29,8 +29,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.presolve import plants
-from solver.checker import check_plan
-from solver.cpsat.model import build, solve
+from solver.facts.checker import check_plan
+from solver.solve.cpsat.model import build, solve
 
 RESULTS = Path(__file__).parent / "results" / "determinism.csv"
 

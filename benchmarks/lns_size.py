@@ -16,10 +16,10 @@ from pathlib import Path
 import yaml
 
 from benchmarks.generate import generate_plant
-from solver.checker import check_plan
-from solver.cpsat.lns import improve
-from solver.dispatch import best_dispatch
-from solver.loading import load_plant
+from solver.facts.checker import check_plan
+from solver.input.loading import load_plant
+from solver.solve.dispatch import best_dispatch
+from solver.solve.lns import improve
 
 
 def main(argv: list[str] | None = None) -> None:

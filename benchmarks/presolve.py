@@ -17,9 +17,9 @@ from pathlib import Path
 import yaml
 
 from benchmarks.generate import TEMPLATE, generate_plant
-from solver.checker import check_plan
-from solver.cpsat.model import build, solve
-from solver.loading import load_plant
+from solver.facts.checker import check_plan
+from solver.input.loading import load_plant
+from solver.solve.cpsat.model import build, solve
 
 LEVELS = ("off", "light", "full")
 

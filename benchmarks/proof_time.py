@@ -13,9 +13,9 @@ import argparse
 import statistics
 
 from benchmarks.generate import TEMPLATE
-from solver.checker import check_plan
-from solver.cpsat.search import plan
-from solver.loading import load_plant
+from solver.facts.checker import check_plan
+from solver.input.loading import load_plant
+from solver.solve.search import plan
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,13 +20,13 @@ from pathlib import Path
 import yaml
 
 from benchmarks.generate import generate_plant
-from solver.checker import check_plan
-from solver.cpsat.lns import improve
-from solver.cpsat.model import build, solve
-from solver.dispatch import best_dispatch
-from solver.kpis import objective_money
-from solver.loading import load_plant
+from solver.facts.checker import check_plan
+from solver.facts.kpis import objective_money
+from solver.input.loading import load_plant
 from solver.report.bench import write_rows
+from solver.solve.cpsat.model import build, solve
+from solver.solve.dispatch import best_dispatch
+from solver.solve.lns import improve
 
 
 def run_size(

@@ -26,15 +26,15 @@ import yaml
 from pydantic import TypeAdapter
 
 from benchmarks.generate import generate_plant
-from solver.changes import Change, apply_changes
-from solver.checker import check_plan
-from solver.cpsat.search import plan as solve_plan
-from solver.kpis import objective_money
-from solver.loading import load_plant
-from solver.replanning import minimal_change
+from solver.changes.apply import Change, apply_changes
+from solver.facts.checker import check_plan
+from solver.facts.kpis import objective_money
+from solver.facts.stability import Reference, stability_metrics
+from solver.input.loading import load_plant
 from solver.report.bench import write_rows
-from solver.stability import Reference, stability_metrics
-from solver.whatif import _asked_firm, evaluate_changes
+from solver.solve.replanning import minimal_change
+from solver.solve.search import plan as solve_plan
+from solver.whatif.evaluate import _asked_firm, evaluate_changes
 
 
 def rush_change(plant) -> dict:

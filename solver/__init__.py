@@ -3,17 +3,17 @@
 The public API, re-exported names only.
 """
 
-from solver.checker import Violation, check_plan
-from solver.cpsat.model import build, solve
-from solver.cpsat.search import plan
-from solver.data import Plant
-from solver.dispatch import dispatch
-from solver.errors import DataError, Problem, SolveError
-from solver.kpis import Kpis, compute_kpis
-from solver.loading import load_plant
-from solver.plan import OrderOutcome, Plan, ScheduledStep
-from solver.ranking import Rank, rank_orders
-from solver.settings import Settings
+from solver.domain.errors import DataError, Problem, SolveError
+from solver.domain.plan import OrderOutcome, Plan, ScheduledStep
+from solver.domain.plant import Plant
+from solver.domain.settings import Settings
+from solver.facts.checker import Violation, check_plan
+from solver.facts.kpis import Kpis, compute_kpis
+from solver.input.loading import load_plant
+from solver.rules.ranking import Rank, rank_orders
+from solver.solve.cpsat.model import build, solve
+from solver.solve.dispatch import dispatch
+from solver.solve.search import plan
 
 __all__ = [
     "DataError",

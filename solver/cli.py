@@ -30,15 +30,17 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from solver.alerts import shortfalls
-from solver.bench import event_count, load_suite, run_suite
-from solver.checker import check_plan
-from solver.cpsat.search import plan as solve_plan
-from solver.errors import DataError, SolveError
-from solver.kpis import compute_kpis, objective_money
-from solver.loading import load_plant
-from solver.plan_file import load_plan
-from solver.ranking import rank_orders
+from solver.changes.scenario import ScenarioFile, load_scenario
+from solver.domain.errors import DataError, SolveError
+from solver.domain.plan_schema import PlanFile
+from solver.facts.balances import shortfalls
+from solver.facts.checker import check_plan
+from solver.facts.kpis import compute_kpis, objective_money
+from solver.facts.supply_kpis import compute_supply_kpis
+from solver.input.loading import load_plant
+from solver.input.plan_file import load_plan
+from solver.input.schema import PlantFile
+from solver.replay.suite import event_count, load_suite, run_suite
 from solver.report import console as report
 from solver.report.bench import OUTPUT_FILES, print_summary, write_outputs
 from solver.report.files import write_csv, write_json, write_plan_json, write_purchases_csv
@@ -53,12 +55,11 @@ from solver.report.output import (
     suite_inputs,
 )
 from solver.report.whatif import evaluation_dict, print_evaluation
-from solver.scenario import ScenarioFile, load_scenario
-from solver.schema import PlantFile
+from solver.rules.ranking import rank_orders
+from solver.solve.search import plan as solve_plan
 from solver.strategies import STRATEGIES, get_strategy
-from solver.supply import has_supply
-from solver.supply_kpis import compute_supply_kpis
-from solver.whatif import evaluate
+from solver.supply.sources import has_supply
+from solver.whatif.evaluate import evaluate
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_NO_PLAN = 0, 1, 2, 5
 EXIT_INTERNAL, EXIT_INTERRUPTED = 70, 130
@@ -140,7 +141,7 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_schema(args: argparse.Namespace, console: Console) -> int:
-    model = ScenarioFile if args.scenario else PlantFile
+    model = ScenarioFile if args.scenario else PlanFile if args.plan else PlantFile
     print(json.dumps(model.model_json_schema(by_alias=True), indent=2))
     return EXIT_OK
 
@@ -272,8 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(run=cmd_validate)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of plant files")
-    schema.add_argument(
+    which = schema.add_mutually_exclusive_group()
+    which.add_argument(
         "--scenario", action="store_true", help="the schema of what-if scenario files instead"
+    )
+    which.add_argument(
+        "--plan", action="store_true", help="the schema of plan JSON files (--json) instead"
     )
     schema.set_defaults(run=cmd_schema)
 

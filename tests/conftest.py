@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from solver.checker import check_plan
-from solver.cpsat.search import plan as solve_plan
-from solver.data import Plant
-from solver.kpis import objective_units
-from solver.loading import load_plant
-from solver.plan import Plan
+from solver.domain.plan import Plan
+from solver.domain.plant import Plant
+from solver.facts.checker import check_plan
+from solver.facts.kpis import objective_units
+from solver.input.loading import load_plant
+from solver.solve.search import plan as solve_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SETTINGS = {"time_limit": 20, "workers": 2, "seed": 0}

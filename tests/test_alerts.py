@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from solver.alerts import product_balances, projected_balance, shortfalls
-from solver.plan import OrderOutcome, Plan
+from solver.domain.plan import OrderOutcome, Plan
+from solver.facts.balances import product_balances, projected_balance, shortfalls
 from tests.conftest import base_model
 
 DAY = 1440

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from solver.bench import event_stream, load_suite, suite_plant
 from solver.cli import main
+from solver.replay.suite import event_stream, load_suite, suite_plant
 from tests.conftest import ROOT
 
 SMALL = ROOT / "benchmarks" / "suites" / "small.yaml"

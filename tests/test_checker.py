@@ -13,15 +13,15 @@ import math
 
 import pytest
 
-from solver.checker import check_plan, states_objective
-from solver.costs import units_per_currency
-from solver.data import Pin
-from solver.dispatch import dispatch
-from solver.errors import DataError
-from solver.kpis import with_objective
-from solver.plan import OrderOutcome, Plan, Purchase, ScheduledStep, Supply
-from solver.plan_file import load_plan, read_plan
-from solver.stability import Reference
+from solver.domain.errors import DataError
+from solver.domain.plan import OrderOutcome, Plan, Purchase, ScheduledStep, Supply
+from solver.domain.plant import Pin
+from solver.facts.checker import check_plan, states_objective
+from solver.facts.kpis import with_objective
+from solver.facts.stability import Reference
+from solver.input.plan_file import load_plan, read_plan
+from solver.rules.costs import units_per_currency
+from solver.solve.dispatch import dispatch
 from tests.conftest import base_model, solve_checked
 from tests.cpsat.test_materials import supply_model
 

@@ -3,8 +3,8 @@ import json
 import pytest
 
 from solver.cli import main
-from solver.errors import DataError
-from solver.plan import Plan
+from solver.domain.errors import DataError
+from solver.domain.plan import Plan
 from tests.conftest import ROOT, base_model, write_model
 
 DEMO = str(ROOT / "models" / "demo.yaml")

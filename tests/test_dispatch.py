@@ -8,12 +8,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from solver.checker import check_plan
-from solver.cpsat.model import build, fallback, solve
-from solver.dispatch import best_dispatch, dispatch
-from solver.errors import DataError, SolveError
-from solver.kpis import objective_units
-from solver.loading import load_plant
+from solver.domain.errors import DataError, SolveError
+from solver.facts.checker import check_plan
+from solver.facts.kpis import objective_units
+from solver.input.loading import load_plant
+from solver.solve.cpsat.model import build, fallback, solve
+from solver.solve.dispatch import best_dispatch, dispatch
 from tests.conftest import ROOT, TEST_SETTINGS, write_model
 from tests.cpsat.test_constraints import pinned_model, two_orders_model
 
@@ -175,7 +175,7 @@ def test_random_plants_dispatch_and_solve_pass_the_checker(model):
 
 
 def test_best_dispatch_is_no_worse_than_each_rule():
-    from solver.dispatch import RULES, best_dispatch, sequence_by
+    from solver.solve.dispatch import RULES, best_dispatch, sequence_by
 
     plant = load_plant(ROOT / "models" / "demo.yaml")
     best = sum(objective_units(plant, best_dispatch(plant)).values())

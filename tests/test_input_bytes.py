@@ -8,10 +8,10 @@ import hashlib
 import pytest
 import yaml
 
-from solver.changes import apply_changes
-from solver.errors import DataError
-from solver.loading import load_plant, read_yaml
-from solver.scenario import ScenarioFile, load_scenario
+from solver.changes.apply import apply_changes
+from solver.changes.scenario import ScenarioFile, load_scenario
+from solver.domain.errors import DataError
+from solver.input.loading import load_plant, read_yaml
 from tests.conftest import base_model, write_model
 from tests.test_loading import only_problem, problems_of
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from solver.bench import load_suite
-from solver.errors import DataError
-from solver.scenario import load_scenario
+from solver.changes.scenario import load_scenario
+from solver.domain.errors import DataError
+from solver.replay.suite import load_suite
 from tests.conftest import write_model
 from tests.cpsat.test_materials import supply_model
 from tests.test_loading import only_problem

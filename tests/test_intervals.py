@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solver.intervals import clip, containing, merge, subtract, total
+from solver.domain.intervals import clip, containing, merge, subtract, total
 
 spans = st.lists(
     st.tuples(st.integers(0, 200), st.integers(1, 40)).map(lambda t: (t[0], t[0] + t[1])),

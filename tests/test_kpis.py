@@ -1,7 +1,7 @@
 import pytest
 
-from solver.kpis import compute_kpis, objective_money, utilisation
-from solver.loading import load_plant
+from solver.facts.kpis import compute_kpis, objective_money, utilisation
+from solver.input.loading import load_plant
 from tests.conftest import ROOT, solve_checked
 from tests.cpsat.test_constraints import two_orders_model
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from solver.errors import DataError
-from solver.loading import load_plant
+from solver.domain.errors import DataError
+from solver.input.loading import load_plant
 from tests.conftest import ROOT, base_model, write_model
 
 

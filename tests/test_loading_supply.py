@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from solver.loading import load_plant
+from solver.input.loading import load_plant
 from tests.conftest import ROOT
 from tests.cpsat.test_materials import supply_model
 from tests.test_loading import only_problem, problems_of
@@ -16,7 +16,7 @@ def test_custom_model_loads_with_six_suppliers_and_no_stock():
     assert all(not m.stocked for m in plant.materials.values())
     assert all(p.bom and not p.stock for p in plant.products.values())
     # Padded lead time: Cheapweave delivers on time 80 % of the time, 9 days -> 11.25 days.
-    from solver.supply import effective_lead
+    from solver.supply.sources import effective_lead
 
     cheapweave = plant.suppliers["CHEAPWEAVE"]
     days = effective_lead(plant, cheapweave, cheapweave.offers["FABRIC"].modes[0]) / 96

@@ -13,8 +13,8 @@ import yaml
 import solver.cli
 import solver.report.files
 from solver.cli import main
-from solver.errors import DataError
-from solver.plan import Plan
+from solver.domain.errors import DataError
+from solver.domain.plan import Plan
 from solver.report.output import Batch, open_output, resolve_folder, resolve_outputs, write_text
 from tests.conftest import ROOT, base_model, write_model
 

@@ -1,4 +1,4 @@
-from solver.ranking import order_margin, rank_orders, remaining_work
+from solver.rules.ranking import order_margin, rank_orders, remaining_work
 from tests.conftest import base_model
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from pydantic import TypeAdapter
 
-from solver.changes import Change, apply_changes
-from solver.checker import check_plan
-from solver.cpsat.search import plan as solve_plan
-from solver.dispatch import ALL_RULES, dispatch, sequence_by
-from solver.plan import Plan, ScheduledStep
-from solver.stability import sequence_swaps, stability_metrics
+from solver.changes.apply import Change, apply_changes
+from solver.domain.plan import Plan, ScheduledStep
+from solver.facts.checker import check_plan
+from solver.facts.stability import sequence_swaps, stability_metrics
+from solver.solve.dispatch import ALL_RULES, dispatch, sequence_by
+from solver.solve.search import plan as solve_plan
 from solver.strategies import STRATEGIES, get_strategy
 from tests.conftest import ROOT, TEST_SETTINGS
 from tests.test_whatif import T0, plant_model, rush
@@ -67,7 +67,7 @@ def test_unknown_strategy_lists_the_known_ones():
 
 @pytest.mark.parametrize("rule", ALL_RULES)
 def test_every_dispatch_rule_gives_a_valid_plan_on_the_demo(rule):
-    from solver.loading import load_plant
+    from solver.input.loading import load_plant
 
     plant = load_plant(ROOT / "models" / "demo.yaml")
     plan = dispatch(plant, sequence_by(plant, rule))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from solver.supply_kpis import compute_supply_kpis
+from solver.facts.supply_kpis import compute_supply_kpis
 from tests.conftest import solve_checked
 from tests.cpsat.test_materials import capacity_model, stock_model, supply_model
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solver.timegrid import (
+from solver.domain.timegrid import (
     TimeGrid,
     format_duration,
     parse_clock,

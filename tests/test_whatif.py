@@ -14,14 +14,14 @@ from datetime import timedelta
 import pytest
 import yaml
 
-from solver.checker import check_plan
+from solver.changes.scenario import load_scenario
 from solver.cli import main
-from solver.kpis import objective_units
-from solver.loading import load_plant
-from solver.plan import OrderOutcome, Plan, ScheduledStep
-from solver.scenario import load_scenario
-from solver.stability import Reference
-from solver.whatif import ACCEPT, ACCEPT_WITH_DATE, IMPACT, REJECT, evaluate
+from solver.domain.plan import OrderOutcome, Plan, ScheduledStep
+from solver.facts.checker import check_plan
+from solver.facts.kpis import objective_units
+from solver.facts.stability import Reference
+from solver.input.loading import load_plant
+from solver.whatif.evaluate import ACCEPT, ACCEPT_WITH_DATE, IMPACT, REJECT, evaluate
 from tests.conftest import base_model, write_model
 from tests.cpsat.test_materials import supply_model
 

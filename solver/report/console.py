@@ -10,15 +10,15 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from rich.text import Text
 
-from solver.alerts import Balance
-from solver.checker import Violation
-from solver.data import Plant
-from solver.errors import Problem
-from solver.kpis import Kpis
-from solver.plan import Plan
-from solver.ranking import Rank
-from solver.supply_kpis import SupplyKpis
-from solver.timegrid import format_duration, format_moment
+from solver.domain.errors import Problem
+from solver.domain.plan import Plan
+from solver.domain.plant import Plant
+from solver.domain.timegrid import format_duration, format_moment
+from solver.facts.balances import Balance
+from solver.facts.checker import Violation
+from solver.facts.kpis import Kpis
+from solver.facts.supply_kpis import SupplyKpis
+from solver.rules.ranking import Rank
 
 
 def _print_rows(console: Console, title: str, columns: tuple[str, ...], rows) -> None:

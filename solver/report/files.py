@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from solver.data import Plant
-from solver.plan import Plan
+from solver.domain.plan import Plan
+from solver.domain.plant import Plant
 from solver.report.output import Batch, Target, open_output, write_text
 
 Destination = Target | str | Path

@@ -17,16 +17,17 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from solver.alerts import BREAK, EXTERNAL, INTERNAL, material_balances, product_balances
-from solver.data import Plant
-from solver.intervals import clip, subtract
-from solver.kpis import Kpis, compute_kpis
-from solver.plan import Plan
-from solver.ranking import rank_orders
+from solver.domain.intervals import clip, subtract
+from solver.domain.plan import Plan
+from solver.domain.plant import Plant
+from solver.domain.timegrid import format_duration, format_moment
+from solver.facts.balances import material_balances, product_balances
+from solver.facts.kpis import Kpis, compute_kpis
+from solver.facts.supply_kpis import compute_supply_kpis
 from solver.report.output import Batch, Target, write_text
-from solver.supply_kpis import compute_supply_kpis
-from solver.timegrid import format_duration, format_moment
-from solver.whatif import ACCEPT, ACCEPT_WITH_DATE, REJECT, Evaluation, Outcome
+from solver.rules.ranking import rank_orders
+from solver.whatif.evaluate import ACCEPT, ACCEPT_WITH_DATE, REJECT, Evaluation, Outcome
+from solver.whatif.warnings import BREAK, EXTERNAL, INTERNAL
 
 PRIORITY_CLASSES = (
     ("high priority", 8, "#1f4e9c"),

@@ -28,12 +28,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
-from solver.errors import DataError, Problem
+from solver.domain.errors import DataError, Problem
 
 if TYPE_CHECKING:
-    from solver.bench import Suite
-    from solver.data import Plant
-    from solver.scenario import Scenario
+    from solver.changes.scenario import Scenario
+    from solver.domain.plant import Plant
+    from solver.replay.suite import Suite
 
 STDOUT = "-"
 STDOUT_OPTIONS = ("--json", "--csv")
@@ -60,7 +60,7 @@ class Target:
 
 def model_inputs(model: str | Path) -> list[Path]:
     """A plant file and the orders CSV it names (read from the YAML, not validated)."""
-    from solver.loading import read_yaml  # the loader imports much; keep this module light
+    from solver.input.loading import read_yaml  # the loader imports much; keep this module light
 
     path = Path(model)
     files = [path]
@@ -89,7 +89,7 @@ def scenario_inputs(scenario: Scenario) -> list[Path]:
 
 def suite_inputs(suite: Suite) -> list[Path]:
     """A bench suite file and the plant files (and templates) it names."""
-    from solver.generate import TEMPLATE
+    from solver.replay.generate import TEMPLATE
 
     files = [suite.path]
     folder = suite.path.parent

@@ -8,12 +8,12 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from solver.alerts import BREAK, EXTERNAL, INTERNAL
-from solver.kpis import Kpis
-from solver.plan import Plan
-from solver.supply_kpis import compute_supply_kpis
-from solver.timegrid import format_duration, format_moment
-from solver.whatif import ACCEPT, ACCEPT_WITH_DATE, REJECT, Evaluation, Move, Outcome
+from solver.domain.plan import Plan
+from solver.domain.timegrid import format_duration, format_moment
+from solver.facts.kpis import Kpis
+from solver.facts.supply_kpis import compute_supply_kpis
+from solver.whatif.evaluate import ACCEPT, ACCEPT_WITH_DATE, REJECT, Evaluation, Move, Outcome
+from solver.whatif.warnings import BREAK, EXTERNAL, INTERNAL
 
 COLOURS = {ACCEPT: "green", ACCEPT_WITH_DATE: "yellow", REJECT: "red"}
 

@@ -11,12 +11,12 @@ supplier capacity are shared by all orders).
 
 from __future__ import annotations
 
-from solver.data import Plant
-from solver.plan import Plan
-from solver.replanning import repair_affected
-from solver.settings import Settings
+from solver.domain.plan import Plan
+from solver.domain.plant import Plant
+from solver.domain.settings import Settings
+from solver.solve.replanning import repair_affected
 from solver.strategies.stable import Stable
-from solver.supply import has_supply
+from solver.supply.sources import has_supply
 
 
 class Affected:

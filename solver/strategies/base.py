@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from solver.data import Plant
-from solver.kpis import with_objective  # noqa: F401  (re-exported for the strategies)
-from solver.plan import Plan
-from solver.replanning import kept_baseline  # noqa: F401
-from solver.settings import Settings
+from solver.domain.plan import Plan
+from solver.domain.plant import Plant
+from solver.domain.settings import Settings
+from solver.facts.kpis import with_objective  # noqa: F401  (re-exported for the strategies)
+from solver.solve.replanning import kept_baseline  # noqa: F401
 
 
 class Strategy(Protocol):

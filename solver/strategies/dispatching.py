@@ -3,12 +3,12 @@ or atc), no solver. What an ERP would do; respects calendars, capacity and mater
 
 from __future__ import annotations
 
-from solver.data import Plant
-from solver.dispatch import dispatch, sequence_by
-from solver.errors import SolveError
-from solver.plan import Plan
-from solver.settings import Settings
-from solver.stability import Reference
+from solver.domain.errors import SolveError
+from solver.domain.plan import Plan
+from solver.domain.plant import Plant
+from solver.domain.settings import Settings
+from solver.facts.stability import Reference
+from solver.solve.dispatch import dispatch, sequence_by
 from solver.strategies.base import with_objective
 
 

@@ -3,14 +3,15 @@ solved afresh. The fence is ``settings.frozen``, or one day when that is zero.""
 
 from __future__ import annotations
 
-from solver.cpsat.search import plan as solve_plan
-from solver.data import Plant
-from solver.plan import Plan
-from solver.rolling import freeze
-from solver.settings import Settings
-from solver.timegrid import parse_duration
+from datetime import timedelta
 
-DEFAULT_FENCE = "1d"
+from solver.changes.rolling import freeze
+from solver.domain.plan import Plan
+from solver.domain.plant import Plant
+from solver.domain.settings import Settings
+from solver.solve.search import plan as solve_plan
+
+DEFAULT_FENCE = timedelta(days=1)
 
 
 class Frozen:
@@ -19,8 +20,7 @@ class Frozen:
     def replan(
         self, plant: Plant, baseline: Plan, now: int, changed: list[str], settings: Settings
     ) -> Plan:
-        text = settings.frozen if parse_duration(settings.frozen).total_seconds() else DEFAULT_FENCE
-        fence = plant.grid.duration_ticks(parse_duration(text).total_seconds())
+        fence = plant.grid.duration_ticks((settings.frozen or DEFAULT_FENCE).total_seconds())
         frozen = freeze(plant, baseline, now, fence, set(changed))
         # Judged against the plant it was given, where the frozen steps are not in progress.
         return solve_plan(frozen, settings).pinned_only_at(plant.pins)

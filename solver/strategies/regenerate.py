@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from solver.cpsat.search import plan as solve_plan
-from solver.data import Plant
-from solver.plan import Plan
-from solver.settings import Settings
+from solver.domain.plan import Plan
+from solver.domain.plant import Plant
+from solver.domain.settings import Settings
+from solver.solve.search import plan as solve_plan
 
 
 class Regenerate:

@@ -3,13 +3,13 @@ earlier than planned; push what no longer fits later. Orders new to the plan go 
 
 from __future__ import annotations
 
-from solver.data import Plant
-from solver.dispatch import dispatch
-from solver.errors import SolveError
-from solver.plan import Plan
-from solver.replanning import baseline_sequence
-from solver.settings import Settings
-from solver.stability import Reference
+from solver.domain.errors import SolveError
+from solver.domain.plan import Plan
+from solver.domain.plant import Plant
+from solver.domain.settings import Settings
+from solver.facts.stability import Reference
+from solver.solve.dispatch import dispatch
+from solver.solve.replanning import baseline_sequence
 from solver.strategies.base import with_objective
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from solver.data import Plant
-from solver.plan import Plan
-from solver.replanning import minimal_change
-from solver.settings import Settings
-from solver.stability import Reference
+from solver.domain.plan import Plan
+from solver.domain.plant import Plant
+from solver.domain.settings import Settings
+from solver.facts.stability import Reference
+from solver.solve.replanning import minimal_change
 
 
 class Stable:

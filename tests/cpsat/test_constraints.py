@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from solver.checker import check_plan
+from solver.facts.checker import check_plan
 from tests.conftest import base_model, solve_checked
 
 
@@ -166,7 +166,7 @@ def test_checker_rejects_a_pool_overloaded_through_its_downtime(make_plant):
 
 
 def test_dispatch_gives_overlapping_partial_downtimes_their_own_units(make_plant):
-    from solver.dispatch import best_dispatch
+    from solver.solve.dispatch import best_dispatch
 
     model = two_orders_model(capacity=3)
     model["resources"][0]["downtime"] = [

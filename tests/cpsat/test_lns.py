@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 
 from benchmarks.generate import generate_plant
-from solver.cpsat.lns import neighbourhood, sub_plant
-from solver.cpsat.search import uses_lns
-from solver.data import Downtime
-from solver.dispatch import best_dispatch
-from solver.kpis import objective_units
-from solver.loading import load_plant
+from solver.domain.plant import Downtime
+from solver.facts.kpis import objective_units
+from solver.input.loading import load_plant
+from solver.solve.dispatch import best_dispatch
+from solver.solve.lns import neighbourhood, sub_plant
+from solver.solve.search import uses_lns
 from tests.conftest import solve_checked, write_model
 
 

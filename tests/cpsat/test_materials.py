@@ -10,8 +10,8 @@ import dataclasses
 
 import pytest
 
-from solver.checker import check_plan
-from solver.plan import Supply
+from solver.domain.plan import Supply
+from solver.facts.checker import check_plan
 from tests.conftest import base_model, solve_checked
 
 
@@ -162,7 +162,7 @@ def test_checker_catches_negative_stock_capacity_and_early_start(make_plant):
     supplies = tuple(
         dataclasses.replace(s, source="CHEAP", arrival=cheap.arrival) for s in plan.supplies
     )
-    from solver.allocation import build_purchases
+    from solver.supply.allocation import build_purchases
 
     bad = dataclasses.replace(
         plan, supplies=supplies, purchases=tuple(build_purchases(plant, supplies))
@@ -191,7 +191,7 @@ def test_checker_catches_negative_stock_capacity_and_early_start(make_plant):
 
 
 def test_plants_with_supply_are_solved_whole_not_by_lns(make_plant):
-    from solver.cpsat.search import uses_lns
+    from solver.solve.search import uses_lns
 
     plant = make_plant(supply_model())
     assert not uses_lns(plant, plant.settings.with_overrides(search="lns"))

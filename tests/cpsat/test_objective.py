@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.generate import generate_plant
-from solver.cpsat.model import build
+from solver.solve.cpsat.model import build
 from tests.conftest import base_model, solve_checked, write_model
 from tests.cpsat.test_constraints import two_orders_model
 
@@ -56,7 +56,7 @@ def test_higher_tier_customer_goes_first(make_plant):
 
 
 def test_timeout_still_returns_the_best_plan(tmp_path):
-    from solver.loading import load_plant
+    from solver.input.loading import load_plant
 
     plant = load_plant(write_model(tmp_path, generate_plant(200, seed=3)))
     plan = solve_checked(plant, time_limit=3)

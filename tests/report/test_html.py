@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from solver.changes.scenario import load_scenario
 from solver.report.html import plan_page, whatif_page, write_page
-from solver.scenario import load_scenario
-from solver.whatif import evaluate
+from solver.whatif.evaluate import evaluate
 from tests.conftest import ROOT, solve_checked, write_model
 from tests.cpsat.test_materials import supply_model
 from tests.test_whatif import baseline_file, plant_model, rush

@@ -1,0 +1,131 @@
+"""Bring a baseline plan up to ``now``: what has started is fixed, the frozen window is held.
+
+``roll_to`` pins every baseline step that started before ``now`` (the past cannot change) and
+makes the orders they belong to firm, moves every release to ``now`` at the earliest, takes the stock that started orders drew off
+the shelf, and turns purchases already ordered into open receipts. ``freeze`` then pins the
+baseline steps that start inside the frozen window, for orders the change leaves alone, as
+long as they still fit (no new downtime under them, pool capacity kept); an order that still
+has to draw materials is not frozen, so that its supply stays in the model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+
+from solver.domain.intervals import containing
+from solver.domain.plan import Plan, ScheduledStep
+from solver.domain.plant import Pin, Plant, Receipt
+from solver.supply import sources
+
+
+def roll_to(plant: Plant, baseline: Plan, now: int) -> Plant:
+    """The plant as it stands at ``now`` under the baseline plan."""
+    if now <= 0:
+        return plant
+    pins = dict(plant.pins)
+    for step in baseline.steps:
+        if step.start < now and step.order in plant.orders:
+            pins[(step.order, step.step_index)] = Pin(
+                step.order, step.step_index, step.resource, step.start
+            )
+    started = {oid for oid, _ in pins}
+    # Work in progress is no longer optional: a started order is made (as for WIP on load).
+    orders = {
+        oid: dataclasses.replace(
+            o, release=max(o.release, now), status="firm" if oid in started else o.status
+        )
+        for oid, o in plant.orders.items()
+    }
+    rolled = plant.replace(pins=pins, orders=orders)
+    return _settle_supply(rolled, plant, baseline, now)
+
+
+def _settle_supply(rolled: Plant, plant: Plant, baseline: Plan, now: int) -> Plant:
+    """Stock drawn by orders that started, and purchases already placed, as of ``now``."""
+    if not plant.materials:
+        return rolled
+    drawn: dict[str, int] = defaultdict(int)
+    placed: dict[str, list[Receipt]] = defaultdict(list)
+    for s in baseline.supplies:
+        began = sources.started(rolled, s.order) and not sources.started(plant, s.order)
+        if s.source == sources.STOCK and began:
+            drawn[s.material] += s.quantity
+    for p in baseline.purchases:
+        users = [o for o in p.orders if o in rolled.orders and not sources.started(rolled, o)]
+        if p.order_by < now and users:
+            # Ordered already: it will arrive whatever the plan does now.
+            need = sum(
+                s.quantity
+                for s in baseline.supplies
+                if s.order in users and s.material == p.material
+            )
+            receipt_id = f"{p.supplier}-{p.material}-{p.arrival}"
+            placed[p.material].append(
+                Receipt(receipt_id, p.material, min(need, p.quantity), p.arrival, p.supplier)
+            )
+    materials = dict(rolled.materials)
+    for mid, material in materials.items():
+        if drawn[mid] or placed[mid]:
+            materials[mid] = dataclasses.replace(
+                material,
+                stock=max(0, material.stock - drawn[mid]),
+                receipts=material.receipts + tuple(placed[mid]),
+            )
+    return rolled.replace(materials=materials)
+
+
+def freeze(plant: Plant, baseline: Plan, now: int, fence: int, exclude: set[str]) -> Plant:
+    """Pin baseline steps starting in [now, now + fence) of orders not in ``exclude``."""
+    if fence <= 0:
+        return plant
+    by_order: dict[str, list[ScheduledStep]] = defaultdict(list)
+    for step in baseline.steps:
+        by_order[step.order].append(step)
+    pins = dict(plant.pins)
+    for oid, steps in by_order.items():
+        if oid in exclude or oid not in plant.orders or sources.requirements(plant, oid):
+            continue
+        for step in sorted(steps, key=lambda s: s.step_index):
+            if (oid, step.step_index) in pins:
+                continue
+            if not now <= step.start < now + fence or not _fits(plant, step):
+                break
+            pins[(oid, step.step_index)] = Pin(oid, step.step_index, step.resource, step.start)
+    frozen = plant.replace(pins=pins)
+    return _within_capacity(frozen, plant, now)
+
+
+def _fits(plant: Plant, step: ScheduledStep) -> bool:
+    if step.resource not in plant.resources:
+        return False
+    return containing(plant.availability[step.resource], step.start, step.end)
+
+
+def _within_capacity(frozen: Plant, plant: Plant, now: int) -> Plant:
+    """Drop the newly frozen pins of a resource whose pins would exceed its capacity."""
+    spans: dict[str, list[tuple[int, int, tuple[str, int]]]] = defaultdict(list)
+    for key, pin in frozen.pins.items():
+        order = frozen.orders[pin.order]
+        step = frozen.products[order.product].routing[pin.step]
+        option = next(o for o in step.options if o.resource == pin.resource)
+        spans[pin.resource].append((pin.start, pin.start + frozen.duration(pin.order, option), key))
+    drop = set()
+    for rid, items in spans.items():
+        capacity = frozen.resources[rid].capacity
+        for start, _, _ in items:
+            if sum(1 for s, e, _ in items if s <= start < e) > capacity:
+                drop |= {key for _, _, key in items if key not in plant.pins}
+                break
+    if not drop:
+        return frozen
+    # An order keeps a pinned prefix of its routing: drop what follows a dropped step too.
+    first_dropped: dict[str, int] = {}
+    for oid, index in drop:
+        first_dropped[oid] = min(index, first_dropped.get(oid, index))
+    kept = {
+        key: pin
+        for key, pin in frozen.pins.items()
+        if key in plant.pins or key[1] < first_dropped.get(key[0], key[1] + 1)
+    }
+    return frozen.replace(pins=kept)

@@ -1,0 +1,334 @@
+"""The plant as frozen dataclasses, all times in integer ticks of the plant's TimeGrid.
+
+Loaded data is never mutated: ``Plant.replace`` (and later, changes) return a new Plant.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+
+from solver.domain.errors import Problem
+from solver.domain.intervals import Interval, clip, merge, subtract
+from solver.domain.settings import Settings
+from solver.domain.timegrid import TimeGrid
+
+FIRM = "firm"
+STANDARD = "standard"
+_AVAILABILITY_FIELDS = {"grid", "horizon", "calendars", "resources"}
+OPTIONAL_STATUSES = ("proposed", "forecast")
+STATUSES = (FIRM, *OPTIONAL_STATUSES)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A working window on the given weekdays (0 = Monday); ends after midnight if end <= start."""
+
+    days: frozenset[int]
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Weekly shifts less closures (holidays, shutdowns), closures in ticks."""
+
+    id: str
+    shifts: tuple[Shift, ...]
+    closures: tuple[Interval, ...] = ()
+
+
+@dataclass(frozen=True)
+class Downtime:
+    """A window in ticks when ``units`` of a resource are unavailable (None = all of it)."""
+
+    start: int
+    end: int
+    units: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A machine (capacity 1) or a pool of ``capacity`` identical units."""
+
+    id: str
+    name: str
+    capacity: int
+    calendar: str
+    downtime: tuple[Downtime, ...] = ()
+
+
+@dataclass(frozen=True)
+class Option:
+    """One eligible resource for a step: seconds per unit and a fixed setup in seconds."""
+
+    resource: str
+    per_unit: float
+    setup: float = 0.0
+
+    def seconds(self, quantity: int) -> float:
+        return self.setup + quantity * self.per_unit
+
+
+@dataclass(frozen=True)
+class Step:
+    """A routing step: its alternatives, and the minimum lag (ticks) before the next step."""
+
+    id: str
+    options: tuple[Option, ...]
+    min_lag: int = 0
+
+
+@dataclass(frozen=True)
+class BomLine:
+    """Units of a material consumed per unit of product, at the start of production."""
+
+    material: str
+    per_unit: float
+
+
+@dataclass(frozen=True)
+class Product:
+    """A product; ``unit_cost`` excludes its bill of materials, ``stock`` is finished goods."""
+
+    id: str
+    name: str
+    family: str
+    unit_cost: float
+    routing: tuple[Step, ...]
+    bom: tuple[BomLine, ...] = ()
+    stock: int = 0
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """An open purchase order: ``quantity`` of a material arriving at tick ``arrival``."""
+
+    id: str
+    material: str
+    quantity: int
+    arrival: int
+    supplier: str = ""
+
+
+@dataclass(frozen=True)
+class Material:
+    """A purchased material: value per unit, stock on hand at plan start, open receipts."""
+
+    id: str
+    name: str
+    unit_cost: float
+    stock: int = 0
+    receipts: tuple[Receipt, ...] = ()
+
+    @property
+    def stocked(self) -> bool:
+        """Whether any stock exists or is on its way, so that stock is a possible source."""
+        return self.stock > 0 or bool(self.receipts)
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How a purchase is shipped: ``standard`` or an expedite (truck, air, hand carry...).
+
+    ``lead`` is the nominal lead time in ticks; extra costs come on top of the offer's price.
+    """
+
+    name: str
+    lead: int
+    cost_per_unit: float = 0.0
+    cost_per_shipment: float = 0.0
+
+    @property
+    def expedited(self) -> bool:
+        return self.name != STANDARD
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A supplier's terms for one material. ``capacity`` is units per supplier period."""
+
+    material: str
+    price: float
+    modes: tuple[Mode, ...]
+    capacity: int | None = None
+    min_order: int = 0
+
+
+@dataclass(frozen=True)
+class Supplier:
+    """A supplier: share of deliveries on time, capacity period (ticks), offers by material."""
+
+    id: str
+    name: str
+    reliability: float
+    period: int
+    offers: dict[str, Offer] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: str
+    name: str
+    tier: str
+    credit_limit: float | None = None
+
+
+@dataclass(frozen=True)
+class Order:
+    """A customer order; ``release`` and ``due`` in ticks."""
+
+    id: str
+    customer: str
+    product: str
+    quantity: int
+    due: int
+    price: float
+    release: int = 0
+    status: str = FIRM
+    channel: str = ""
+    priority: int | None = None  # a planner's tardiness weight, overriding the ranking
+
+    @property
+    def optional(self) -> bool:
+        """Proposed and forecast orders may be declined; firm ones must be made."""
+        return self.status != FIRM
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A step held at a resource and start tick (work in progress, or frozen by a strategy)."""
+
+    order: str
+    step: int
+    resource: str
+    start: int
+
+
+@dataclass(frozen=True)
+class Plant:
+    """Everything the engine plans with.
+
+    Dict fields are read-only by convention; ``replace`` returns a modified copy.
+    ``pins`` holds steps in progress: for a pinned step, earlier steps of that order are done.
+    """
+
+    name: str
+    grid: TimeGrid
+    horizon: int
+    calendars: dict[str, Calendar]
+    resources: dict[str, Resource]
+    products: dict[str, Product]
+    customers: dict[str, Customer]
+    orders: dict[str, Order]
+    pins: dict[tuple[str, int], Pin] = field(default_factory=dict)
+    materials: dict[str, Material] = field(default_factory=dict)
+    suppliers: dict[str, Supplier] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+    currency: str = ""
+    source: str = ""
+    files: tuple[str, ...] = ()  # every file the plant was loaded from (the YAML, a CSV)
+    input_hash: str = ""  # sha256 of the bytes of those files
+    warnings: tuple[Problem, ...] = ()  # accepted but worth a look (e.g. due after horizon)
+
+    def replace(self, **changes: object) -> Plant:
+        """A new Plant with the given fields replaced.
+
+        Availability, when already computed, is carried over unless a field it depends on
+        changes: rebuilding every calendar is the costly part of making a Plant.
+        """
+        plant = dataclasses.replace(self, **changes)
+        if "availability" in self.__dict__ and not changes.keys() & _AVAILABILITY_FIELDS:
+            plant.__dict__["availability"] = self.__dict__["availability"]
+        return plant
+
+    @cached_property
+    def availability(self) -> dict[str, tuple[Interval, ...]]:
+        """Per resource: ticks in [0, horizon) when it is fully available (calendar, downtime)."""
+        return {rid: tuple(resource_windows(self, res)) for rid, res in self.resources.items()}
+
+    def with_downtime(self, extra: dict[str, list[Downtime]]) -> Plant:
+        """A copy with more downtime on some resources.
+
+        Availability is updated from this plant's by subtracting the new whole-resource
+        downtime, instead of being rebuilt from every calendar: an LNS neighbourhood blocks the
+        time taken by the orders it keeps fixed, many times a second.
+        """
+        resources = dict(self.resources)
+        availability = dict(self.availability)
+        for rid, downs in extra.items():
+            resource = dataclasses.replace(
+                resources[rid], downtime=resources[rid].downtime + tuple(downs)
+            )
+            resources[rid] = resource
+            full = [
+                (d.start, d.end) for d in downs if d.units is None or d.units >= resource.capacity
+            ]
+            availability[rid] = tuple(subtract(availability[rid], full))
+        plant = dataclasses.replace(self, resources=resources)
+        plant.__dict__["availability"] = availability  # seeds the cached_property
+        return plant
+
+    @cached_property
+    def _started(self) -> dict[str, int]:
+        """Order -> earliest pinned step; ``remaining_steps`` is on every hot path."""
+        started: dict[str, int] = {}
+        for order_id, step in self.pins:
+            started[order_id] = min(step, started.get(order_id, step))
+        return started
+
+    def first_step(self, order_id: str) -> int:
+        """Index of the first step still to plan: the pinned step if work is in progress."""
+        return self._started.get(order_id, 0)
+
+    def remaining_steps(self, order_id: str) -> list[tuple[int, Step]]:
+        """(index, step) for the steps of an order that are not done yet."""
+        routing = self.products[self.orders[order_id].product].routing
+        first = self.first_step(order_id)
+        return [(i, step) for i, step in enumerate(routing) if i >= first]
+
+    def duration(self, order_id: str, option: Option) -> int:
+        """Ticks an order's step takes on one of its options (setup + quantity x rate)."""
+        return self.grid.duration_ticks(option.seconds(self.orders[order_id].quantity))
+
+
+def calendar_windows(plant: Plant, calendar: Calendar) -> list[Interval]:
+    """Working windows of a calendar in [0, horizon), as merged tick intervals."""
+    grid = plant.grid
+    first_day = grid.start.date()
+    last_day = grid.to_datetime(plant.horizon).date()
+    windows: list[Interval] = []
+    # Start a day early: a night shift that began yesterday may still run at plan start.
+    day = first_day - timedelta(days=1)
+    while day <= last_day:
+        for shift in calendar.shifts:
+            if day.weekday() not in shift.days:
+                continue
+            begin = grid.ceil(_at(day, shift.start))
+            end_day = day if shift.end > shift.start else day + timedelta(days=1)
+            end = grid.floor(_at(end_day, shift.end))
+            windows.append((begin, end))
+        day += timedelta(days=1)
+    windows = subtract(windows, calendar.closures)
+    return clip(merge(windows), 0, plant.horizon)
+
+
+def resource_windows(plant: Plant, resource: Resource) -> list[Interval]:
+    """Windows when the whole resource is available: its calendar less full downtime."""
+    windows = calendar_windows(plant, plant.calendars[resource.calendar])
+    full_down = [
+        (d.start, d.end)
+        for d in resource.downtime
+        if d.units is None or d.units >= resource.capacity
+    ]
+    return subtract(windows, full_down)
+
+
+def _at(day: date, clock: time) -> datetime:
+    if clock == time.max:
+        return datetime.combine(day, time()) + timedelta(days=1)
+    return datetime.combine(day, clock)

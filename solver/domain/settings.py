@@ -1,0 +1,229 @@
+"""Settings: documented defaults, overridden by the plant file's ``settings:``, then the CLI.
+
+Every solver parameter lives here, never hard-coded in logic.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
+
+from solver.domain.timegrid import parse_duration
+
+
+def duration_text(delta: timedelta) -> str:
+    """A duration as the text a file would give, exactly (``1d 2h``, ``90s``)."""
+    seconds = round(delta.total_seconds())
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return sign + (" ".join(parts) or "0h")
+
+
+# Parsed once, when settings are read (``"7d"`` -> timedelta); written back as text.
+Duration = Annotated[
+    timedelta, BeforeValidator(parse_duration), PlainSerializer(duration_text, return_type=str)
+]
+
+
+def _default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class RankingWeights(BaseModel):
+    """Weights of the three components of an order's priority score."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    urgency: Annotated[float, Field(ge=0)] = 0.4
+    tier: Annotated[float, Field(ge=0)] = 0.4
+    margin: Annotated[float, Field(ge=0)] = 0.2
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> RankingWeights:
+        if self.urgency + self.tier + self.margin <= 0:
+            raise ValueError("at least one ranking weight must be positive")
+        return self
+
+
+class Settings(BaseModel):
+    """Engine settings with their defaults.
+
+    Attributes
+    ----------
+    time_limit : float
+        Seconds per solve (at most a week). A solve that hits it returns the best plan found.
+        With ``deterministic`` it is a safety net only: the search is limited by
+        ``deterministic_time`` and the wall-clock cap is ``wall_cap_factor`` times this.
+    deterministic : bool or None
+        Repeatable solves: the same input, settings and seed give the same plan on a busy
+        machine. CP-SAT runs its workers interleaved (``interleave_search``) and stops at a
+        deterministic-time limit instead of wall-clock; our LNS counts deterministic time too.
+        ``None`` (default) means the command's default: on for ``whatif`` and ``bench``, off
+        for ``plan``.
+    deterministic_time : float or None
+        Deterministic-time units per solve when ``deterministic``; ``None`` uses the number of
+        ``time_limit``. One unit costs about a second here (README, "Repeatable results").
+    wall_cap_factor : float
+        With ``deterministic``, a solve still stops after ``wall_cap_factor x time_limit``
+        wall-clock seconds, so no input can run forever; a plan stopped that way records it
+        (``stats.wall_cap_hit``) and may not repeat.
+    workers : int
+        CP-SAT search workers; defaults to the number of cores.
+    seed : int
+        CP-SAT random seed (fixed in tests for repeatable plans).
+    ranking : RankingWeights
+        Weights of urgency, customer tier and margin in the priority score.
+    tiers : dict[str, float]
+        Priority of each customer tier, between 0 and 1.
+    urgency_window : timedelta
+        Slack at or beyond which an order is not urgent at all (a duration).
+    max_weight : int
+        Tardiness weight of the top-ranked order; the lowest gets 1.
+    tardiness_cost_per_day : float
+        Money charged per day late per unit of tardiness weight.
+    bottleneck_threshold : float
+        Utilisation at or above which a resource counts as a bottleneck.
+    on_time_target : float
+        On-time delivery rate the plan is compared with (seed 003: at least 95 %).
+    presolve : str
+        CP-SAT presolve: ``off`` (default), ``light`` (no probing, one pass) or ``full``.
+        Off measured fastest on the demo and generated plants: with the complete dispatch
+        hint, full presolve delayed the first plan by 4 s at 200 orders and past 10 s at 1000
+        (benchmarks/README.md).
+    search : str
+        ``cpsat`` solves the whole model; ``lns`` improves the dispatch plan by re-solving
+        neighbourhoods of ``lns_orders`` orders (``lns_step_limit`` seconds each); ``auto``
+        (default) uses LNS above ``lns_above`` orders, where it measured better. Plants with
+        materials, suppliers or finished goods always use ``cpsat`` (LNS does not share stock
+        and supplier capacity between neighbourhoods yet).
+    log_search : bool
+        Print CP-SAT's search log.
+    supplier_risk : str
+        How an unreliable supplier (reliability r < 1) is planned: ``pad`` (default) plans
+        with lead time / r, so promised dates hold as often as the supplier delivers late;
+        ``premium`` keeps the nominal lead time and charges price x (1/r - 1) per unit as the
+        ``risk`` term; ``none`` ignores reliability.
+    holding_rate : float
+        Yearly carrying cost of stock as a share of its value (materials at their unit cost,
+        finished goods at product plus material cost); charged on stock held over the horizon.
+    stock_model : str
+        Time-phased stock in CP-SAT: ``reservoir`` (one reservoir constraint per material),
+        ``buckets`` (cumulative use checked just before each receipt) or ``auto`` (default):
+        reservoir up to ``reservoir_max_uses`` orders that may draw on a material.
+    frozen : timedelta
+        What-if: baseline steps starting within this window after ``now`` keep their resource
+        and start (a duration; ``0h`` = nothing frozen beyond work already started).
+    stability_cost_per_day : float
+        What-if (minimal change): money per day a baseline step moves, either way.
+    resource_change_cost : float
+        What-if: money per baseline step moved to another resource.
+    dispatch_rule : str
+        Rule of the ``dispatch`` strategy: edd, min_slack, wspt, cr or atc (default).
+    affected_window : timedelta
+        ``affected`` strategy: how far after the first touched step other orders on the same
+        resources are freed too.
+    whatif_lns_above : int
+        What-if: above this many orders (and without supply), minimal change improves the best
+        hint by neighbourhoods of ``whatif_lns_orders`` orders around the changed ones instead
+        of solving the whole model (measured: the whole model stalls at its hint from 200
+        orders within seconds).
+    whatif_lns_orders : int
+        See ``whatif_lns_above``.
+    alert_slack : timedelta
+        What-if warnings: an on-time order with less slack than this (T-3: three days) raises
+        an internal alert.
+    reservoir_max_uses : int
+        See ``stock_model``. Measured (benchmarks/README.md): the two tie when a material has
+        a handful of drawing orders; from about 10 the reservoir's bound stays near zero while
+        the checkpoints prove gaps of 0-30 %, hence 5.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    time_limit: Annotated[float, Field(gt=0, le=604800)] = 10.0
+    deterministic: bool | None = None
+    deterministic_time: Annotated[float, Field(gt=0, le=604800)] | None = None
+    wall_cap_factor: Annotated[float, Field(ge=1, le=1000)] = 10.0
+    workers: Annotated[int, Field(ge=1, le=1024)] = Field(default_factory=_default_workers)
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    ranking: RankingWeights = RankingWeights()
+    tiers: dict[str, Annotated[float, Field(ge=0, le=1)]] = {"A": 1.0, "B": 0.6, "C": 0.3}
+    urgency_window: Duration = timedelta(days=7)
+    max_weight: Annotated[int, Field(ge=1, le=1000)] = 10
+    tardiness_cost_per_day: Annotated[float, Field(ge=0)] = 200.0
+    bottleneck_threshold: Annotated[float, Field(gt=0, le=1)] = 0.85
+    on_time_target: Annotated[float, Field(ge=0, le=1)] = 0.95
+    presolve: Literal["off", "light", "full"] = "off"
+    search: Literal["auto", "cpsat", "lns"] = "auto"
+    lns_above: Annotated[int, Field(ge=0)] = 300
+    lns_orders: Annotated[int, Field(ge=1)] = 150
+    lns_step_limit: Annotated[float, Field(gt=0)] = 2.0
+    log_search: bool = False
+    supplier_risk: Literal["pad", "premium", "none"] = "pad"
+    holding_rate: Annotated[float, Field(ge=0, le=10)] = 0.25
+    stock_model: Literal["auto", "reservoir", "buckets"] = "auto"
+    reservoir_max_uses: Annotated[int, Field(ge=0)] = 5
+    frozen: Duration = timedelta(0)
+    stability_cost_per_day: Annotated[float, Field(ge=0)] = 10.0
+    resource_change_cost: Annotated[float, Field(ge=0)] = 5.0
+    alert_slack: Duration = timedelta(days=3)
+    dispatch_rule: Literal["edd", "min_slack", "wspt", "cr", "atc"] = "atc"
+    affected_window: Duration = timedelta(days=2)
+    whatif_lns_above: Annotated[int, Field(ge=0)] = 100
+    whatif_lns_orders: Annotated[int, Field(ge=1)] = 50
+
+    @field_validator("tiers", mode="before")
+    @classmethod
+    def _tier_keys_as_text(cls, value: object) -> object:
+        # YAML reads tier 1 as an int; tiers are matched as text everywhere.
+        if isinstance(value, dict):
+            return {str(k): v for k, v in value.items()}
+        return value
+
+    @field_validator("urgency_window")
+    @classmethod
+    def _window_is_duration(cls, value: timedelta) -> timedelta:
+        if value.total_seconds() <= 0:
+            raise ValueError("urgency_window must be longer than zero")
+        return value
+
+    @field_validator("frozen", "alert_slack", "affected_window")
+    @classmethod
+    def _non_negative_duration(cls, value: timedelta) -> timedelta:
+        if value.total_seconds() < 0:
+            raise ValueError("must not be negative")
+        return value
+
+    def resolved(self, deterministic_by_default: bool) -> Settings:
+        """A copy whose ``deterministic`` is decided: the command's default when unset."""
+        if self.deterministic is not None:
+            return self
+        return self.with_overrides(deterministic=deterministic_by_default)
+
+    def share(self, fraction: float, at_least: float = 0.0) -> Settings:
+        """A copy with a share of the solve limit, wall-clock and deterministic alike."""
+        changes: dict[str, object] = {"time_limit": max(at_least, self.time_limit * fraction)}
+        if self.deterministic_time is not None:
+            changes["deterministic_time"] = max(at_least, self.deterministic_time * fraction)
+        return self.with_overrides(**changes)
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """A copy with the given fields replaced (``None`` values are ignored), re-validated."""
+        data = self.model_dump()
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return Settings.model_validate(data)

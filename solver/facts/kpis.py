@@ -1,0 +1,232 @@
+"""KPIs from a plant and a plan alone (pure functions; no solver variables are read).
+
+Stability against a baseline (steps moved, total shift, resource changes, sequence swaps,
+orders moved, promised dates broken) is defined once in ``solver.facts.stability`` and exported here.
+
+Utilisation is measured over the plan's span: from the plan start to the last completion,
+against each resource's working time (calendar less downtime) in that span, times capacity.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from solver.domain.intervals import clip, total
+from solver.domain.plan import Plan
+from solver.domain.plant import Plant
+from solver.facts.stability import (  # noqa: F401  (stability metrics are part of the KPIs)
+    Reference,
+    Stability,
+    sequence_swaps,
+    stability_metrics,
+    stability_units,
+)
+from solver.rules.costs import (
+    decline_cost,
+    holding_per_tick,
+    money_units,
+    purchase_cost,
+    risk_premium,
+    tardiness_coefficient,
+    units_per_currency,
+)
+from solver.rules.ranking import order_margin, tardiness_weights
+from solver.supply import sources
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """Service, money and load figures of one plan. Times are in days."""
+
+    orders_accepted: int
+    orders_declined: int
+    on_time_rate: float
+    on_time_rate_quantity: float
+    late_orders: int
+    total_tardiness_days: float
+    weighted_tardiness_days: float
+    margin: float
+    utilisation: dict[str, float]
+    bottlenecks: list[str]
+    declined: list[str]
+
+
+def objective_units(
+    plant: Plant,
+    plan: Plan,
+    weights: dict[str, int] | None = None,
+    reference: Reference | None = None,
+) -> dict[str, int]:
+    """The objective's terms recomputed from the plan, in the solver's integer units.
+
+    ``weights`` (tardiness weight per order) defaults to the plant's ranking; callers that
+    evaluate many plans of one plant pass them once. With a ``reference`` (a what-if's
+    baseline) the ``stability`` term is added.
+    """
+    weights = weights or tardiness_weights(plant)
+    tardiness = sum(
+        tardiness_coefficient(plant, weights[o.order]) * o.tardiness
+        for o in plan.outcomes
+        if o.accepted
+    )
+    declined = sum(
+        decline_cost(plant, o.order)
+        for o in plan.outcomes
+        if not o.accepted and plant.orders[o.order].optional
+    )
+    terms = {"tardiness": tardiness, "declined": declined}
+    if sources.has_supply(plant):
+        terms.update(supply_units(plant, plan))
+    if reference is not None:
+        terms["stability"] = stability_units(plant, plan, reference)
+    return terms
+
+
+def supply_units(plant: Plant, plan: Plan) -> dict[str, int]:
+    """Purchase, expedite, risk and holding terms of a plan, in objective units.
+
+    Each bought order-line is priced on its own (rounded to the cent), a minimum-order surplus
+    per unit, a shipment charge per shipment: the same arithmetic as the CP-SAT objective.
+    """
+    terms = dict.fromkeys(("purchase", "expedite", "risk", "holding"), 0)
+    for s in plan.supplies:
+        if s.source == sources.STOCK:
+            continue
+        offer = sources.offer_for(plant, s.source, s.material)
+        mode = sources.mode_named(offer, s.mode)
+        reliability = plant.suppliers[s.source].reliability
+        terms["purchase"] += purchase_cost(plant, offer.price, s.quantity)
+        terms["expedite"] += money_units(plant, mode.cost_per_unit * s.quantity)
+        terms["risk"] += risk_premium(plant, reliability, offer.price, s.quantity)
+    for p in plan.purchases:
+        offer = sources.offer_for(plant, p.supplier, p.material)
+        mode = sources.mode_named(offer, p.mode)
+        surplus = p.quantity - p.needed(plan.supplies)
+        reliability = plant.suppliers[p.supplier].reliability
+        terms["purchase"] += surplus * purchase_cost(plant, offer.price, 1)
+        terms["expedite"] += money_units(plant, mode.cost_per_shipment) + surplus * money_units(
+            plant, mode.cost_per_unit
+        )
+        terms["risk"] += surplus * risk_premium(plant, reliability, offer.price, 1)
+    starts = plan.first_starts()
+    terms["holding"] = holding_if_idle(plant)
+    for s in plan.supplies:
+        if s.source == sources.STOCK:
+            value = plant.materials[s.material].unit_cost
+            terms["holding"] -= holding_per_tick(plant, value, s.quantity) * (
+                plant.horizon - starts[s.order]
+            )
+    for o in plan.outcomes:
+        if o.from_stock:
+            terms["holding"] -= finished_goods_saving(plant, o.order)
+    return terms
+
+
+def holding_if_idle(plant: Plant) -> int:
+    """Holding cost of all stock over the horizon if nothing were used (objective units)."""
+    horizon = plant.horizon
+    units = 0
+    for mid, material in plant.materials.items():
+        for tick, quantity in sources.stock_events(plant, mid):
+            units += holding_per_tick(plant, material.unit_cost, quantity) * (
+                horizon - min(tick, horizon)
+            )
+    for pid, product in plant.products.items():
+        if product.stock:
+            value = sources.finished_goods_value(plant, pid)
+            units += holding_per_tick(plant, value, product.stock) * horizon
+    return units
+
+
+def finished_goods_saving(plant: Plant, order_id: str) -> int:
+    """Holding saved by shipping an order from finished goods at its due date."""
+    order = plant.orders[order_id]
+    value = sources.finished_goods_value(plant, order.product)
+    shipped = min(plant.horizon, max(0, order.due))
+    return holding_per_tick(plant, value, order.quantity) * (plant.horizon - shipped)
+
+
+def objective_money(plant: Plant, plan: Plan) -> dict[str, float]:
+    """The objective's terms recomputed from the plan, in money."""
+    scale = units_per_currency(plant)
+    return {name: units / scale for name, units in objective_units(plant, plan).items()}
+
+
+def utilisation(plant: Plant, plan: Plan) -> dict[str, float]:
+    """Busy share of each resource's working time between plan start and the last completion."""
+    span = max((s.end for s in plan.steps), default=0)
+    busy = dict.fromkeys(plant.resources, 0)
+    for step in plan.steps:
+        busy[step.resource] += max(0, min(step.end, span) - max(step.start, 0))
+    result = {}
+    for rid, resource in plant.resources.items():
+        available = total(clip(plant.availability[rid], 0, span)) * resource.capacity
+        result[rid] = busy[rid] / available if available else 0.0
+    return result
+
+
+def bottlenecks(plant: Plant, load: dict[str, float]) -> list[str]:
+    """Resources at or above the bottleneck threshold, busiest first; else the busiest one.
+
+    An idle plant has no bottleneck.
+    """
+    ranked = sorted((r for r in load if load[r] > 0), key=lambda r: -load[r])
+    over = [r for r in ranked if load[r] >= plant.settings.bottleneck_threshold]
+    return over or ranked[:1]
+
+
+def compute_kpis(plant: Plant, plan: Plan) -> Kpis:
+    """All KPIs of a plan.
+
+    Parameters
+    ----------
+    plant : Plant
+    plan : Plan
+
+    Returns
+    -------
+    Kpis
+    """
+    ticks_per_day = plant.grid.ticks_per_day
+    weights = tardiness_weights(plant)
+    accepted = [o for o in plan.outcomes if o.accepted]
+    on_time = [o for o in accepted if o.tardiness == 0]
+    quantity = sum(plant.orders[o.order].quantity for o in accepted)
+    load = utilisation(plant, plan)
+    return Kpis(
+        orders_accepted=len(accepted),
+        orders_declined=len(plan.outcomes) - len(accepted),
+        on_time_rate=len(on_time) / len(accepted) if accepted else 1.0,
+        on_time_rate_quantity=(
+            sum(plant.orders[o.order].quantity for o in on_time) / quantity if quantity else 1.0
+        ),
+        late_orders=len(accepted) - len(on_time),
+        total_tardiness_days=sum(o.tardiness for o in accepted) / ticks_per_day,
+        weighted_tardiness_days=sum(weights[o.order] * o.tardiness for o in accepted)
+        / ticks_per_day,
+        margin=sum(order_margin(plant, plant.orders[o.order]) for o in accepted),
+        utilisation=load,
+        bottlenecks=bottlenecks(plant, load),
+        declined=[o.order for o in plan.outcomes if not o.accepted],
+    )
+
+
+def with_objective(
+    plant: Plant, plan: Plan, reference: Reference | None = None, weights=None
+) -> Plan:
+    """The plan with objective and terms recomputed from it (no bound: nothing is proven).
+
+    For plans made without the solver (dispatch, right-shift, merged neighbourhoods) or by a
+    solve that minimised something else (a promise date).
+    """
+    terms = objective_units(plant, plan, weights, reference)
+    scale = units_per_currency(plant)
+    return dataclasses.replace(
+        plan,
+        objective=sum(terms.values()) / scale,
+        objective_units=sum(terms.values()),
+        terms={k: v / scale for k, v in terms.items()},
+        best_bound=None,
+        gap=None,
+    )

@@ -1,0 +1,563 @@
+"""YAML/CSV -> Plant, with validation. The only module that reads model files.
+
+Every record is validated on its own so that one bad record does not hide the problems of the
+others; cross-record rules run on the records that passed; capacity rules run on the built
+Plant. All problems are collected and raised together as one DataError.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import reprlib
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from solver.domain.errors import DataError, Problem
+from solver.domain.plant import (
+    STANDARD,
+    BomLine,
+    Calendar,
+    Customer,
+    Downtime,
+    Material,
+    Mode,
+    Offer,
+    Option,
+    Order,
+    Pin,
+    Plant,
+    Product,
+    Receipt,
+    Resource,
+    Shift,
+    Step,
+    Supplier,
+)
+from solver.domain.settings import Settings
+from solver.domain.timegrid import TimeGrid
+from solver.input import feasibility, validation
+from solver.input.parsed import Parsed
+from solver.input.schema import (
+    CalendarModel,
+    CustomerModel,
+    MaterialModel,
+    OrderModel,
+    PlantFile,
+    PlantHeader,
+    ProductModel,
+    ResourceModel,
+    SupplierModel,
+    WipModel,
+)
+
+ALWAYS = "__always__"
+SECTIONS: dict[str, type[BaseModel]] = {
+    "calendars": CalendarModel,
+    "resources": ResourceModel,
+    "products": ProductModel,
+    "customers": CustomerModel,
+    "orders": OrderModel,
+    "wip": WipModel,
+    "materials": MaterialModel,
+    "suppliers": SupplierModel,
+}
+DAY_INDEX = {name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
+
+
+ORDER_COLUMNS = ("id", "customer", "product", "quantity", "due", "price")
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A SafeLoader that records every key given twice in one mapping, at any depth."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicates: list[tuple[Any, int, int]] = []  # (key, line, first line)
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    continue
+                try:
+                    key = self.construct_object(key_node, deep=True)
+                    hash(key)
+                except (TypeError, yaml.YAMLError):
+                    continue  # an unhashable key: the base constructor reports it
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    self.duplicates.append((key, line, seen[key]))
+                else:
+                    seen[key] = line
+        return super().construct_mapping(node, deep)
+
+
+def read_bytes(path: Path, what: str = "file") -> bytes:
+    """A file's bytes, or a DataError naming it."""
+    try:
+        return path.read_bytes()
+    except (OSError, ValueError) as exc:  # ValueError: a NUL character in the name
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise DataError([Problem(str(path), "file", "", f"cannot read {what}: {reason}")]) from None
+
+
+def decode_utf8(data: bytes, path: Path) -> str:
+    """Decode strictly as UTF-8 (a byte order mark is accepted); a bad byte names its line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = (
+            f"byte 0x{data[exc.start]:02x} at column {column} is not UTF-8 text; save the "
+            "file as UTF-8 (in a spreadsheet or editor: 'Save as', encoding UTF-8)"
+        )
+        raise DataError([Problem(str(path), f"line {line}", "", message)]) from None
+
+
+def parse_yaml(data: bytes, path: Path) -> dict[str, Any]:
+    """A YAML mapping from a file's bytes; every failure is a DataError naming the file."""
+    text = decode_utf8(data, path)
+    loader = _StrictLoader(text)
+    try:
+        raw = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "file"
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise DataError([Problem(str(path), where, "", f"not valid YAML: {reason}")]) from None
+    except RecursionError:
+        message = "nested too deeply to read; a plant or scenario file needs a few levels only"
+        raise DataError([Problem(str(path), "file", "", message)]) from None
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        raise DataError(
+            [
+                Problem(
+                    str(path),
+                    f"line {line}",
+                    str(key),
+                    f"duplicate key {key!r} at line {line} (first given at line {first}); "
+                    "give each key once",
+                )
+                for key, line, first in sorted(loader.duplicates, key=lambda d: d[1])
+            ]
+        )
+    if raw is None:
+        raise DataError([Problem(str(path), "file", "", "is empty; give a YAML mapping")])
+    if not isinstance(raw, dict):
+        raise DataError(
+            [
+                Problem(
+                    str(path),
+                    "file",
+                    "",
+                    f"must be a YAML mapping of sections (`name: value` lines), not a "
+                    f"{_yaml_kind(raw)}",
+                )
+            ]
+        )
+    return raw
+
+
+def _yaml_kind(value: Any) -> str:
+    return {list: "list", str: "text", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping, turning every failure into a DataError that names the file."""
+    return parse_yaml(read_bytes(path), path)
+
+
+def read_orders_csv(path: Path) -> list[dict[str, str]]:
+    """Read an orders table; empty cells are left out so that defaults apply."""
+    return parse_orders_csv(read_bytes(path, "orders CSV"), path)
+
+
+def parse_orders_csv(data: bytes, path: Path) -> list[dict[str, str] | None]:
+    """Rows of an orders table from its bytes, one per line after the header (a blank line is
+    None, so that records keep their line numbers); empty cells are left out so that defaults
+    apply. A bad header is one problem, not one a row."""
+    text = decode_utf8(data, path)
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True)
+    try:
+        header = next(reader, None)
+        columns = [c.strip() for c in header or []]
+        problems = _header_problems(columns, path)
+        if problems:
+            raise DataError(problems)
+        rows: list[dict[str, str] | None] = []
+        for cells in reader:
+            line = reader.line_num
+            if len(cells) > len(columns):
+                message = (
+                    f"{len(cells)} values but the header names {len(columns)} columns; "
+                    'put a value that contains a comma in double quotes ("1,5")'
+                )
+                raise DataError([Problem(str(path), f"line {line}", "", message)])
+            row = {k: v.strip() for k, v in zip(columns, cells, strict=False) if v.strip()}
+            rows.append(row or None)
+    except csv.Error as exc:
+        message = f"cannot read orders CSV: {exc}; check the quotes on this line"
+        raise DataError([Problem(str(path), f"line {reader.line_num}", "", message)]) from None
+    return rows
+
+
+def _header_problems(columns: list[str], path: Path) -> list[Problem]:
+    if not any(columns):
+        message = "has no header row; the first line must name the columns: " + ", ".join(
+            ORDER_COLUMNS
+        )
+        return [Problem(str(path), "line 1", "", message)]
+    problems = []
+    for column in sorted({c for c in columns if columns.count(c) > 1}):
+        problems.append(Problem(str(path), "line 1", column, "column given twice; give it once"))
+    for column in columns:
+        if column not in OrderModel.model_fields:
+            message = (
+                f"unknown column {column!r}; valid columns: {', '.join(OrderModel.model_fields)}"
+            )
+            problems.append(Problem(str(path), "line 1", column, message))
+    missing = [c for c in ORDER_COLUMNS if c not in columns]
+    if missing:
+        message = f"missing column(s) {', '.join(missing)}; the header must name them"
+        problems.append(Problem(str(path), "line 1", "", message))
+    return problems
+
+
+def load_plant(path: str | Path, settings_overrides: dict[str, Any] | None = None) -> Plant:
+    """Load and validate a plant model file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The plant YAML file; its ``orders`` may name a CSV file beside it.
+    settings_overrides : dict, optional
+        Settings that replace the file's (e.g. from CLI flags); ``None`` values are ignored.
+
+    Returns
+    -------
+    Plant
+
+    Raises
+    ------
+    DataError
+        Listing every problem found, each with file, record, field and what would be valid.
+    """
+    path = Path(path)
+    data = read_bytes(path)
+    raw = parse_yaml(data, path)
+    contents = [data]
+    parsed, problems = parse_records(raw, path, contents)
+    if settings_overrides:
+        try:
+            parsed.settings = parsed.settings.with_overrides(**settings_overrides)
+        except ValidationError as exc:
+            problems += _problems_from(exc, "command line", "settings", {})
+    problems += validation.check_records(parsed)
+    if problems or parsed.header is None:
+        raise DataError(problems)
+    plant = build_plant(parsed, str(path))
+    files = (str(path), parsed.files["orders"]) if len(contents) > 1 else (str(path),)
+    digest = hashlib.sha256()
+    for content in contents:
+        digest.update(content)
+    plant = plant.replace(files=files, input_hash=digest.hexdigest())
+    problems = validation.check_limits(plant, parsed)
+    if problems:
+        raise DataError(problems)
+    problems = feasibility.check_capacity(plant, parsed)
+    if problems:
+        raise DataError(problems)
+    return plant
+
+
+def parse_records(
+    raw: dict[str, Any], path: Path, contents: list[bytes] | None = None
+) -> tuple[Parsed, list[Problem]]:
+    """Validate each section and record against the schema, collecting every problem.
+
+    The bytes of an orders CSV the file names are appended to ``contents`` (for the hash).
+    """
+    parsed = Parsed(files={name: str(path) for name in (*SECTIONS, "plant", "settings")})
+    problems: list[Problem] = []
+    known = set(PlantFile.model_fields)
+    for key in raw:
+        if not isinstance(key, str) or key not in known:
+            problems.append(
+                Problem(
+                    str(path), str(key), "", f"unknown section; valid sections: {sorted(known)}"
+                )
+            )
+    if "plant" not in raw:
+        problems.append(Problem(str(path), "plant", "", "missing section: give start and horizon"))
+    else:
+        parsed.header = _validate_one(PlantHeader, raw["plant"], str(path), "plant", problems)
+    settings = _validate_one(
+        Settings, _or_empty(raw.get("settings"), {}), str(path), "settings", problems
+    )
+    parsed.settings = settings or Settings()
+
+    orders = raw.get("orders", [])
+    if isinstance(orders, str):
+        csv_path = path.parent / orders
+        parsed.files["orders"] = str(csv_path)
+        try:
+            data = read_bytes(csv_path, "orders CSV")
+            if contents is not None:
+                contents.append(data)
+            orders = parse_orders_csv(data, csv_path)
+        except DataError as exc:
+            problems += exc.problems
+            orders = []
+        line_offset = 2  # header row, then 1-based lines
+    else:
+        line_offset = None
+    sections = {**raw, "orders": orders}
+    for name, model in SECTIONS.items():
+        items = _or_empty(sections.get(name), [])
+        if not isinstance(items, list):
+            message = f"must be a list of records (`- id: ...` lines), not a {_yaml_kind(items)}"
+            problems.append(Problem(parsed.files[name], name, "", message))
+            items = []
+        parsed.records[name] = []
+        parsed.failed_ids[name] = set()
+        for index, item in enumerate(items):
+            if item is None and name == "orders" and line_offset is not None:
+                continue  # a blank line of the CSV
+            label = _record_label(name, index, item, line_offset if name == "orders" else None)
+            record = _validate_one(model, item, parsed.files[name], label, problems)
+            if record is None:
+                if isinstance(item, dict):
+                    parsed.failed_ids[name].add(str(item.get("id", f"#{index}")))
+                continue
+            parsed.labels[(name, len(parsed.records[name]))] = label
+            parsed.records[name].append(record)
+    return parsed, problems
+
+
+def _or_empty(value: Any, empty: Any) -> Any:
+    """A section left empty (``wip:`` with nothing after it) counts as absent."""
+    return empty if value is None else value
+
+
+def _record_label(section: str, index: int, item: Any, line_offset: int | None) -> str:
+    ident = item.get("id") if isinstance(item, dict) else None
+    if ident is None and isinstance(item, dict) and section == "wip":
+        ident = f"{_name(item.get('order'))}/{_name(item.get('step'))}"
+    ident = _name(ident)
+    label = f"{section} '{ident}'" if ident is not None else f"{section}[{index}]"
+    if line_offset is not None:
+        label += f" (line {index + line_offset})"
+    return label
+
+
+def _name(value: Any) -> str | None:
+    """A value usable as a record's name in a message: short text or a number only."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        text = str(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return None
+
+
+def _validate_one(
+    model: type[BaseModel], item: Any, file: str, label: str, problems: list[Problem]
+):
+    try:
+        return model.model_validate(item)
+    except ValidationError as exc:
+        problems += _problems_from(exc, file, label, item)
+        return None
+
+
+def _problems_from(exc: ValidationError, file: str, label: str, item: Any) -> list[Problem]:
+    return [
+        Problem(file, label, _field_path(error["loc"], item), error_message(error))
+        for error in exc.errors()
+    ]
+
+
+def error_message(error: dict, schema: str = "replan schema") -> str:
+    """A pydantic error as a sentence a planner can act on."""
+    if error["type"] == "extra_forbidden":
+        return f"unknown field; check the spelling (see `{schema}`)"
+    if error["type"] == "missing":
+        return "required field is missing"
+    message = error["msg"].removeprefix("Value error, ")
+    if "input" in error and error["type"] != "value_error":
+        message += f" (got {_short_repr(error['input'])})"
+    return message
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlist = _REPR.maxdict = 4
+_REPR.maxlevel = 2
+
+
+def _short_repr(value: Any) -> str:
+    """A bounded repr: a value pasted into the wrong place may be huge or deeply nested."""
+    return _REPR.repr(value)
+
+
+def _field_path(loc: tuple, item: Any) -> str:
+    """``('routing', 0, 'resources', 1, 'per_unit')`` -> ``routing['smt'].resources['SMT2'].per_unit``."""
+    parts: list[str] = []
+    node = item
+    for key in loc:
+        if isinstance(key, int):
+            child = node[key] if isinstance(node, list) and key < len(node) else None
+            name = None
+            if isinstance(child, dict):
+                name = next(
+                    (_name(child[k]) for k in ("id", "resource", "material", "name") if k in child),
+                    None,
+                )
+            parts.append(f"[{name!r}]" if name is not None else f"[{key}]")
+            node = child
+        else:
+            # Union branches show up as extra loc entries, e.g. 'function-before[...]'.
+            if "[" in str(key) or str(key) in ("list[OrderModel]", "str"):
+                continue
+            parts.append(("." if parts else "") + str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return "".join(parts)
+
+
+def build_plant(parsed: Parsed, source: str) -> Plant:
+    """Turn validated records into the engine's Plant (ticks on the plant's grid)."""
+    header = parsed.header
+    assert header is not None
+    grid = TimeGrid(header.start, header.resolution)
+    horizon = grid.duration_ticks(header.horizon.total_seconds())
+    records = parsed.records
+    calendars = {c.id: _calendar(c, grid) for c in records["calendars"]}
+    calendars[ALWAYS] = Calendar(ALWAYS, (Shift(frozenset(range(7)), time(), time()),))
+    resources = {r.id: _resource(r, grid) for r in records["resources"]}
+    products = {p.id: _product(p, grid) for p in records["products"]}
+    customers = {
+        c.id: Customer(c.id, c.name or c.id, c.tier, c.credit_limit) for c in records["customers"]
+    }
+    orders = {o.id: _order(o, grid) for o in records["orders"]}
+    pins = {}
+    for w in records["wip"]:
+        step_index = [s.id for s in products[orders[w.order].product].routing].index(w.step)
+        pins[(w.order, step_index)] = Pin(w.order, step_index, w.resource, grid.floor(w.start))
+    materials = {m.id: _material(m, grid) for m in records["materials"]}
+    suppliers = {s.id: _supplier(s, grid) for s in records["suppliers"]}
+    return Plant(
+        warnings=tuple(validation.date_warnings(parsed)),
+        name=header.name,
+        grid=grid,
+        horizon=horizon,
+        calendars=calendars,
+        resources=resources,
+        products=products,
+        customers=customers,
+        orders=orders,
+        pins=pins,
+        materials=materials,
+        suppliers=suppliers,
+        settings=parsed.settings,
+        currency=header.currency,
+        source=source,
+    )
+
+
+def _calendar(model: CalendarModel, grid: TimeGrid) -> Calendar:
+    shifts = tuple(
+        Shift(frozenset(DAY_INDEX[d] for d in s.days), s.start, s.end) for s in model.shifts
+    )
+    closures = [(grid.floor(c.start), grid.ceil(c.end)) for c in model.closures]
+    for day in model.holidays:
+        begin = datetime.combine(day, datetime.min.time())
+        closures.append((grid.floor(begin), grid.ceil(begin + timedelta(days=1))))
+    return Calendar(model.id, shifts, tuple(closures))
+
+
+def _resource(model: ResourceModel, grid: TimeGrid) -> Resource:
+    downtime = tuple(
+        Downtime(grid.floor(d.start), grid.ceil(d.end), d.units, d.reason) for d in model.downtime
+    )
+    return Resource(
+        model.id, model.name or model.id, model.capacity, model.calendar or ALWAYS, downtime
+    )
+
+
+def _product(model: ProductModel, grid: TimeGrid) -> Product:
+    routing = tuple(
+        Step(
+            s.id,
+            tuple(
+                Option(o.resource, o.per_unit.total_seconds(), o.setup.total_seconds())
+                for o in s.resources
+            ),
+            grid.duration_ticks(s.min_lag.total_seconds()),
+        )
+        for s in model.routing
+    )
+    bom = tuple(BomLine(line.material, line.per_unit) for line in model.bom)
+    return Product(
+        model.id, model.name or model.id, model.family, model.unit_cost, routing, bom, model.stock
+    )
+
+
+def _material(model: MaterialModel, grid: TimeGrid) -> Material:
+    receipts = tuple(
+        Receipt(
+            r.id or f"{model.id}#{k + 1}", model.id, r.quantity, grid.ceil(r.arrival), r.supplier
+        )
+        for k, r in enumerate(model.receipts)
+    )
+    return Material(model.id, model.name or model.id, model.unit_cost, model.stock, receipts)
+
+
+def _supplier(model: SupplierModel, grid: TimeGrid) -> Supplier:
+    def ticks(duration: timedelta) -> int:
+        return grid.duration_ticks(duration.total_seconds())
+
+    offers = {
+        o.material: Offer(
+            o.material,
+            o.price,
+            (
+                Mode(STANDARD, ticks(o.lead_time)),
+                *(
+                    Mode(e.name, ticks(e.lead_time), e.cost_per_unit, e.cost_per_shipment)
+                    for e in o.expedite
+                ),
+            ),
+            o.capacity,
+            o.min_order,
+        )
+        for o in model.offers
+    }
+    return Supplier(
+        model.id, model.name or model.id, model.reliability, ticks(model.period), offers
+    )
+
+
+def _order(model: OrderModel, grid: TimeGrid) -> Order:
+    release = max(0, grid.ceil(model.release)) if model.release else 0
+    return Order(
+        id=model.id,
+        customer=model.customer,
+        product=model.product,
+        quantity=model.quantity,
+        due=grid.floor(model.due),
+        price=model.price,
+        release=release,
+        status=model.status,
+        channel=model.channel,
+    )

@@ -1,0 +1,76 @@
+"""One function per constraint family of DESIGN.md, applied in this order by ``add_all``.
+
+1. assignment: exactly one eligible resource per step of an accepted order, within its calendar;
+2. routing: steps in sequence, with minimum lags;
+3. capacity: NoOverlap on machines, Cumulative on pools, partial pool downtime as fixed load;
+5. materials and supply (``materials.py``): a source per order and material, stock never
+   negative, material before the first step, supplier capacity, finished goods;
+6. pinning: work in progress keeps resource and start. This family is realised in
+   ``variables.py`` as constant start and end (a domain, never a hint), so there is nothing to
+   add here;
+4 (changeovers) comes with a later issue.
+"""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from solver.domain.plant import Plant
+from solver.solve.cpsat.materials import add_supply
+from solver.solve.cpsat.variables import ModelVars, downtime_interval
+from solver.supply.sources import has_supply
+
+
+def add_all(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> None:
+    """Add every constraint family to the model."""
+    add_assignment(model, variables)
+    add_routing(model, variables)
+    add_capacity(model, plant, variables)
+    if has_supply(plant):
+        variables.supply = add_supply(model, plant, variables)
+
+
+def add_assignment(model: cp_model.CpModel, variables: ModelVars) -> None:
+    """Family 1: one option per step when the order is made; its calendar and duration."""
+    for order in variables.orders.values():
+        for step in order.steps:
+            if step.pinned:
+                continue
+            if len(step.options) > 1:
+                model.add(sum(o.present for o in step.options) == order.made)
+            for option in step.options:
+                model.add_linear_expression_in_domain(step.start, option.domain).only_enforce_if(
+                    option.present
+                )
+                model.add(step.end == step.start + option.size).only_enforce_if(option.present)
+
+
+def add_routing(model: cp_model.CpModel, variables: ModelVars) -> None:
+    """Family 2: each step starts after the previous one ends plus its minimum lag."""
+    for order in variables.orders.values():
+        for before, after in zip(order.steps, order.steps[1:], strict=False):
+            model.add(after.start >= before.end + before.lag).only_enforce_if(order.made)
+
+
+def add_capacity(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> None:
+    """Family 3: at most ``capacity`` steps at once on each resource.
+
+    Calendars and full downtime are already excluded through start domains; only downtime of
+    some units of a pool needs a fixed interval here.
+    """
+    for rid, resource in plant.resources.items():
+        intervals = variables.intervals_on(rid)
+        partial = [
+            d for d in resource.downtime if d.units is not None and d.units < resource.capacity
+        ]
+        if resource.capacity == 1:
+            if len(intervals) > 1:
+                model.add_no_overlap(intervals)
+            continue
+        demands = [1] * len(intervals)
+        for down in partial:
+            intervals.append(downtime_interval(model, rid, down))
+            demands.append(down.units)
+        # Judged by demand, never by count: a downtime interval takes several units at once.
+        if sum(demands) > resource.capacity:
+            model.add_cumulative(intervals, demands, resource.capacity)

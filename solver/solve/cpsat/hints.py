@@ -1,0 +1,104 @@
+"""Complete solution hints from a plan: every decision and every derived variable.
+
+A partial or inconsistent hint is much weaker than a complete one (DESIGN.md), so the hint
+sets acceptance, each step's start, end and chosen option, and each order's lateness and
+tardiness; declined orders get a consistent dummy placement.
+"""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from solver.domain.plan import Plan
+from solver.domain.plant import Plant
+from solver.solve.cpsat.variables import ModelVars
+from solver.supply.sources import STOCK
+
+
+def add_plan_hint(model: cp_model.CpModel, plant: Plant, variables: ModelVars, plan: Plan) -> None:
+    """Hint every model variable with the values of ``plan``."""
+    model.clear_hints()
+    placed = {(s.order, s.step_index): s for s in plan.steps}
+    hinted: set[int] = set()
+
+    def hint(var, value: int) -> None:
+        if var.index not in hinted and not _is_constant(var):
+            hinted.add(var.index)
+            model.add_hint(var, value)
+
+    outcomes = {o.order: o for o in plan.outcomes}
+    for oid, order_vars in variables.orders.items():
+        outcome = outcomes.get(oid)
+        accepted = bool(outcome and outcome.accepted)
+        shipped = bool(accepted and outcome.from_stock and order_vars.from_stock is not None)
+        made = accepted and not shipped
+        hint(order_vars.accepted, int(accepted))
+        if order_vars.from_stock is not None:
+            hint(order_vars.made, int(made))
+            hint(order_vars.from_stock, int(shipped))
+        end = 0
+        for step in order_vars.steps:
+            done = placed.get((oid, step.index)) if made else None
+            if done is None:
+                start = step.options[0].domain.min()
+                end = start + step.options[0].size
+                chosen = None
+            else:
+                start, end, chosen = done.start, done.end, done.resource
+            hint(step.start, start)
+            hint(step.end, end)
+            for option in step.options:
+                hint(option.present, int(option.resource == chosen))
+        lateness = max(0, end - plant.orders[oid].due)
+        hint(order_vars.lateness, lateness)
+        hint(order_vars.tardiness, lateness if made else 0)
+    if variables.supply is not None:
+        _hint_supply(hint, plant, variables, plan)
+    made = {o.order for o in plan.outcomes if o.accepted and not o.from_stock}
+    for entry in variables.shifts:
+        done = placed.get((entry.step.order, entry.step.index))
+        start = done.start if done is not None else entry.step.options[0].domain.min()
+        shift = abs(start - entry.baseline_start)
+        hint(entry.shift, shift)
+        hint(entry.counted, shift if entry.step.order in made else 0)
+
+
+def _hint_supply(hint, plant: Plant, variables: ModelVars, plan: Plan) -> None:
+    """Source literals, checkpoint flags, shipments and surplus from the plan's supplies."""
+    sources = {(s.order, s.material): s for s in plan.supplies}
+    starts = plan.first_starts()
+    for (oid, material), need in variables.supply.needs.items():
+        chosen = sources.get((oid, material))
+        start = starts.get(oid, 0)
+        from_stock = chosen is not None and chosen.source == STOCK
+        if need.stock is not None:
+            hint(need.stock, int(from_stock))
+            hint(need.stock_start, start if from_stock else 0)
+            for tick, before in need.checkpoints.items():
+                hint(before, int(from_stock and start < tick))
+        for buy in need.buys:
+            hint(buy.chosen, int(_chosen(chosen, buy)))
+    for (supplier, material, _, _), shipment in variables.supply.shipments.items():
+        bought = sum(
+            need.quantity
+            for need, buy in shipment.members
+            if _chosen(sources.get((need.order, need.material)), buy)
+        )
+        hint(shipment.used, int(bought > 0))
+        if shipment.surplus is not None:
+            minimum = plant.suppliers[supplier].offers[material].min_order
+            hint(shipment.surplus, max(0, minimum - bought) if bought else 0)
+
+
+def _chosen(source, buy) -> bool:
+    return (
+        source is not None
+        and source.source == buy.supplier
+        and source.mode == buy.mode.name
+        and source.arrival == buy.arrival
+    )
+
+
+def _is_constant(var) -> bool:
+    domain = var.proto.domain
+    return len(domain) == 2 and domain[0] == domain[1]

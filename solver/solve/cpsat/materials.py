@@ -1,0 +1,240 @@
+"""Family 5, materials and supply: constraints and cost terms (the variables are in
+``variables.py``).
+
+For each order still to be produced and each material of its bill, exactly one source is
+chosen: stock (on hand plus open receipts, time-phased) or a purchase from a supplier in one
+mode (standard or an expedite) arriving in one of the supplier's periods. The order's first
+step starts after every purchase it uses arrives. Per (supplier, material, period) capacity
+holds; purchases of one (supplier, material, mode, period) form one shipment, which pays the
+shipment charge once and is topped up to the minimum order quantity. Finished goods on hand
+may serve an order instead of production (a knapsack per product).
+
+Stock never goes below zero at any time. Two exact formulations, chosen by
+``settings.stock_model``: a reservoir constraint per material (events at each drawing order's
+first start), or checkpoints just before each receipt arrives: since stock only rises at
+receipts, "use before t <= stock arrived before t" at those ticks (and in total) is the whole
+condition. The reservoir is compact for few orders but CP-SAT expands it quadratically in the
+number of events; the checkpoints grow with orders x receipts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ortools.sat.python import cp_model
+
+from solver.domain.plan import Supply
+from solver.domain.plant import Plant
+from solver.facts.kpis import finished_goods_saving, holding_if_idle
+from solver.rules.costs import holding_per_tick, money_units, purchase_cost, risk_premium
+from solver.solve.cpsat.variables import (
+    BuyVar,
+    ModelVars,
+    NeedVars,
+    ShipmentVars,
+    SupplyVars,
+    create_supply_variables,
+    new_checkpoint,
+    new_shipment,
+)
+from solver.supply import sources
+
+
+def add_supply(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> SupplyVars:
+    """Family 5: the supply variables (``variables.py``) and every supply constraint."""
+    supply_vars = create_supply_variables(model, plant, variables)
+    add_source_choice(model, variables, supply_vars)
+    add_material_before_start(model, variables, supply_vars)
+    add_stock_balance(model, plant, variables, supply_vars)
+    add_shipments(model, plant, supply_vars)
+    add_supplier_capacity(model, plant, supply_vars)
+    add_finished_goods(model, plant, variables)
+    return supply_vars
+
+
+def _sources(need: NeedVars) -> list[cp_model.IntVar]:
+    return ([need.stock] if need.stock is not None else []) + [b.chosen for b in need.buys]
+
+
+def add_source_choice(model: cp_model.CpModel, variables: ModelVars, sv: SupplyVars) -> None:
+    """Exactly one source per need of an order that is made; none otherwise."""
+    for (oid, _), need in sv.needs.items():
+        model.add(sum(_sources(need)) == variables.orders[oid].made)
+
+
+def add_material_before_start(
+    model: cp_model.CpModel, variables: ModelVars, sv: SupplyVars
+) -> None:
+    """The first step starts after each purchase arrives; stock_start mirrors the start."""
+    for (oid, _), need in sv.needs.items():
+        start = variables.orders[oid].steps[0].start
+        for buy in need.buys:
+            model.add(start >= buy.arrival).only_enforce_if(buy.chosen)
+        if need.stock is not None:
+            model.add(need.stock_start == start).only_enforce_if(need.stock)
+            model.add(need.stock_start == 0).only_enforce_if(~need.stock)
+
+
+def uses_reservoir(plant: Plant, drawing_orders: int) -> bool:
+    """The stock model for a material drawn on by ``drawing_orders`` orders (see module doc)."""
+    chosen = plant.settings.stock_model
+    if chosen == "auto":
+        return drawing_orders <= plant.settings.reservoir_max_uses
+    return chosen == "reservoir"
+
+
+def add_stock_balance(
+    model: cp_model.CpModel, plant: Plant, variables: ModelVars, sv: SupplyVars
+) -> None:
+    """Stock of each material never below zero: reservoir or receipt checkpoints."""
+    draws: dict[str, list[NeedVars]] = defaultdict(list)
+    for need in sv.needs.values():
+        if need.stock is not None:
+            draws[need.material].append(need)
+    for material, needs in draws.items():
+        events = sources.stock_events(plant, material)
+        if uses_reservoir(plant, len(needs)):
+            _reservoir(model, variables, events, needs)
+        else:
+            _checkpoints(model, variables, events, needs)
+
+
+def _reservoir(model, variables: ModelVars, events, needs: list[NeedVars]) -> None:
+    times = [tick for tick, _ in events]
+    changes = [units for _, units in events]
+    actives = [True] * len(events)
+    for need in needs:
+        times.append(variables.orders[need.order].steps[0].start)
+        changes.append(-need.quantity)
+        actives.append(need.stock)
+    model.add_reservoir_constraint_with_active(
+        times, changes, actives, 0, sum(u for _, u in events)
+    )
+
+
+def _checkpoints(model, variables: ModelVars, events, needs: list[NeedVars]) -> None:
+    arrived = 0
+    for tick, units in events:
+        if tick > 0:
+            drawn = []
+            for need in needs:
+                start = variables.orders[need.order].steps[0].start
+                if start.proto.domain[0] >= tick:
+                    continue
+                before = new_checkpoint(model, need, tick)
+                # Drawn from stock and not flagged "before": the start is at or after the tick.
+                model.add(start >= tick).only_enforce_if([need.stock, ~before])
+                drawn.append(need.quantity * before)
+            if drawn:
+                model.add(sum(drawn) <= arrived)
+        arrived += units
+    model.add(sum(n.quantity * n.stock for n in needs) <= arrived)
+
+
+def add_shipments(model: cp_model.CpModel, plant: Plant, sv: SupplyVars) -> None:
+    """One shipment per (supplier, material, mode, period) used; minimum order top-up."""
+    groups: dict[tuple[str, str, str, int], list[tuple[NeedVars, BuyVar]]] = defaultdict(list)
+    for need in sv.needs.values():
+        for buy in need.buys:
+            groups[(buy.supplier, need.material, buy.mode.name, buy.period)].append((need, buy))
+    for key, members in groups.items():
+        supplier, material, mode_name, period = key
+        offer = sources.offer_for(plant, supplier, material)
+        mode = sources.mode_named(offer, mode_name)
+        literals = [buy.chosen for _, buy in members]
+        needs_shipment = offer.min_order > 0 or mode.cost_per_shipment > 0
+        if not needs_shipment:
+            sv.shipments[key] = ShipmentVars(literals[0], None, members)
+            continue
+        used, surplus = new_shipment(model, key, offer.min_order)
+        for literal in literals:
+            model.add_implication(literal, used)
+        model.add_bool_or(literals).only_enforce_if(used)
+        if surplus is not None:
+            bought = sum(need.quantity * buy.chosen for need, buy in members)
+            model.add_max_equality(surplus, [offer.min_order * used - bought, 0])
+        sv.shipments[key] = ShipmentVars(used, surplus, members)
+
+
+def add_supplier_capacity(model: cp_model.CpModel, plant: Plant, sv: SupplyVars) -> None:
+    """Units bought per (supplier, material, period), surplus included, within capacity."""
+    load: dict[tuple[str, str, int], list] = defaultdict(list)
+    for (supplier, material, _, period), shipment in sv.shipments.items():
+        terms = load[(supplier, material, period)]
+        terms += [need.quantity * buy.chosen for need, buy in shipment.members]
+        if shipment.surplus is not None:
+            terms.append(shipment.surplus)
+    for (supplier, material, _period), terms in load.items():
+        capacity = sources.offer_for(plant, supplier, material).capacity
+        if capacity is not None:
+            model.add(sum(terms) <= capacity)
+
+
+def add_finished_goods(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> None:
+    """Orders shipped from finished goods use no more than each product's stock."""
+    shipped: dict[str, list] = defaultdict(list)
+    for oid, order_vars in variables.orders.items():
+        if order_vars.from_stock is not None:
+            quantity = plant.orders[oid].quantity
+            shipped[plant.orders[oid].product].append(quantity * order_vars.from_stock)
+    for product, terms in shipped.items():
+        model.add(sum(terms) <= plant.products[product].stock)
+
+
+def supply_terms(
+    plant: Plant, variables: ModelVars, sv: SupplyVars
+) -> dict[str, cp_model.LinearExpr]:
+    """Purchase, expedite, risk and holding terms (the arithmetic of ``kpis.supply_units``)."""
+    purchase, expedite, risk = [], [], []
+    for need in sv.needs.values():
+        for buy in need.buys:
+            offer = sources.offer_for(plant, buy.supplier, need.material)
+            reliability = plant.suppliers[buy.supplier].reliability
+            purchase.append(purchase_cost(plant, offer.price, need.quantity) * buy.chosen)
+            expedite.append(money_units(plant, buy.mode.cost_per_unit * need.quantity) * buy.chosen)
+            risk.append(risk_premium(plant, reliability, offer.price, need.quantity) * buy.chosen)
+    for (supplier, material, _, _), shipment in sv.shipments.items():
+        offer = sources.offer_for(plant, supplier, material)
+        mode = sources.mode_named(offer, shipment_mode(shipment))
+        reliability = plant.suppliers[supplier].reliability
+        if mode.cost_per_shipment:
+            expedite.append(money_units(plant, mode.cost_per_shipment) * shipment.used)
+        if shipment.surplus is not None:
+            purchase.append(purchase_cost(plant, offer.price, 1) * shipment.surplus)
+            expedite.append(money_units(plant, mode.cost_per_unit) * shipment.surplus)
+            risk.append(risk_premium(plant, reliability, offer.price, 1) * shipment.surplus)
+    holding: list = [holding_if_idle(plant)]
+    for need in sv.needs.values():
+        if need.stock is not None:
+            per_tick = holding_per_tick(
+                plant, plant.materials[need.material].unit_cost, need.quantity
+            )
+            holding.append(-per_tick * plant.horizon * need.stock + per_tick * need.stock_start)
+    for oid, order_vars in variables.orders.items():
+        if order_vars.from_stock is not None:
+            holding.append(-finished_goods_saving(plant, oid) * order_vars.from_stock)
+    return {
+        "purchase": sum(purchase),
+        "expedite": sum(expedite),
+        "risk": sum(risk),
+        "holding": sum(holding),
+    }
+
+
+def shipment_mode(shipment: ShipmentVars) -> str:
+    return shipment.members[0][1].mode.name
+
+
+def extract_supplies(sv: SupplyVars, solver: cp_model.CpSolver) -> list[Supply]:
+    """The chosen source of every need of a made order."""
+    supplies = []
+    for (oid, material), need in sv.needs.items():
+        if need.stock is not None and solver.boolean_value(need.stock):
+            supplies.append(Supply(oid, material, need.quantity, sources.STOCK))
+            continue
+        for buy in need.buys:
+            if solver.boolean_value(buy.chosen):
+                supplies.append(
+                    Supply(oid, material, need.quantity, buy.supplier, buy.mode.name, buy.arrival)
+                )
+    return supplies

@@ -1,0 +1,317 @@
+"""Build the CP-SAT model of a plant, solve it with settings' parameters, extract a Plan."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from solver.domain.errors import SolveError
+from solver.domain.plan import OrderOutcome, Plan, ScheduledStep
+from solver.domain.plant import Plant
+from solver.domain.settings import Settings
+from solver.facts.kpis import objective_units
+from solver.facts.stability import Reference
+from solver.rules.costs import units_per_currency
+from solver.rules.ranking import tardiness_weights
+from solver.solve.cpsat import constraints, objective
+from solver.solve.cpsat.hints import add_plan_hint
+from solver.solve.cpsat.materials import extract_supplies
+from solver.solve.cpsat.stability_terms import add_completion_limits
+from solver.solve.cpsat.variables import ModelVars, create_variables
+from solver.solve.dispatch import best_dispatch
+from solver.supply.allocation import build_purchases
+
+# (seconds, objective, bound or None when none is proven), in money
+Progress = Callable[[float, float, float | None], None]
+
+
+@dataclass
+class BuiltModel:
+    """A CP-SAT model with its variables, objective terms and build statistics."""
+
+    plant: Plant
+    model: cp_model.CpModel
+    variables: ModelVars
+    terms: dict[str, cp_model.LinearExpr]
+    weights: dict[str, int]
+    hint: Plan
+    build_seconds: float
+    reference: Reference | None = None
+
+    def size(self) -> dict[str, int]:
+        proto = self.model.proto
+        return {"variables": len(proto.variables), "constraints": len(proto.constraints)}
+
+
+def build(
+    plant: Plant,
+    hint: Plan | None = None,
+    weights: dict[str, int] | None = None,
+    reference: Reference | None = None,
+    limits: dict[str, int] | None = None,
+    earliest: list[str] | None = None,
+) -> BuiltModel:
+    """Create variables, constraints and objective for every order of the plant.
+
+    Parameters
+    ----------
+    plant : Plant
+    hint : Plan, optional
+        A plan to start the search from; by default the best dispatch (list-scheduling) plan,
+        which is also returned if CP-SAT finds nothing within the time limit.
+    weights : dict, optional
+        Tardiness weight per order; by default from ranking this plant's orders. A sub-plant
+        (an LNS neighbourhood) passes the whole book's weights so that its objective is the
+        whole plan's objective restricted to its orders.
+    reference : Reference, optional
+        A baseline to stay close to: adds the minimal-change ``stability`` term (what-if).
+    limits : dict, optional
+        Order -> latest completion tick; those orders must be made (or shipped).
+    earliest : list of str, optional
+        Minimise these orders' summed completion instead of the objective (promise dates).
+    """
+    began = time.perf_counter()
+    model = cp_model.CpModel()
+    variables = create_variables(model, plant)
+    constraints.add_all(model, plant, variables)
+    if limits:
+        add_completion_limits(model, variables, limits)
+    weights = weights or tardiness_weights(plant)
+    terms = objective.set_objective(model, plant, variables, weights, reference, earliest)
+    hint = hint or best_dispatch(plant)
+    add_plan_hint(model, plant, variables, hint)
+    return BuiltModel(
+        plant, model, variables, terms, weights, hint, time.perf_counter() - began, reference
+    )
+
+
+class _ProgressCallback(cp_model.CpSolverSolutionCallback):
+    def __init__(self, report: Progress, scale: int, began: float):
+        super().__init__()
+        self._report, self._scale, self._began = report, scale, began
+        self.first_solution_seconds: float | None = None
+
+    def on_solution_callback(self) -> None:
+        elapsed = time.perf_counter() - self._began
+        if self.first_solution_seconds is None:
+            self.first_solution_seconds = elapsed
+        self._report(
+            elapsed, self.objective_value / self._scale, self.best_objective_bound / self._scale
+        )
+
+
+def solver_parameters(solver: cp_model.CpSolver, settings: Settings) -> None:
+    """Apply limits, workers, seed, presolve level and logging from settings.
+
+    With ``settings.deterministic`` the workers run interleaved and the search stops at a
+    deterministic-time limit, so the same input, settings and seed give the same plan however
+    busy the machine is (measured: a deterministic limit alone with 2 parallel workers still
+    varies). The wall-clock limit then only caps a runaway solve.
+    """
+    params = solver.parameters
+    params.num_workers = settings.workers
+    params.random_seed = settings.seed
+    params.log_search_progress = settings.log_search
+    # Ctrl-C must reach the caller as KeyboardInterrupt, not end the search as if complete.
+    params.catch_sigint_signal = False
+    if settings.deterministic:
+        params.max_time_in_seconds = settings.time_limit * settings.wall_cap_factor
+        if settings.workers == 1:  # one worker searches the same way every time
+            params.max_deterministic_time = deterministic_limit(settings)
+        else:
+            # Workers take turns in batches of one task each; every task of a batch may spend
+            # the whole limit (measured: with a batch of b the search used b x the limit), so
+            # the limit is shared out and the units count the work of all workers together.
+            params.interleave_search = True
+            params.interleave_batch_size = settings.workers
+            params.max_deterministic_time = deterministic_limit(settings) / settings.workers
+    else:
+        params.max_time_in_seconds = settings.time_limit
+    if settings.presolve == "off":
+        params.cp_model_presolve = False
+    elif settings.presolve == "light":
+        params.cp_model_probing_level = 0
+        params.max_presolve_iterations = 1
+
+
+def deterministic_limit(settings: Settings) -> float:
+    """Deterministic-time units per solve: ``deterministic_time``, else ``time_limit``'s number."""
+    return settings.deterministic_time or settings.time_limit
+
+
+def run_interruptibly(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    callback: cp_model.CpSolverSolutionCallback | None = None,
+) -> int:
+    """``solver.solve`` in a worker thread, so that Ctrl-C stops the search and is re-raised.
+
+    CP-SAT releases the GIL while it searches, so the main thread keeps receiving signals; on
+    KeyboardInterrupt the search is stopped, awaited, and the interrupt propagates: no plan is
+    reported as complete.
+    """
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["status"] = solver.solve(model, callback)
+        except BaseException as exc:  # re-raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=work, name="cp-sat", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.05)
+    except KeyboardInterrupt:
+        solver.stop_search()
+        thread.join()
+        raise
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["status"]  # type: ignore[return-value]
+
+
+def solve(
+    built: BuiltModel, settings: Settings | None = None, progress: Progress | None = None
+) -> Plan:
+    """Solve a built model and return its plan; a timeout returns the best plan found.
+
+    Parameters
+    ----------
+    built : BuiltModel
+    settings : Settings, optional
+        Defaults to the plant's settings.
+    progress : callable, optional
+        Called with (seconds, objective, bound) at each improving solution.
+
+    Raises
+    ------
+    SolveError
+        When no plan exists (proven infeasible) or none was found within the time limit.
+    """
+    settings = settings or built.plant.settings
+    solver = cp_model.CpSolver()
+    solver_parameters(solver, settings)
+    scale = units_per_currency(built.plant)
+    began = time.perf_counter()
+    callback = _ProgressCallback(progress or (lambda *_: None), scale, began)
+    status = run_interruptibly(solver, built.model, callback)
+    name = solver.status_name(status)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        plan = extract(built, solver, name, callback.first_solution_seconds)
+        return dataclasses.replace(plan, stats={**plan.stats, **_search_stats(solver, settings)})
+    if status == cp_model.INFEASIBLE:
+        raise SolveError(f"{name}: no plan satisfies every constraint")
+    if built.hint.status != "DISPATCH_INCOMPLETE":  # a complete, valid hint: never nothing
+        plan = fallback(built, solver.best_objective_bound, solver.wall_time)
+        return dataclasses.replace(plan, stats={**plan.stats, **_search_stats(solver, settings)})
+    raise SolveError(f"{name}: no plan found within {settings.time_limit:g} s")
+
+
+def _search_stats(solver: cp_model.CpSolver, settings: Settings) -> dict[str, float]:
+    """Deterministic time used, and whether a deterministic solve hit its wall-clock cap."""
+    stats = {"deterministic_time": solver.deterministic_time}
+    if settings.deterministic:
+        cap = settings.time_limit * settings.wall_cap_factor
+        stats["wall_cap_hit"] = float(
+            solver.wall_time >= cap * 0.999
+            and solver.deterministic_time < deterministic_limit(settings)
+        )
+    return stats
+
+
+def fallback(built: BuiltModel, bound: float, seconds: float) -> Plan:
+    """The hint plan, when CP-SAT found nothing in time (never return nothing).
+
+    ``bound`` is CP-SAT's best objective bound in objective units, ``seconds`` its wall time.
+    """
+    plant = built.plant
+    scale = units_per_currency(plant)
+    terms = objective_units(plant, built.hint, built.weights, built.reference)
+    units = sum(terms.values())
+    return dataclasses.replace(
+        built.hint,
+        status="DISPATCH" if built.hint.status == "DISPATCH" else "HINT",
+        objective=units / scale,
+        objective_units=units,
+        terms={name: value / scale for name, value in terms.items()},
+        best_bound=bound / scale,
+        gap=0.0 if units == 0 else max(0.0, (units - bound) / abs(units)),
+        solve_time=seconds,
+        stats={
+            **built.size(),
+            "build_seconds": built.build_seconds,
+            "first_solution_seconds": -1.0,
+        },
+    )
+
+
+def extract(
+    built: BuiltModel, solver: cp_model.CpSolver, status: str, first_solution: float | None
+) -> Plan:
+    """Read the solution into a Plan of plain values."""
+    plant = built.plant
+    scale = units_per_currency(plant)
+    steps, outcomes = [], []
+    for oid, order_vars in built.variables.orders.items():
+        accepted = bool(solver.boolean_value(order_vars.accepted))
+        shipped = order_vars.from_stock is not None and solver.boolean_value(order_vars.from_stock)
+        completion = None
+        if accepted and not shipped:
+            for step in order_vars.steps:
+                option = next(o for o in step.options if solver.boolean_value(o.present))
+                start = solver.value(step.start)
+                steps.append(
+                    ScheduledStep(
+                        oid,
+                        step.index,
+                        step.id,
+                        option.resource,
+                        start,
+                        start + option.size,
+                        step.pinned,
+                    )
+                )
+            completion = solver.value(order_vars.completion)
+        outcomes.append(
+            OrderOutcome(
+                oid,
+                accepted,
+                completion,
+                plant.orders[oid].due,
+                solver.value(order_vars.tardiness),
+                bool(shipped),
+            )
+        )
+    supplies = extract_supplies(built.variables.supply, solver) if built.variables.supply else []
+    units = round(solver.objective_value)
+    bound = solver.best_objective_bound
+    gap = 0.0 if units == 0 else max(0.0, (units - bound) / abs(units))
+    stats = {
+        **built.size(),
+        "build_seconds": built.build_seconds,
+        "first_solution_seconds": first_solution if first_solution is not None else -1.0,
+    }
+    return Plan(
+        plant=plant.name,
+        start=plant.grid.start,
+        resolution=plant.grid.resolution,
+        status=status,
+        steps=tuple(steps),
+        outcomes=tuple(outcomes),
+        objective=units / scale,
+        objective_units=units,
+        terms={name: solver.value(expr) / scale for name, expr in built.terms.items()},
+        best_bound=bound / scale,
+        gap=gap,
+        solve_time=solver.wall_time,
+        stats=stats,
+        supplies=tuple(supplies),
+        purchases=tuple(build_purchases(plant, supplies)),
+    )

@@ -1,0 +1,76 @@
+"""Family 7, the objective: ranked weighted tardiness + margin lost on declined orders, plus
+purchase, expedite, supplier-risk and holding cost when the plant models supply.
+
+Coefficients come from ``solver.rules.costs`` (exact integers); ``kpis.objective_units`` redoes the
+same arithmetic from a plan alone and must match the solver exactly.
+"""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from solver.domain.plant import Plant
+from solver.facts.stability import Reference
+from solver.rules.costs import decline_cost, tardiness_coefficient
+from solver.solve.cpsat.materials import supply_terms
+from solver.solve.cpsat.stability_terms import stability_term
+from solver.solve.cpsat.variables import ModelVars, new_order_timing
+
+
+def add_completion_and_tardiness(
+    model: cp_model.CpModel, plant: Plant, variables: ModelVars
+) -> None:
+    """Completion = end of the last step; tardiness = max(0, completion - due) if accepted."""
+    for oid, order_vars in variables.orders.items():
+        due = plant.orders[oid].due
+        last = order_vars.steps[-1].end
+        latest = max(0, order_vars.steps[-1].latest_end - due)
+        lateness, tardiness = new_order_timing(model, order_vars, latest)
+        model.add_max_equality(lateness, [last - due, 0])
+        # Shipped from finished goods or declined: never late.
+        model.add(tardiness == lateness).only_enforce_if(order_vars.made)
+        model.add(tardiness == 0).only_enforce_if(~order_vars.made)
+
+
+def objective_terms(
+    plant: Plant, variables: ModelVars, weights: dict[str, int]
+) -> dict[str, cp_model.LinearExpr]:
+    """Each objective term as a linear expression in objective units."""
+    tardiness = sum(
+        tardiness_coefficient(plant, weights[oid]) * o.tardiness
+        for oid, o in variables.orders.items()
+    )
+    declined = sum(
+        decline_cost(plant, oid) * (1 - o.accepted)
+        for oid, o in variables.orders.items()
+        if plant.orders[oid].optional
+    )
+    terms = {"tardiness": tardiness, "declined": declined}
+    if variables.supply is not None:
+        terms.update(supply_terms(plant, variables, variables.supply))
+    return terms
+
+
+def set_objective(
+    model: cp_model.CpModel,
+    plant: Plant,
+    variables: ModelVars,
+    weights: dict[str, int],
+    reference: Reference | None = None,
+    earliest: list[str] | None = None,
+) -> dict[str, cp_model.LinearExpr]:
+    """Minimise the sum of the terms; returns the terms for reporting.
+
+    With a ``reference`` the minimal-change ``stability`` term joins. With ``earliest`` the
+    model instead minimises the summed completion of those orders (a promise-date solve); the
+    terms are still returned for reporting.
+    """
+    add_completion_and_tardiness(model, plant, variables)
+    terms = objective_terms(plant, variables, weights)
+    if reference is not None:
+        terms["stability"] = stability_term(model, plant, variables, reference)
+    if earliest:
+        model.minimize(sum(variables.orders[oid].steps[-1].end for oid in earliest))
+    else:
+        model.minimize(sum(terms.values()))
+    return terms

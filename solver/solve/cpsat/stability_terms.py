@@ -1,0 +1,54 @@
+"""The minimal-change term (family 7) and the limits a promise-date solve adds.
+
+|start - baseline start| is exact (an absolute-value equality), counted only when the order is
+made, so that the objective recomputed from a plan by ``stability.stability_units`` equals the
+solver's at every solution, not only at the optimum.
+"""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from solver.domain.plant import Plant
+from solver.facts.stability import Reference
+from solver.rules.costs import resource_change_cost, shift_cost_per_tick
+from solver.solve.cpsat.variables import ModelVars, new_shift
+
+
+def stability_term(
+    model: cp_model.CpModel, plant: Plant, variables: ModelVars, reference: Reference
+) -> cp_model.LinearExpr:
+    """Cost of moving baseline steps (per tick) and of changing their resource."""
+    before = reference.steps()
+    per_tick, per_change = shift_cost_per_tick(plant), resource_change_cost(plant)
+    terms = []
+    for oid, order_vars in variables.orders.items():
+        for step in order_vars.steps:
+            old = before.get((oid, step.index))
+            if old is None or step.pinned:
+                continue
+            if per_tick:
+                moved = new_shift(model, plant, variables, step, old.start)
+                model.add_abs_equality(moved.shift, step.start - old.start)
+                model.add(moved.counted == moved.shift).only_enforce_if(order_vars.made)
+                model.add(moved.counted == 0).only_enforce_if(~order_vars.made)
+                terms.append(per_tick * moved.counted)
+            if per_change:
+                terms += [
+                    per_change * option.present
+                    for option in step.options
+                    if option.resource != old.resource
+                ]
+    return sum(terms)
+
+
+def add_completion_limits(
+    model: cp_model.CpModel, variables: ModelVars, limits: dict[str, int]
+) -> None:
+    """Each listed order is made or shipped, and if made completes by its limit."""
+    for oid, limit in limits.items():
+        order_vars = variables.orders.get(oid)
+        if order_vars is None:
+            continue
+        model.add(order_vars.accepted == 1)
+        model.add(order_vars.steps[-1].end <= limit).only_enforce_if(order_vars.made)

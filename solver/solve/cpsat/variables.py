@@ -1,0 +1,292 @@
+"""Every CP-SAT variable of the scheduling model, in small dataclasses with readable names.
+
+Options of one step share the step's start variable; each option has its own presence literal
+and a fixed-size optional interval. An option's calendar (start domain) is enforced only when
+it is chosen, so a step's start domain is the union of its options' domains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from solver.domain.plant import Downtime, Mode, Plant
+from solver.supply import sources
+
+
+@dataclass
+class OptionVars:
+    resource: str
+    size: int
+    domain: cp_model.Domain
+    present: cp_model.IntVar
+    interval: cp_model.IntervalVar
+
+
+@dataclass
+class StepVars:
+    order: str
+    index: int
+    id: str
+    start: cp_model.IntVar
+    end: cp_model.IntVar
+    lag: int
+    options: list[OptionVars]
+    latest_end: int
+    pinned: bool = False
+
+
+@dataclass
+class OrderVars:
+    """``made``: produced (steps present); ``from_stock``: shipped from finished goods instead.
+
+    Without finished goods on hand, ``made`` is ``accepted`` itself and ``from_stock`` is None.
+    """
+
+    order: str
+    accepted: cp_model.IntVar
+    steps: list[StepVars]
+    made: cp_model.IntVar | None = None
+    from_stock: cp_model.IntVar | None = None
+    completion: cp_model.IntVar | None = None
+    lateness: cp_model.IntVar | None = None
+    tardiness: cp_model.IntVar | None = None
+
+
+@dataclass
+class BuyVar:
+    """Buy an order's material from ``supplier`` by ``mode`` to arrive in ``period``."""
+
+    supplier: str
+    mode: Mode
+    period: int
+    arrival: int
+    chosen: cp_model.IntVar
+
+
+@dataclass
+class NeedVars:
+    """One order's need for one material and the literals choosing its source."""
+
+    order: str
+    material: str
+    quantity: int
+    stock: cp_model.IntVar | None = None
+    stock_start: cp_model.IntVar | None = None  # first start if drawn from stock, else 0
+    buys: list[BuyVar] = field(default_factory=list)
+    checkpoints: dict[int, cp_model.IntVar] = field(default_factory=dict)
+
+
+@dataclass
+class ShipmentVars:
+    """A shipment (supplier, material, mode, period): whether it is used, its surplus units."""
+
+    used: cp_model.IntVar
+    surplus: cp_model.IntVar | None
+    members: list[tuple[NeedVars, BuyVar]]
+
+
+@dataclass
+class SupplyVars:
+    needs: dict[tuple[str, str], NeedVars] = field(default_factory=dict)
+    shipments: dict[tuple[str, str, str, int], ShipmentVars] = field(default_factory=dict)
+
+
+@dataclass
+class ShiftVars:
+    step: StepVars
+    baseline_start: int
+    shift: cp_model.IntVar  # |start - baseline start|
+    counted: cp_model.IntVar  # shift if the order is made, else 0
+
+
+@dataclass
+class ModelVars:
+    orders: dict[str, OrderVars] = field(default_factory=dict)
+    supply: SupplyVars | None = None  # family 5, when the plant models supply
+    shifts: list[ShiftVars] = field(default_factory=list)  # stability against a baseline
+
+    def intervals_on(self, resource: str) -> list[cp_model.IntervalVar]:
+        return [
+            option.interval
+            for order in self.orders.values()
+            for step in order.steps
+            for option in step.options
+            if option.resource == resource
+        ]
+
+
+def start_domain(plant: Plant, resource: str, size: int, release: int) -> cp_model.Domain:
+    """Starts at or after ``release`` from which ``size`` ticks fit inside one available window."""
+    spans = [
+        [max(s, release), e - size]
+        for s, e in plant.availability[resource]
+        if e - size >= max(s, release)
+    ]
+    return cp_model.Domain.from_intervals(spans)
+
+
+def create_variables(model: cp_model.CpModel, plant: Plant) -> ModelVars:
+    """Create the variables of every remaining step of every order."""
+    variables = ModelVars()
+    # Orders of one product and size share (resource, duration, release): build each domain once.
+    domains: dict[tuple[str, int, int], cp_model.Domain] = {}
+    for oid, order in plant.orders.items():
+        accepted = model.new_bool_var(f"accept[{oid}]")
+        if not order.optional:
+            model.add(accepted == 1)
+        made, from_stock = accepted, None
+        if sources.may_ship_from_stock(plant, oid):
+            made = model.new_bool_var(f"make[{oid}]")
+            from_stock = model.new_bool_var(f"ship_from_stock[{oid}]")
+            model.add(made + from_stock == accepted)
+        steps = [
+            _step_vars(model, plant, oid, index, made, domains)
+            for index, _ in plant.remaining_steps(oid)
+        ]
+        variables.orders[oid] = OrderVars(oid, accepted, steps, made, from_stock)
+    return variables
+
+
+def _step_vars(model, plant: Plant, oid: str, index: int, made, domains: dict) -> StepVars:
+    order = plant.orders[oid]
+    step = plant.products[order.product].routing[index]
+    name = f"{oid}/{step.id}"
+    pin = plant.pins.get((oid, index))
+    if pin is not None:
+        option = next(o for o in step.options if o.resource == pin.resource)
+        size = plant.duration(oid, option)
+        start = model.new_constant(pin.start)
+        end = model.new_constant(pin.start + size)
+        interval = model.new_interval_var(start, size, end, f"{name}@{pin.resource}")
+        domain = cp_model.Domain(pin.start, pin.start)
+        options = [OptionVars(pin.resource, size, domain, made, interval)]
+        return StepVars(
+            oid,
+            index,
+            step.id,
+            start,
+            end,
+            step.min_lag,
+            options,
+            latest_end=pin.start + size,
+            pinned=True,
+        )
+
+    candidates = []
+    for option in step.options:
+        size = plant.duration(oid, option)
+        key = (option.resource, size, order.release)
+        if key not in domains:
+            domains[key] = start_domain(plant, *key)
+        domain = domains[key]
+        if not domain.is_empty():
+            candidates.append((option.resource, size, domain))
+    if not candidates:
+        # Cannot be made in the horizon: only an optional order can get here (validation
+        # refuses firm ones), and it must not be made.
+        model.add(made == 0)
+        candidates = [
+            (
+                step.options[0].resource,
+                plant.duration(oid, step.options[0]),
+                cp_model.Domain(0, plant.horizon),
+            )
+        ]
+    union = candidates[0][2]
+    for _, _, domain in candidates[1:]:
+        union = union.union_with(domain)
+    start = model.new_int_var_from_domain(union, f"start[{name}]")
+    sizes = [size for _, size, _ in candidates]
+    latest_end = union.max() + max(sizes)
+    end = model.new_int_var(union.min() + min(sizes), latest_end, f"end[{name}]")
+    options = []
+    for resource, size, domain in candidates:
+        present = made if len(candidates) == 1 else model.new_bool_var(f"use[{name}@{resource}]")
+        interval = model.new_optional_fixed_size_interval_var(
+            start, size, present, f"{name}@{resource}"
+        )
+        options.append(OptionVars(resource, size, domain, present, interval))
+    return StepVars(oid, index, step.id, start, end, step.min_lag, options, latest_end)
+
+
+def create_supply_variables(
+    model: cp_model.CpModel, plant: Plant, variables: ModelVars
+) -> SupplyVars:
+    """Source literals for every (order, material) need; buy options that can arrive in time."""
+    result = SupplyVars()
+    for oid, order_vars in variables.orders.items():
+        needs = sources.requirements(plant, oid)
+        if not needs:
+            continue
+        first = order_vars.steps[0].start
+        latest = int(first.proto.domain[len(first.proto.domain) - 1])
+        for material, quantity in needs.items():
+            name = f"{oid}/{material}"
+            need = NeedVars(oid, material, quantity)
+            if plant.materials[material].stocked:
+                need.stock = model.new_bool_var(f"from_stock[{name}]")
+                need.stock_start = model.new_int_var(0, latest, f"stock_start[{name}]")
+            for option in sources.buy_options(plant, material, latest):
+                chosen = model.new_bool_var(
+                    f"buy[{name}@{option.supplier}/{option.mode.name}/p{option.period}]"
+                )
+                need.buys.append(
+                    BuyVar(option.supplier, option.mode, option.period, option.arrival, chosen)
+                )
+            result.needs[(oid, material)] = need
+    return result
+
+
+def new_checkpoint(model: cp_model.CpModel, need: NeedVars, tick: int) -> cp_model.IntVar:
+    """Literal: the need is drawn from stock before the receipt arriving at ``tick``."""
+    before = model.new_bool_var(f"drawn_before[{need.order}/{need.material}@{tick}]")
+    need.checkpoints[tick] = before
+    return before
+
+
+def new_shipment(
+    model: cp_model.CpModel, key: tuple[str, str, str, int], min_order: int
+) -> tuple[cp_model.IntVar, cp_model.IntVar | None]:
+    """Whether a (supplier, material, mode, period) shipment is used, and its top-up units
+    up to the minimum order (None without one)."""
+    supplier, material, mode_name, period = key
+    used = model.new_bool_var(f"ship[{supplier}/{material}/{mode_name}/p{period}]")
+    surplus = model.new_int_var(0, min_order, f"surplus[{key}]") if min_order > 0 else None
+    return used, surplus
+
+
+def new_order_timing(
+    model: cp_model.CpModel, order_vars: OrderVars, latest: int
+) -> tuple[cp_model.IntVar, cp_model.IntVar]:
+    """Lateness and tardiness of an order (at most ``latest`` ticks); completion is the end of
+    its last step."""
+    oid = order_vars.order
+    lateness = model.new_int_var(0, latest, f"lateness[{oid}]")
+    tardiness = model.new_int_var(0, latest, f"tardiness[{oid}]")
+    order_vars.completion = order_vars.steps[-1].end
+    order_vars.lateness = lateness
+    order_vars.tardiness = tardiness
+    return lateness, tardiness
+
+
+def new_shift(
+    model: cp_model.CpModel, plant: Plant, variables: ModelVars, step: StepVars, baseline: int
+) -> ShiftVars:
+    """|start - baseline start| of a baseline step, and the same counted only if made."""
+    name = f"{step.order}/{step.id}"
+    shift = model.new_int_var(0, plant.horizon, f"shift[{name}]")
+    counted = model.new_int_var(0, plant.horizon, f"moved[{name}]")
+    moved = ShiftVars(step, baseline, shift, counted)
+    variables.shifts.append(moved)
+    return moved
+
+
+def downtime_interval(
+    model: cp_model.CpModel, resource: str, down: Downtime
+) -> cp_model.IntervalVar:
+    """A fixed interval holding the units of a pool that are down."""
+    return model.new_fixed_size_interval_var(
+        down.start, down.end - down.start, f"down[{resource}@{down.start}]"
+    )

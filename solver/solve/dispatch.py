@@ -1,0 +1,267 @@
+"""List scheduling without a solver: the source of complete hints and of a fallback plan.
+
+Orders are taken one at a time in a priority sequence (a rule such as earliest due date);
+each remaining step goes to the eligible resource where it finishes first, at
+the earliest start that respects the calendar, downtime, lags, release and capacity. A pool of
+capacity k is k lanes (unit demands make that exact); partial pool downtime blocks lanes.
+Pinned work in progress is placed first, where it is. Materials come first too: an order
+is served from finished goods when there are enough, else each material gets a source
+(``allocation.SupplyBook``) and the order's first step waits for it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from solver.domain.plan import OrderOutcome, Plan, ScheduledStep
+from solver.domain.plant import Plant
+from solver.facts.kpis import objective_units
+from solver.rules.ranking import Rank, rank_orders, remaining_work
+from solver.supply.allocation import SupplyBook, build_purchases
+
+
+@dataclass
+class Lane:
+    """Busy intervals of one unit of a resource, sorted and disjoint."""
+
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+
+    def earliest(
+        self, windows: Sequence[tuple[int, int]], window_ends: list[int], ready: int, size: int
+    ) -> int | None:
+        """Earliest start >= ready inside one window and clear of this lane's busy intervals."""
+        start = ready
+        w = bisect.bisect_right(window_ends, start)
+        while w < len(windows):
+            win_start, win_end = windows[w]
+            start = max(start, win_start)
+            if start + size > win_end:
+                w += 1
+                continue
+            k = bisect.bisect_right(self.ends, start)
+            if k < len(self.starts) and self.starts[k] < start + size:
+                start = self.ends[k]
+                continue
+            return start
+        return None
+
+    def is_free(self, start: int, end: int) -> bool:
+        k = bisect.bisect_right(self.ends, start)
+        return k >= len(self.starts) or self.starts[k] >= end
+
+    def occupy(self, start: int, end: int) -> None:
+        k = bisect.bisect_left(self.starts, start)
+        self.starts.insert(k, start)
+        self.ends.insert(k, end)
+
+
+class Timeline:
+    """Lanes of every resource, with the windows when each resource works."""
+
+    def __init__(self, plant: Plant):
+        self.plant = plant
+        self.windows = {rid: list(w) for rid, w in plant.availability.items()}
+        self._window_ends = {rid: [e for _, e in w] for rid, w in self.windows.items()}
+        self.lanes = {
+            rid: [Lane() for _ in range(r.capacity)] for rid, r in plant.resources.items()
+        }
+        for rid, resource in plant.resources.items():
+            partial = [
+                d for d in resource.downtime if d.units is not None and d.units < resource.capacity
+            ]
+            # Overlapping partial downtimes must take different lanes; by start time, a free
+            # lane always exists while their summed units stay within capacity.
+            for down in sorted(partial, key=lambda d: d.start):
+                free = [lane for lane in self.lanes[rid] if lane.is_free(down.start, down.end)]
+                for lane in free[: down.units]:
+                    lane.occupy(down.start, down.end)
+
+    def earliest(self, rid: str, ready: int, size: int) -> tuple[int, int] | None:
+        """(start, lane index) of the earliest placement on any lane of the resource."""
+        best = None
+        for index, lane in enumerate(self.lanes[rid]):
+            start = lane.earliest(self.windows[rid], self._window_ends[rid], ready, size)
+            if start is not None and (best is None or start < best[0]):
+                best = (start, index)
+        return best
+
+    def occupy(self, rid: str, lane: int, start: int, end: int) -> None:
+        self.lanes[rid][lane].occupy(start, end)
+
+    def occupy_any(self, rid: str, start: int, end: int) -> None:
+        """Place fixed work (a pin) on the first lane that is free then."""
+        for lane in self.lanes[rid]:
+            if lane.is_free(start, end):
+                lane.occupy(start, end)
+                return
+        self.lanes[rid][0].occupy(start, end)  # validation keeps pins within capacity
+
+
+def sequence_by(
+    plant: Plant, rule: str, ranks: Sequence[Rank] | None = None, now: int = 0
+) -> list[str]:
+    """Orders in the sequence of a priority rule, ties broken by ranking position.
+
+    ``edd``: earliest due date. ``min_slack``: least due date minus remaining work (orders
+    with long routings start earlier). ``wspt``: highest tardiness weight per unit of work.
+    ``cr``: smallest critical ratio (time to due over work left). ``atc``: apparent tardiness
+    cost, weight per work discounted by slack. ``ranks`` defaults to ranking the orders.
+    """
+    ranks = ranks or rank_orders(plant, now)
+    position = {r.order: r.position for r in ranks}
+    weight = {r.order: r.weight for r in ranks}
+    work = {o: max(1, remaining_work(plant, o)) for o in plant.orders}
+    due = {o: plant.orders[o].due for o in plant.orders}
+    if rule == "edd":
+        key = due
+    elif rule == "min_slack":
+        key = {o: due[o] - work[o] for o in plant.orders}
+    elif rule == "wspt":  # weighted shortest processing time: highest weight per work first
+        key = {o: -weight[o] / work[o] for o in plant.orders}
+    elif rule == "cr":  # critical ratio: time left over work left, smallest first
+        key = {o: (due[o] - now) / work[o] for o in plant.orders}
+    elif rule == "atc":  # apparent tardiness cost (Vepsalainen and Morton), k = 2
+        mean = sum(work.values()) / max(1, len(work))
+        key = {
+            o: -(weight[o] / work[o]) * math.exp(-max(0, due[o] - work[o] - now) / (2 * mean))
+            for o in plant.orders
+        }
+    else:
+        raise ValueError(f"unknown dispatch rule {rule!r}; known: {', '.join(ALL_RULES)}")
+    return sorted(plant.orders, key=lambda o: (key[o], position[o]))
+
+
+RULES = ("min_slack", "edd")  # tried for every hint (measured best, see best_dispatch)
+ALL_RULES = ("min_slack", "edd", "wspt", "cr", "atc")
+
+
+def best_dispatch(plant: Plant, ranks: Sequence[Rank] | None = None) -> Plan:
+    """The dispatch plan with the lowest objective over every rule in ``RULES``.
+
+    Measured on generated plants (seed 1): min_slack beat edd by 20 % at 40 orders, 30 % at
+    200 and 15 % at 1000; trying both costs milliseconds. The book is ranked once (or
+    ``ranks`` is used) for both the tie-breaks and the objective.
+    """
+    ranks = ranks or rank_orders(plant)
+    weights = {r.order: r.weight for r in ranks}
+    sequences = [sequence_by(plant, rule, ranks) for rule in RULES]
+    plans = [dispatch(plant, sequence) for sequence in sequences]
+    if all(p.status != "DISPATCH" for p in plans):
+        # Scarce material taken by proposed orders can leave a firm order without: retry
+        # with firm orders first (keeping each rule's order among them).
+        for sequence in sequences:
+            firm_first = sorted(sequence, key=lambda o: plant.orders[o].optional)
+            plans.append(dispatch(plant, firm_first))
+    return min(
+        plans,
+        key=lambda p: (p.status != "DISPATCH", sum(objective_units(plant, p, weights).values())),
+    )
+
+
+def dispatch(
+    plant: Plant,
+    sequence: Sequence[str] | None = None,
+    keep: dict[tuple[str, int], tuple[str, int]] | None = None,
+) -> Plan:
+    """Schedule every order greedily in ``sequence`` (EDD by default).
+
+    Optional orders that do not fit within the horizon are declined; a firm order that does
+    not fit leaves the plan incomplete, with status ``DISPATCH_INCOMPLETE``. ``keep`` maps
+    (order, step index) to (resource, not before): such a step stays on that resource (if it
+    still can do it) and starts no earlier than the given tick (right-shift).
+
+    Returns
+    -------
+    Plan
+        Status ``DISPATCH`` when every firm order is placed.
+    """
+    timeline = Timeline(plant)
+    steps: list[ScheduledStep] = []
+    for (oid, index), pin in plant.pins.items():
+        step = plant.products[plant.orders[oid].product].routing[index]
+        option = next(o for o in step.options if o.resource == pin.resource)
+        timeline.occupy_any(pin.resource, pin.start, pin.start + plant.duration(oid, option))
+
+    outcomes, complete = [], True
+    book = SupplyBook(plant)
+    for oid in sequence or sequence_by(plant, "edd"):
+        order = plant.orders[oid]
+        if book.take_finished(oid):
+            outcomes.append(OrderOutcome(oid, True, None, order.due, 0, from_stock=True))
+            continue
+        choices = book.choose(oid, order.due - remaining_work(plant, oid))
+        placed = None
+        if choices is not None:
+            ready = max([order.release, *(arrival for _, _, arrival in choices.values())])
+            placed = _place_order(plant, timeline, oid, ready, keep)
+        if placed is None:
+            complete = complete and order.optional
+            outcomes.append(OrderOutcome(oid, False, None, order.due, 0))
+            continue
+        book.commit(oid, choices, placed[0].start)
+        steps += placed
+        completion = placed[-1].end
+        outcomes.append(
+            OrderOutcome(oid, True, completion, order.due, max(0, completion - order.due))
+        )
+    return Plan(
+        plant=plant.name,
+        start=plant.grid.start,
+        resolution=plant.grid.resolution,
+        status="DISPATCH" if complete else "DISPATCH_INCOMPLETE",
+        steps=tuple(steps),
+        outcomes=tuple(outcomes),
+        supplies=tuple(book.supplies),
+        purchases=tuple(build_purchases(plant, book.supplies)),
+    )
+
+
+def _place_order(
+    plant: Plant, timeline: Timeline, oid: str, ready: int, keep: dict | None = None
+) -> list[ScheduledStep] | None:
+    """Place the order's remaining steps from ``ready`` on, or None if one does not fit."""
+    chosen: list[tuple[ScheduledStep, int]] = []
+    for index, step in plant.remaining_steps(oid):
+        pin = plant.pins.get((oid, index))
+        if pin is not None:
+            option = next(o for o in step.options if o.resource == pin.resource)
+            end = pin.start + plant.duration(oid, option)
+            chosen.append(
+                (ScheduledStep(oid, index, step.id, pin.resource, pin.start, end, True), -1)
+            )
+            ready = end + step.min_lag
+            continue
+        best = None
+        options = step.options
+        kept = keep.get((oid, index)) if keep else None
+        if kept is not None:
+            same = [o for o in step.options if o.resource == kept[0]]
+            options = same or step.options
+            ready = max(ready, kept[1])
+        for option in options:
+            size = plant.duration(oid, option)
+            spot = timeline.earliest(option.resource, ready, size)
+            if spot is not None and (best is None or spot[0] + size < best[0] + best[1]):
+                best = (spot[0], size, option.resource, spot[1])
+        if best is None:
+            for placed, lane in chosen:  # undo: the order is not made
+                if lane >= 0:
+                    _release(timeline, placed, lane)
+            return None
+        start, size, rid, lane = best
+        placed = ScheduledStep(oid, index, step.id, rid, start, start + size)
+        timeline.occupy(rid, lane, placed.start, placed.end)
+        chosen.append((placed, lane))
+        ready = placed.end + step.min_lag
+    return [placed for placed, _ in chosen]
+
+
+def _release(timeline: Timeline, step: ScheduledStep, lane: int) -> None:
+    busy = timeline.lanes[step.resource][lane]
+    k = busy.starts.index(step.start)
+    del busy.starts[k]
+    del busy.ends[k]

@@ -1,0 +1,201 @@
+"""Large-neighbourhood search for big books of orders: free some orders, fix the rest, re-solve.
+
+CP-SAT alone barely improves the dispatch plan beyond about 1000 orders (benchmarks/README.md):
+its own neighbourhoods copy the whole model each time. Here a neighbourhood is a *small plant*:
+the freed orders only, with the steps of every other order turned into downtime on their
+resources (whole machines, or one unit of a pool). The objective is a sum over orders, so a
+better sub-plan is a better plan. Each neighbourhood frees the orders whose steps lie closest
+in time to an anchor: a late order most of the time, any order otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import time
+
+from solver.domain.errors import SolveError
+from solver.domain.plan import OrderOutcome, Plan
+from solver.domain.plant import Downtime, Plant
+from solver.domain.settings import Settings
+from solver.facts.kpis import objective_units
+from solver.facts.stability import Reference
+from solver.rules.costs import units_per_currency
+from solver.rules.ranking import remaining_work, tardiness_weights
+from solver.solve.cpsat.model import Progress, build, deterministic_limit, solve
+
+
+def neighbourhood(
+    plant: Plant, plan: Plan, size: int, rng: random.Random, focus: list[str] | None = None
+) -> set[str]:
+    """Up to ``size`` orders whose work lies nearest in time to an anchor: one of ``focus``
+    (the orders a change is about) half of the time, else a late order (70 %) or any."""
+    late = [o for o in plan.outcomes if o.accepted and o.tardiness > 0]
+    focused = [o for o in plan.outcomes if focus and o.order in focus]
+    if focused and rng.random() < 0.5:
+        # Around where a changed order should be: its due date, not where it landed.
+        anchor = rng.choice(focused)
+        centre = plant.orders[anchor.order].due - remaining_work(plant, anchor.order)
+    else:
+        anchor = rng.choice(late) if late and rng.random() < 0.7 else rng.choice(plan.outcomes)
+        centre = (
+            anchor.completion if anchor.completion is not None else plant.orders[anchor.order].due
+        )
+    nearest: dict[str, int] = {}
+    for step in plan.steps:
+        distance = (
+            0
+            if step.start <= centre <= step.end
+            else min(abs(step.start - centre), abs(step.end - centre))
+        )
+        nearest[step.order] = min(distance, nearest.get(step.order, distance))
+    for outcome in plan.outcomes:  # declined orders: by due date
+        nearest.setdefault(outcome.order, abs(plant.orders[outcome.order].due - centre))
+    chosen = set(sorted(nearest, key=lambda o: (nearest[o], o))[:size])
+    if anchor in focused:  # the changed order itself may lie far from where it should go
+        chosen.add(anchor.order)
+    return chosen
+
+
+def sub_plant(plant: Plant, plan: Plan, free: set[str]) -> Plant:
+    """The freed orders alone, on resources where every other order's steps are downtime."""
+    blocked: dict[str, list[Downtime]] = {}
+    for step in plan.steps:
+        if step.order not in free:
+            units = None if plant.resources[step.resource].capacity == 1 else 1
+            blocked.setdefault(step.resource, []).append(
+                Downtime(step.start, step.end, units, "fixed")
+            )
+    return plant.with_downtime(blocked).replace(
+        orders={oid: order for oid, order in plant.orders.items() if oid in free},
+        pins={key: pin for key, pin in plant.pins.items() if key[0] in free},
+    )
+
+
+def restrict(plan: Plan, orders: set[str]) -> Plan:
+    """The part of a plan that concerns the given orders."""
+    return dataclasses.replace(
+        plan,
+        steps=tuple(s for s in plan.steps if s.order in orders),
+        outcomes=tuple(o for o in plan.outcomes if o.order in orders),
+    )
+
+
+def improve(
+    plant: Plant,
+    start: Plan,
+    settings: Settings,
+    progress: Progress | None = None,
+    reference: Reference | None = None,
+    focus: list[str] | None = None,
+    size: int | None = None,
+    step_limit: float | None = None,
+) -> Plan:
+    """Improve ``start`` by re-solving neighbourhoods until the time limit.
+
+    With a ``reference`` (a what-if's baseline) the objective includes the stability term;
+    ``focus`` names orders the neighbourhoods should often be built around; ``size`` and
+    ``step_limit`` override ``settings.lns_orders`` and ``settings.lns_step_limit``.
+
+    Parameters
+    ----------
+    plant : Plant
+    start : Plan
+        A complete plan (every firm order made), e.g. the dispatch plan.
+    settings : Settings
+        ``time_limit`` for the whole search, ``lns_orders`` per neighbourhood,
+        ``lns_step_limit`` seconds per neighbourhood, ``seed``, ``workers``.
+
+    Returns
+    -------
+    Plan
+        Status FEASIBLE (nothing is proven), no bound, ``stats`` with iterations and improvements.
+    """
+    began = time.perf_counter()
+    weights = tardiness_weights(plant)
+    rng = random.Random(settings.seed)
+    scale = units_per_currency(plant)
+    current = start
+    best = sum(objective_units(plant, current, weights, reference).values())
+    iterations = improvements = 0
+    budget = Budget(settings)
+    while (left := budget.left()) > 0.2:
+        iterations += 1
+        free = neighbourhood(plant, current, size or settings.lns_orders, rng, focus)
+        sub = sub_plant(plant, current, free)
+        step = min(step_limit or settings.lns_step_limit, left)
+        step_settings = settings.with_overrides(
+            time_limit=step,
+            deterministic_time=step if settings.deterministic else None,
+            seed=settings.seed + iterations,
+        )
+        try:
+            built = build(sub, restrict(current, free), weights, reference)
+            repaired = solve(built, step_settings)
+        except SolveError:
+            budget.charge(None)
+            continue
+        budget.charge(repaired)
+        candidate = _merge(current, repaired, free)
+        value = sum(objective_units(plant, candidate, weights, reference).values())
+        if value < best:
+            best, current, improvements = value, candidate, improvements + 1
+            if progress:
+                progress(time.perf_counter() - began, best / scale, None)
+    terms = objective_units(plant, current, weights, reference)
+    return dataclasses.replace(
+        current,
+        status="FEASIBLE",
+        objective=best / scale,
+        objective_units=best,
+        terms={name: units / scale for name, units in terms.items()},
+        best_bound=None,
+        gap=None,
+        solve_time=time.perf_counter() - began,
+        stats={
+            "method": "lns",
+            "iterations": iterations,
+            "improvements": improvements,
+            "first_solution_seconds": 0.0,
+            "deterministic_time": budget.used,
+        },
+    )
+
+
+class Budget:
+    """What is left of the search's limit: wall-clock seconds, or deterministic time.
+
+    A deterministic search counts each neighbourhood's deterministic time, and at least
+    ``MIN_CHARGE`` for one, so that many trivial neighbourhoods (whose building is not counted
+    by CP-SAT) cannot keep it going for ever; its wall clock is capped like a single solve's.
+    """
+
+    MIN_CHARGE = 0.05
+
+    def __init__(self, settings: Settings):
+        self.deterministic = bool(settings.deterministic)
+        self.limit = deterministic_limit(settings) if self.deterministic else settings.time_limit
+        self.wall_cap = settings.time_limit * settings.wall_cap_factor
+        self.began = time.perf_counter()
+        self.used = 0.0
+
+    def charge(self, plan: Plan | None) -> None:
+        spent = plan.stats.get("deterministic_time", 0.0) if plan is not None else 0.0
+        self.used += max(self.MIN_CHARGE, spent)
+
+    def left(self) -> float:
+        elapsed = time.perf_counter() - self.began
+        if not self.deterministic:
+            return self.limit - elapsed
+        if elapsed >= self.wall_cap:
+            return 0.0
+        return self.limit - self.used
+
+
+def _merge(current: Plan, repaired: Plan, free: set[str]) -> Plan:
+    outcomes: list[OrderOutcome] = [o for o in current.outcomes if o.order not in free]
+    return dataclasses.replace(
+        current,
+        steps=tuple(s for s in current.steps if s.order not in free) + repaired.steps,
+        outcomes=tuple(outcomes) + repaired.outcomes,
+    )

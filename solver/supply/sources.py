@@ -1,0 +1,179 @@
+"""Material needs, supplier lead times and arrival periods: plain arithmetic on the Plant.
+
+Shared by list scheduling, the CP-SAT model, the checker and the KPIs so that all of them
+agree on what an order needs, when a purchase can arrive and which period's capacity it uses.
+
+A purchase is planned per supplier period (a week by default, counted from the plan start):
+in period ``k`` it arrives at ``max(k x period, effective lead)`` and uses that period's
+capacity. Arriving as early as the period allows is never worse for dates, so nothing is lost
+by fixing the arrival within a period.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from solver.domain.plant import Mode, Offer, Plant, Supplier
+
+STOCK = "stock"
+
+
+def need(per_unit: float, quantity: int) -> int:
+    """Whole units of material for ``quantity`` units of product (rounded up)."""
+    return math.ceil(per_unit * quantity - 1e-9)
+
+
+def started(plant: Plant, order_id: str) -> bool:
+    """Work in progress has already consumed its materials."""
+    return plant.first_step(order_id) > 0 or (order_id, 0) in plant.pins
+
+
+def requirements(plant: Plant, order_id: str) -> dict[str, int]:
+    """Material -> units an order still needs before its first step can start."""
+    if started(plant, order_id):
+        return {}
+    order = plant.orders[order_id]
+    product = plant.products[order.product]
+    return {line.material: need(line.per_unit, order.quantity) for line in product.bom}
+
+
+def may_ship_from_stock(plant: Plant, order_id: str) -> bool:
+    """Whether finished goods on hand could serve the order instead of production."""
+    order = plant.orders[order_id]
+    return plant.products[order.product].stock >= order.quantity and not started(plant, order_id)
+
+
+def effective_lead(plant: Plant, supplier: Supplier, mode: Mode) -> int:
+    """Lead time in ticks as planned: padded by 1/reliability when ``supplier_risk`` is pad."""
+    if plant.settings.supplier_risk == "pad" and supplier.reliability < 1:
+        return math.ceil(mode.lead / supplier.reliability - 1e-9)
+    return mode.lead
+
+
+def arrival_in(plant: Plant, supplier: Supplier, mode: Mode, period: int) -> int | None:
+    """When a purchase arriving in ``period`` arrives, or None if it cannot arrive then."""
+    lead = effective_lead(plant, supplier, mode)
+    begin, end = period * supplier.period, (period + 1) * supplier.period
+    arrival = max(begin, lead)
+    if arrival >= end or arrival >= plant.horizon:
+        return None
+    return arrival
+
+
+def period_of(supplier: Supplier, tick: int) -> int:
+    return tick // supplier.period
+
+
+@dataclass(frozen=True)
+class BuyOption:
+    """One way to buy a material: a supplier's offer, a shipping mode, an arrival period."""
+
+    supplier: str
+    mode: Mode
+    period: int
+    arrival: int
+
+
+def buy_options(plant: Plant, material: str, latest: int) -> Iterator[BuyOption]:
+    """Every (supplier, mode, period) that can deliver a material by tick ``latest``.
+
+    An expedite is offered only in periods where the standard mode cannot arrive as early:
+    elsewhere it would arrive at the same time for more money.
+    """
+    for sid, supplier in plant.suppliers.items():
+        offer = supplier.offers.get(material)
+        if offer is None:
+            continue
+        standard = offer.modes[0]
+        for mode in offer.modes:
+            for period in range(plant.horizon // supplier.period + 1):
+                arrival = arrival_in(plant, supplier, mode, period)
+                if arrival is None:
+                    continue
+                if arrival > latest:
+                    break
+                if mode.expedited:
+                    usual = arrival_in(plant, supplier, standard, period)
+                    if usual is not None and usual <= arrival:
+                        continue
+                yield BuyOption(sid, mode, period, arrival)
+
+
+def offer_for(plant: Plant, supplier: str, material: str) -> Offer:
+    return plant.suppliers[supplier].offers[material]
+
+
+def mode_named(offer: Offer, name: str) -> Mode:
+    return next(m for m in offer.modes if m.name == name)
+
+
+def stock_events(plant: Plant, material: str) -> list[tuple[int, int]]:
+    """(tick, units) that add to a material's stock: on hand at 0, then receipts by tick.
+
+    Receipts arriving at the same tick are one event.
+    """
+    mat = plant.materials[material]
+    by_tick: dict[int, int] = {0: mat.stock} if mat.stock else {}
+    for receipt in mat.receipts:
+        tick = max(0, receipt.arrival)
+        by_tick[tick] = by_tick.get(tick, 0) + receipt.quantity
+    return sorted(by_tick.items())
+
+
+def finished_goods_value(plant: Plant, product_id: str) -> float:
+    """Value of one finished unit: conversion cost plus its materials."""
+    product = plant.products[product_id]
+    return product.unit_cost + sum(
+        line.per_unit * plant.materials[line.material].unit_cost for line in product.bom
+    )
+
+
+def has_supply(plant: Plant) -> bool:
+    """Whether the plant models materials, suppliers or finished-goods stock at all."""
+    return bool(plant.materials or plant.suppliers) or any(p.stock for p in plant.products.values())
+
+
+def stock_ready(plant: Plant, material: str, quantity: int) -> int | None:
+    """Earliest tick by which stock and receipts alone hold ``quantity`` units."""
+    level = 0
+    for tick, units in stock_events(plant, material):
+        level += units
+        if level >= quantity:
+            return tick
+    return None
+
+
+def earliest_supply(plant: Plant, material: str, quantity: int) -> int | None:
+    """Earliest tick one source could provide ``quantity`` units if no other order needed any.
+
+    An order's need for a material comes from one source, so a supplier whose period
+    capacity is below the need cannot serve it.
+    """
+    candidates = []
+    if material in plant.materials:
+        ready = stock_ready(plant, material, quantity)
+        if ready is not None:
+            candidates.append(ready)
+    for supplier in plant.suppliers.values():
+        offer = supplier.offers.get(material)
+        if offer is None or (offer.capacity is not None and offer.capacity < quantity):
+            continue
+        for mode in offer.modes:
+            lead = effective_lead(plant, supplier, mode)
+            arrival = arrival_in(plant, supplier, mode, period_of(supplier, lead))
+            if arrival is not None:
+                candidates.append(arrival)
+    return min(candidates, default=None)
+
+
+def material_ready(plant: Plant, order_id: str) -> int | None:
+    """Earliest tick all of an order's materials could be there, or None if some cannot."""
+    ready = 0
+    for material, quantity in requirements(plant, order_id).items():
+        arrival = earliest_supply(plant, material, quantity)
+        if arrival is None:
+            return None
+        ready = max(ready, arrival)
+    return ready
