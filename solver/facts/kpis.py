@@ -5,16 +5,27 @@ orders moved, promised dates broken) is defined once in ``solver.facts.stability
 
 Utilisation is measured over the plan's span: from the plan start to the last completion,
 against each resource's working time (calendar less downtime) in that span, times capacity.
+
+Planned OEE (seed 003: overall equipment effectiveness of 80 % or more) is measured over the
+same span: planned run time over available time. A plan assumes every unit is made at its
+rated time per unit and is good, so OEE's performance and quality factors are 1 and the figure
+is the planned share of available time spent making product. Run time is quantity x time per
+unit of the chosen option; setups and the rounding of a step up to the time grid are losses,
+as changeovers are in OEE, so planned OEE is below utilisation by the setups. Available time is
+the calendar less downtime, in unit-time for a pool: capacity x working time, less the units
+a partial downtime takes for as long as it overlaps working time (utilisation subtracts only
+downtime of the whole resource). Inventory days are in ``solver.facts.inventory``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from solver.domain.intervals import clip, total
-from solver.domain.plan import Plan
+from solver.domain.plan import Plan, ScheduledStep
 from solver.domain.plant import Plant
+from solver.facts.inventory import InventoryDays, inventory_days
 from solver.facts.stability import (  # noqa: F401  (stability metrics are part of the KPIs)
     Reference,
     Stability,
@@ -37,7 +48,24 @@ from solver.supply import sources
 
 @dataclass(frozen=True)
 class Kpis:
-    """Service, money and load figures of one plan. Times are in days."""
+    """Service, money and load figures of one plan. Times are in days.
+
+    The last four fields are seed 003's targets beside on-time delivery.
+
+    Attributes
+    ----------
+    planned_oee : dict[str, float]
+        Per bottleneck (in the order of ``bottlenecks``): planned run time (quantity x time per
+        unit, setups excluded) over available time (calendar less downtime; unit-time for a
+        pool) from the plan start to the last completion, the span of ``utilisation``.
+    oee_target : float
+        The ``oee_target`` setting the planned OEE is compared with (default 80 %).
+    inventory_days : list[InventoryDays]
+        Per material and per product with finished goods or orders: average stock over
+        average daily use in the window, target and flag (``solver.facts.inventory``).
+    inventory_days_tolerance : float
+        The ``inventory_days_tolerance`` setting: flagged outside ``target x (1 +/- this)``.
+    """
 
     orders_accepted: int
     orders_declined: int
@@ -50,6 +78,20 @@ class Kpis:
     utilisation: dict[str, float]
     bottlenecks: list[str]
     declined: list[str]
+    planned_oee: dict[str, float] = field(default_factory=dict)
+    oee_target: float = 0.8
+    inventory_days: list[InventoryDays] = field(default_factory=list)
+    inventory_days_tolerance: float = 0.2
+
+    @property
+    def oee_below_target(self) -> list[str]:
+        """Bottlenecks whose planned OEE is below ``oee_target``."""
+        return [r for r, oee in self.planned_oee.items() if oee < self.oee_target]
+
+    @property
+    def inventory_flagged(self) -> list[InventoryDays]:
+        """Items whose inventory days are outside their target's tolerance."""
+        return [row for row in self.inventory_days if row.flag is not None]
 
 
 def objective_units(
@@ -153,9 +195,14 @@ def objective_money(plant: Plant, plan: Plan) -> dict[str, float]:
     return {name: units / scale for name, units in objective_units(plant, plan).items()}
 
 
+def plan_span(plan: Plan) -> int:
+    """Tick of the last completion of a step (0 for a plan without steps)."""
+    return max((s.end for s in plan.steps), default=0)
+
+
 def utilisation(plant: Plant, plan: Plan) -> dict[str, float]:
     """Busy share of each resource's working time between plan start and the last completion."""
-    span = max((s.end for s in plan.steps), default=0)
+    span = plan_span(plan)
     busy = dict.fromkeys(plant.resources, 0)
     for step in plan.steps:
         busy[step.resource] += max(0, min(step.end, span) - max(step.start, 0))
@@ -163,6 +210,73 @@ def utilisation(plant: Plant, plan: Plan) -> dict[str, float]:
     for rid, resource in plant.resources.items():
         available = total(clip(plant.availability[rid], 0, span)) * resource.capacity
         result[rid] = busy[rid] / available if available else 0.0
+    return result
+
+
+def available_time(plant: Plant, resource_id: str, start: int, end: int) -> int:
+    """Unit-ticks a resource can work in ``[start, end)``: calendar less downtime.
+
+    A pool counts each unit: capacity x the time the whole pool is available, less, for each
+    partial downtime, its units x its overlap with that time.
+    """
+    resource = plant.resources[resource_id]
+    windows = clip(plant.availability[resource_id], start, end)
+    units = total(windows) * resource.capacity
+    for down in resource.downtime:
+        if down.units is not None and down.units < resource.capacity:
+            units -= down.units * total(clip(windows, down.start, down.end))
+    return max(0, units)
+
+
+def run_ticks(plant: Plant, step: ScheduledStep) -> float:
+    """Ticks of a scheduled step spent making product: quantity x time per unit.
+
+    The rest of the step is its setup and the rounding up to the grid. A step whose order,
+    routing step or option the plant does not know counts as running throughout.
+    """
+    length = step.end - step.start
+    order = plant.orders.get(step.order)
+    product = plant.products.get(order.product) if order else None
+    if product is None or not 0 <= step.step_index < len(product.routing):
+        return length
+    option = next(
+        (o for o in product.routing[step.step_index].options if o.resource == step.resource),
+        None,
+    )
+    if option is None:
+        return length
+    seconds = order.quantity * option.per_unit
+    return min(length, seconds / plant.grid.seconds_per_tick)
+
+
+def planned_oee(plant: Plant, plan: Plan, resources: list[str] | None = None) -> dict[str, float]:
+    """Planned run time over available time of each resource, plan start to last completion.
+
+    Parameters
+    ----------
+    plant : Plant
+    plan : Plan
+    resources : list[str], optional
+        The resources to measure, in this order; all of the plant's by default.
+
+    Returns
+    -------
+    dict[str, float]
+        Resource -> planned OEE in [0, 1]; 0.0 where no time is available. A step's setup
+        comes first and its run last, so the part of a step before the plan start (work in
+        progress) is cut from its setup first.
+    """
+    span = plan_span(plan)
+    wanted = list(plant.resources) if resources is None else resources
+    run = dict.fromkeys(wanted, 0.0)
+    for step in plan.steps:
+        if step.resource in run:
+            begin = max(step.end - run_ticks(plant, step), 0)
+            run[step.resource] += max(0.0, min(step.end, span) - begin)
+    result = {}
+    for rid in wanted:
+        available = available_time(plant, rid, 0, span)
+        result[rid] = run[rid] / available if available else 0.0
     return result
 
 
@@ -194,6 +308,8 @@ def compute_kpis(plant: Plant, plan: Plan) -> Kpis:
     on_time = [o for o in accepted if o.tardiness == 0]
     quantity = sum(plant.orders[o.order].quantity for o in accepted)
     load = utilisation(plant, plan)
+    busiest = bottlenecks(plant, load)
+    settings = plant.settings
     return Kpis(
         orders_accepted=len(accepted),
         orders_declined=len(plan.outcomes) - len(accepted),
@@ -207,8 +323,12 @@ def compute_kpis(plant: Plant, plan: Plan) -> Kpis:
         / ticks_per_day,
         margin=sum(order_margin(plant, plant.orders[o.order]) for o in accepted),
         utilisation=load,
-        bottlenecks=bottlenecks(plant, load),
+        bottlenecks=busiest,
         declined=[o.order for o in plan.outcomes if not o.accepted],
+        planned_oee=planned_oee(plant, plan, busiest),
+        oee_target=settings.oee_target,
+        inventory_days=inventory_days(plant, plan),
+        inventory_days_tolerance=settings.inventory_days_tolerance,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -135,6 +136,11 @@ def print_plan_summary(
         ("total tardiness", f"{kpis.total_tardiness_days:.2f} days"),
         ("weighted tardiness", f"{kpis.weighted_tardiness_days:.2f} weighted days"),
         ("margin of orders made", f"{kpis.margin:,.2f} {money}"),
+        *(
+            (f"planned OEE {rid}", f"{oee:.1%}" + _against(kpis.oee_target, oee))
+            for rid, oee in kpis.planned_oee.items()
+        ),
+        *_inventory_rows(kpis),
     ]
     for name, value in rows:
         table.add_row(name, value)
@@ -255,6 +261,39 @@ def print_supply(
         console.print(table)
     else:
         console.print(f"Projected available balance: no shortfall in any {period}.")
+
+
+def _inventory_rows(kpis: Kpis, shown: int = 5) -> list[tuple[str, str]]:
+    """Inventory days in the key figures: a summary row, then flagged items, worst first."""
+    items = kpis.inventory_days
+    if not items:
+        return []
+    known = [row.days for row in items if row.days is not None]
+    spread = f"{min(known):.1f}-{max(known):.1f} days" if known else "nothing used"
+    if all(row.target is None for row in items):
+        return [("inventory days", f"{len(items)} items, {spread} (no target set)")]
+    flagged = sorted(
+        kpis.inventory_flagged,
+        key=lambda row: (
+            abs(row.days / row.target - 1) if row.days is not None and row.target else math.inf
+        ),
+        reverse=True,
+    )
+    rows = [
+        (
+            "inventory days",
+            f"{len(items)} items, {spread}; {len(flagged)} outside target "
+            f"+/-{kpis.inventory_days_tolerance:.0%}",
+        )
+    ]
+    for row in flagged[:shown]:
+        days = "nothing used" if row.days is None else f"{row.days:.1f} days"
+        rows.append(
+            (f"  {row.kind} {row.item}", f"{days} ([red]{row.flag}[/red] target {row.target:g})")
+        )
+    if len(flagged) > shown:
+        rows.append(("  ...", f"{len(flagged) - shown} more"))
+    return rows
 
 
 def _against(target: float, value: float) -> str:
