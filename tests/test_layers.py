@@ -25,6 +25,8 @@ LAYERS = [
     "strategies",
     "whatif",
     "replay",
+    "store",
+    "daily",
     "report",
     "api",
     "cli",

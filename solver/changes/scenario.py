@@ -26,7 +26,7 @@ from pydantic import Field, ValidationError
 from solver.changes.apply import HANDLED_KINDS, Change
 from solver.domain.errors import DataError, Problem
 from solver.domain.settings import Settings
-from solver.input.loading import _problems_from, error_message, read_yaml
+from solver.input.loading import _problems_from, error_message, read_yaml, require_mapping
 from solver.input.schema import Record, StartTime, Text
 
 
@@ -47,14 +47,51 @@ class ScenarioFile(Record):
     description: Text = ""
 
 
-class Scenario:
-    """A loaded scenario: its file, its records and paths resolved from its folder."""
+class InlineSource:
+    """Data given in memory where a file's Path would stand: a scenario given as text or a
+    dict, or the plant or baseline plan a caller hands a what-if itself.
 
-    def __init__(self, path: Path, data: ScenarioFile):
+    ``str()`` and ``name`` are its label in messages and reports (``<string>``, ``<dict>``);
+    ``read_bytes()`` gives its content, hashed into the provenance of what-if proposals as a
+    scenario's and a baseline file's bytes are.
+    """
+
+    def __init__(self, label: str, content: bytes):
+        self.label = label
+        self.content = content
+
+    @property
+    def name(self) -> str:
+        return self.label
+
+    def read_bytes(self) -> bytes:
+        return self.content
+
+    def __str__(self) -> str:
+        return self.label
+
+    def __repr__(self) -> str:
+        return f"InlineSource({self.label!r})"
+
+
+class Scenario:
+    """A loaded scenario: its file, its records and paths resolved from its folder.
+
+    ``base_dir`` is the folder the model and baseline names are relative to: the scenario
+    file's own folder by default (give it for a scenario that is not a file). ``model_path``
+    and ``baseline_path`` are InlineSources when the caller gave a plant or plan in memory
+    (``parse_scenario``).
+    """
+
+    model_path: Path | InlineSource
+    baseline_path: Path | InlineSource | None
+
+    def __init__(self, path: Path | InlineSource, data: ScenarioFile, base_dir: Path | None = None):
         self.path = path
         self.data = data
-        self.model_path = (path.parent / data.model).resolve()
-        self.baseline_path = (path.parent / data.baseline).resolve() if data.baseline else None
+        folder = base_dir if base_dir is not None else _folder(path)
+        self.model_path = (folder / data.model).resolve()
+        self.baseline_path = (folder / data.baseline).resolve() if data.baseline else None
 
     @property
     def now(self) -> datetime | None:
@@ -79,7 +116,44 @@ def load_scenario(path: str | Path) -> Scenario:
         Naming the scenario file, the change (``changes[2] (add_order)``) and the field.
     """
     path = Path(path)
-    raw = read_yaml(path)
+    return parse_scenario(read_yaml(path), path)
+
+
+def parse_scenario(
+    raw: Any,
+    path: Path | InlineSource,
+    base_dir: str | Path | None = None,
+    *,
+    model: Path | InlineSource | None = None,
+    baseline: Path | InlineSource | None = None,
+) -> Scenario:
+    """Validate a parsed scenario (the mapping its YAML reads as), with ``load_scenario``'s rules
+    and messages.
+
+    Parameters
+    ----------
+    raw : dict
+        The scenario's fields (``model``, ``changes``, ``variants``, ...).
+    path : Path or InlineSource
+        The scenario file, or an ``InlineSource`` naming data given as text or a dict.
+    base_dir : str or Path, optional
+        The folder the model and baseline names are relative to: the folder of ``path`` by
+        default, the current directory for an ``InlineSource``.
+    model, baseline : Path or InlineSource, optional
+        Given in place of the scenario's own (which it may then leave out): a file (relative
+        to the current directory), or an ``InlineSource`` naming one the caller holds in
+        memory and hands to ``evaluate`` itself.
+
+    Raises
+    ------
+    DataError
+        Naming the scenario (file or label), the change (``changes[2] (add_order)``) and the
+        field.
+    """
+    folder = _folder(path) if base_dir is None else Path(base_dir)
+    raw = require_mapping(raw, str(path))
+    given = {"model": model, "baseline": baseline}
+    raw = {**raw, **{k: str(v) for k, v in given.items() if v is not None}}
     try:
         data = ScenarioFile.model_validate(raw)
     except ValidationError as exc:
@@ -102,9 +176,13 @@ def load_scenario(path: str | Path) -> Scenario:
             for p in _problems_from(exc, str(path), "scenario", raw.get("settings", {}))
         ]
     try:
-        scenario = Scenario(path, data)
-        found = scenario.model_path.is_file()
+        scenario = Scenario(path, data, folder)
+        for name, value in given.items():
+            if value is not None:
+                resolved = value if isinstance(value, InlineSource) else Path(value).resolve()
+                setattr(scenario, f"{name}_path", resolved)
         where = scenario.model_path
+        found = isinstance(where, InlineSource) or where.is_file()
     except (OSError, ValueError):  # e.g. a NUL character in the name
         scenario, found, where = None, False, data.model
     if not found:
@@ -114,7 +192,12 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario
 
 
-def _scenario_problems(exc: ValidationError, path: Path, raw: dict) -> list[Problem]:
+def _folder(path: Path | InlineSource) -> Path:
+    """Where names in a scenario are relative to: its file's folder, else the current one."""
+    return Path(".") if isinstance(path, InlineSource) else path.parent
+
+
+def _scenario_problems(exc: ValidationError, path: Path | InlineSource, raw: dict) -> list[Problem]:
     """Problems named by change: ``changes[2] (change_quantity)`` and the field in it."""
     problems = []
     for error in exc.errors():

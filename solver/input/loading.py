@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import reprlib
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -152,6 +153,14 @@ def parse_yaml(data: bytes, path: Path) -> dict[str, Any]:
                 for key, line, first in sorted(loader.duplicates, key=lambda d: d[1])
             ]
         )
+    return require_mapping(raw, path)
+
+
+def require_mapping(raw: Any, path: str | Path) -> dict[str, Any]:
+    """``raw`` itself when it is a mapping of sections, else a DataError naming ``path``.
+
+    Parsed YAML, or data given in memory (``path`` is then a label such as ``<dict>``).
+    """
     if raw is None:
         raise DataError([Problem(str(path), "file", "", "is empty; give a YAML mapping")])
     if not isinstance(raw, dict):
@@ -236,7 +245,12 @@ def _header_problems(columns: list[str], path: Path) -> list[Problem]:
     return problems
 
 
-def load_plant(path: str | Path, settings_overrides: dict[str, Any] | None = None) -> Plant:
+def load_plant(
+    path: str | Path,
+    settings_overrides: dict[str, Any] | None = None,
+    *,
+    overrides_source: str = "command line",
+) -> Plant:
     """Load and validate a plant model file.
 
     Parameters
@@ -245,6 +259,8 @@ def load_plant(path: str | Path, settings_overrides: dict[str, Any] | None = Non
         The plant YAML file; its ``orders`` may name a CSV file beside it.
     settings_overrides : dict, optional
         Settings that replace the file's (e.g. from CLI flags); ``None`` values are ignored.
+    overrides_source : str
+        Names the overrides in messages (the file of their problems).
 
     Returns
     -------
@@ -258,21 +274,74 @@ def load_plant(path: str | Path, settings_overrides: dict[str, Any] | None = Non
     path = Path(path)
     data = read_bytes(path)
     raw = parse_yaml(data, path)
-    contents = [data]
-    parsed, problems = parse_records(raw, path, contents)
+    return load_plant_data(
+        raw,
+        path,
+        path.parent,
+        settings_overrides,
+        content=data,
+        overrides_source=overrides_source,
+    )
+
+
+def load_plant_data(
+    raw: Any,
+    source: str | Path = "<dict>",
+    base_dir: str | Path | None = None,
+    settings_overrides: dict[str, Any] | None = None,
+    *,
+    content: bytes | None = None,
+    overrides_source: str = "command line",
+) -> Plant:
+    """Validate a parsed plant file (the mapping its YAML reads as) and build the Plant.
+
+    Every rule of ``load_plant`` applies, with the same messages; only where the data came from
+    differs.
+
+    Parameters
+    ----------
+    raw : dict
+        The plant file's sections (``plant``, ``settings``, ``resources``, ...).
+    source : str or Path
+        Names the data in messages and in ``Plant.source``: a file, or a label such as
+        ``<dict>`` or ``<string>``.
+    base_dir : str or Path, optional
+        The folder an ``orders`` CSV name is relative to; the current directory by default.
+    settings_overrides : dict, optional
+        Settings that replace the data's; ``None`` values are ignored.
+    content : bytes, optional
+        The bytes the data was read from, for ``Plant.input_hash``; without them the hash is
+        taken over a canonical JSON form of ``raw``.
+    overrides_source : str
+        Names the overrides in messages (the file of their problems).
+
+    Returns
+    -------
+    Plant
+
+    Raises
+    ------
+    DataError
+        Listing every problem found, each with file, record, field and what would be valid.
+    """
+    path = Path(source)
+    raw = require_mapping(raw, path)
+    contents = [canonical_bytes(raw) if content is None else content]
+    base = Path(".") if base_dir is None else Path(base_dir)
+    parsed, problems = parse_records(raw, path, contents, base_dir=base)
     if settings_overrides:
-        try:
-            parsed.settings = parsed.settings.with_overrides(**settings_overrides)
-        except ValidationError as exc:
-            problems += _problems_from(exc, "command line", "settings", {})
+        parsed.settings, more = override_settings(
+            parsed.settings, settings_overrides, overrides_source
+        )
+        problems += more
     problems += validation.check_records(parsed)
     if problems or parsed.header is None:
         raise DataError(problems)
     plant = build_plant(parsed, str(path))
     files = (str(path), parsed.files["orders"]) if len(contents) > 1 else (str(path),)
     digest = hashlib.sha256()
-    for content in contents:
-        digest.update(content)
+    for part in contents:
+        digest.update(part)
     plant = plant.replace(files=files, input_hash=digest.hexdigest())
     problems = validation.check_limits(plant, parsed)
     if problems:
@@ -283,12 +352,39 @@ def load_plant(path: str | Path, settings_overrides: dict[str, Any] | None = Non
     return plant
 
 
+def override_settings(
+    settings: Settings, overrides: dict[str, Any], source: str = "command line"
+) -> tuple[Settings, list[Problem]]:
+    """``settings`` with ``overrides`` (``None`` values ignored), and the problems they have.
+
+    On any problem the settings come back unchanged; each problem names ``source`` as its file,
+    ``settings`` as its record and the setting as its field.
+    """
+    try:
+        return settings.with_overrides(**overrides), []
+    except ValidationError as exc:
+        return settings, _problems_from(exc, source, "settings", {})
+
+
+def canonical_bytes(raw: Any) -> bytes:
+    """Data given in memory as bytes to hash: JSON with sorted keys (its repr if JSON cannot
+    hold it), so that equal data hashes equally whatever the order of its keys."""
+    try:
+        return json.dumps(raw, sort_keys=True, default=str, ensure_ascii=False).encode()
+    except (TypeError, ValueError):  # keys of mixed types, a circular reference
+        return repr(raw).encode("utf-8", "backslashreplace")
+
+
 def parse_records(
-    raw: dict[str, Any], path: Path, contents: list[bytes] | None = None
+    raw: dict[str, Any],
+    path: Path,
+    contents: list[bytes] | None = None,
+    base_dir: str | Path | None = None,
 ) -> tuple[Parsed, list[Problem]]:
     """Validate each section and record against the schema, collecting every problem.
 
-    The bytes of an orders CSV the file names are appended to ``contents`` (for the hash).
+    The bytes of an orders CSV the file names are appended to ``contents`` (for the hash); its
+    name is relative to ``base_dir``, the folder of ``path`` by default.
     """
     parsed = Parsed(files={name: str(path) for name in (*SECTIONS, "plant", "settings")})
     problems: list[Problem] = []
@@ -311,7 +407,7 @@ def parse_records(
 
     orders = raw.get("orders", [])
     if isinstance(orders, str):
-        csv_path = path.parent / orders
+        csv_path = (path.parent if base_dir is None else Path(base_dir)) / orders
         parsed.files["orders"] = str(csv_path)
         try:
             data = read_bytes(csv_path, "orders CSV")
@@ -451,9 +547,13 @@ def build_plant(parsed: Parsed, source: str) -> Plant:
     }
     orders = {o.id: _order(o, grid) for o in records["orders"]}
     pins = {}
+    done: dict[str, int] = {}
     for w in records["wip"]:
         step_index = [s.id for s in products[orders[w.order].product].routing].index(w.step)
-        pins[(w.order, step_index)] = Pin(w.order, step_index, w.resource, grid.floor(w.start))
+        if w.done:
+            done[w.order] = max(done.get(w.order, 0), step_index + 1)
+        else:
+            pins[(w.order, step_index)] = Pin(w.order, step_index, w.resource, grid.floor(w.start))
     materials = {m.id: _material(m, grid) for m in records["materials"]}
     suppliers = {s.id: _supplier(s, grid) for s in records["suppliers"]}
     return Plant(
@@ -467,6 +567,7 @@ def build_plant(parsed: Parsed, source: str) -> Plant:
         customers=customers,
         orders=orders,
         pins=pins,
+        done=done,
         materials=materials,
         suppliers=suppliers,
         settings=parsed.settings,
