@@ -1,4 +1,5 @@
-"""`replan validate | schema | rank | plan | whatif | bench | check`: argument parsing and wiring.
+"""`replan validate | schema | rank | plan | whatif | bench | check | release | accept | reject |
+history | show | diff | nightly`: argument parsing and wiring.
 
 Exit codes:
 
@@ -10,6 +11,7 @@ Exit codes:
 - 3: whatif: accept with date (or orders harmed);
 - 4: whatif: reject;
 - 5: no plan found;
+- 6: the plan store cannot be opened or written (unreachable server, locked or damaged file);
 - 70: internal error (a bug): one line on standard error; ``REPLAN_DEBUG=1`` shows the traceback;
 - 130: interrupted (Ctrl-C): no plan reported, nothing written.
 
@@ -26,15 +28,21 @@ import os
 import platform
 import sys
 from collections.abc import Callable
+from datetime import datetime
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from solver.changes.scenario import ScenarioFile, load_scenario
-from solver.domain.errors import DataError, SolveError
+from solver.daily.book import carried_baseline, todays_book
+from solver.daily.nightly import DEFAULT_STRATEGY, run_nightly
+from solver.daily.records import book_of, save_evaluation, save_plan
+from solver.domain.errors import DataError, Problem, SolveError
 from solver.domain.plan_schema import PlanFile
+from solver.domain.timegrid import parse_duration
 from solver.facts.balances import shortfalls
 from solver.facts.checker import check_plan
+from solver.facts.diff import plan_diff
 from solver.facts.kpis import compute_kpis, objective_money
 from solver.facts.supply_kpis import compute_supply_kpis
 from solver.input.loading import load_plant
@@ -42,6 +50,7 @@ from solver.input.plan_file import load_plan
 from solver.input.schema import PlantFile
 from solver.replay.suite import event_count, load_suite, run_suite
 from solver.report import console as report
+from solver.report import daily as daily_report
 from solver.report.bench import OUTPUT_FILES, print_summary, write_outputs
 from solver.report.files import write_csv, write_json, write_plan_json, write_purchases_csv
 from solver.report.html import plan_page, whatif_page, write_page
@@ -53,16 +62,19 @@ from solver.report.output import (
     resolve_outputs,
     scenario_inputs,
     suite_inputs,
+    write_text,
 )
 from solver.report.whatif import evaluation_dict, print_evaluation
 from solver.rules.ranking import rank_orders
 from solver.solve.search import plan as solve_plan
+from solver.store.store import Store, StoreError, default_location, now_utc, open_store
 from solver.strategies import STRATEGIES, get_strategy
 from solver.supply.sources import has_supply
 from solver.whatif.evaluate import evaluate
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_NO_PLAN = 0, 1, 2, 5
-EXIT_INTERNAL, EXIT_INTERRUPTED = 70, 130
+EXIT_STORE, EXIT_INTERNAL, EXIT_INTERRUPTED = 6, 70, 130
+STORE_VARIABLE = "REPLAN_STORE"
 INTERRUPTED = "interrupted: no plan reported, nothing written"
 DEBUG_VARIABLE = "REPLAN_DEBUG"
 
@@ -151,8 +163,19 @@ def cmd_whatif(args: argparse.Namespace, console: Console) -> int:
     outputs = resolve_outputs({"--json": args.json, "--html": args.html}, scenario_inputs(scenario))
     overrides = _overrides(args)
     strategy = get_strategy(args.strategy) if args.strategy else None
+    store, book = None, None
+    if args.store is not None:
+        store = _open(args, scenario.model_path)
+        today = load_plant(scenario.model_path)
+        book = todays_book(store, today, scenario.now)
     with console.status("evaluating the change..."):
-        evaluation = evaluate(scenario, overrides, strategy)
+        if book is not None and book.released is not None:
+            baseline = book.baseline
+            if baseline is None:  # the released plan carried onto today's book
+                baseline = carried_baseline(book)
+            evaluation = evaluate(scenario, overrides, strategy, book=(book.plant, baseline))
+        else:
+            evaluation = evaluate(scenario, overrides, strategy)
     report.print_warnings(_errors(), evaluation.plant.warnings)
     print_evaluation(console, evaluation, detail_all=args.all)
     violations = [
@@ -170,6 +193,25 @@ def cmd_whatif(args: argparse.Namespace, console: Console) -> int:
         if "--html" in outputs:
             write_page(outputs["--html"], whatif_page(evaluation), batch)
     _written(console, outputs, {"--json": "evaluation", "--html": "report"})
+    if store is not None:
+        released = book.released if book is not None else None
+        exact = released if book is not None and book.baseline is not None else None
+        evaluation_id, proposals = save_evaluation(
+            store,
+            evaluation,
+            evaluation_dict(evaluation),
+            baseline_row=exact,
+            released_id=None if released is None else released.id,
+            plant_id=book.plant_id,
+            carried=book.changes,
+        )
+        console.print(
+            f"what-if {evaluation_id} saved in {store.label}; proposals: "
+            + (", ".join(f"{v} = plan {i}" for v, i in proposals.items()) or "none")
+            + (f"; `replan accept {evaluation_id}` releases the first" if proposals else ""),
+            markup=False,
+            highlight=False,
+        )
     return evaluation.exit_code
 
 
@@ -218,6 +260,13 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
             write_page(outputs["--html"], plan_page(plant, result), batch)
     what = {"--json": "plan", "--csv": "steps", "--purchases": "purchases", "--html": "report"}
     _written(console, outputs, what)
+    if args.store is not None:
+        store = _open(args, args.model)
+        release = args.release and not violations
+        name = args.name or f"plan of {plant.name}"
+        plan_id = save_plan(store, plant, result, name=name, release=release, by=_by(args))
+        state = "saved and released" if release else "saved"
+        console.print(f"plan {plan_id} {state} in {store.label}", markup=False, highlight=False)
     return EXIT_VIOLATIONS if violations else EXIT_OK
 
 
@@ -257,6 +306,163 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
         f"({', '.join(f'{k} {v:,.2f}' for k, v in terms.items())})"
     )
     return EXIT_OK
+
+
+def _by(args: argparse.Namespace) -> str:
+    return args.by or os.environ.get("USER", "") or "unknown"
+
+
+def _open(args: argparse.Namespace, model: str | os.PathLike | None = None) -> Store:
+    """The store named by --store, $REPLAN_STORE, or the file beside the model."""
+    location = args.store or os.environ.get(STORE_VARIABLE, "")
+    if not location:
+        if model is None:
+            raise DataError(
+                [
+                    Problem(
+                        "command line",
+                        "--store",
+                        "",
+                        f"give the plan store: --store PATH or URL, or set {STORE_VARIABLE}",
+                    )
+                ]
+            )
+        location = str(default_location(model))
+    return open_store(location)
+
+
+def _stored(store: Store, reference: str, model: str | None) -> tuple:
+    """(name, plant, plan) for a plan reference: a store reference or a plan JSON file."""
+    if reference.endswith(".json") and os.path.exists(reference):
+        if model is None:
+            raise DataError(
+                [Problem(reference, "plan", "", "a plan JSON file needs its model: --model MODEL")]
+            )
+        plant = load_plant(model)
+        return reference, plant, load_plan(reference, plant)
+    row = store.plan_row(reference)
+    return f"{reference} (plan {row.id})", book_of(store, row), store.plan_of(row)
+
+
+def cmd_release(args: argparse.Namespace, console: Console) -> int:
+    store = _open(args)
+    row = store.plan_row(args.plan)
+    plant = book_of(store, row)
+    violations = check_plan(plant, store.plan_of(row).pinned_only_at(plant.pins))
+    if violations:
+        report.print_violations(console, violations)
+        return EXIT_VIOLATIONS
+    store.release(row.id, by=_by(args), note=args.note)
+    console.print(f"plan {row.id} released", markup=False, highlight=False)
+    return EXIT_OK
+
+
+def cmd_accept(args: argparse.Namespace, console: Console) -> int:
+    store = _open(args)
+    evaluation = store.evaluation_row(args.evaluation)
+    plan_id = store.accept(evaluation.id, args.variant, by=_by(args), note=args.note)
+    console.print(
+        f"what-if {evaluation.id} accepted: plan {plan_id} is the released plan",
+        markup=False,
+        highlight=False,
+    )
+    return EXIT_OK
+
+
+def cmd_reject(args: argparse.Namespace, console: Console) -> int:
+    store = _open(args)
+    evaluation = store.evaluation_row(args.evaluation)
+    store.reject(evaluation.id, by=_by(args), note=args.note)
+    console.print(f"what-if {evaluation.id} rejected", markup=False, highlight=False)
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace, console: Console) -> int:
+    store = _open(args)
+    since = None
+    if args.since:
+        since = now_utc() - parse_duration(args.since)
+    daily_report.print_history(console, store.history(since, args.limit))
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace, console: Console) -> int:
+    store = _open(args)
+    outputs = resolve_outputs({"--json": args.json}, _store_inputs(store))
+    row = store.plan_row(args.plan)
+    daily_report.print_plan_row(console, row, store.released_id())
+    if "--json" in outputs:
+        with Batch() as batch:
+            write_json(row.plan, outputs["--json"], batch)
+        _written(console, outputs, {"--json": "plan"})
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace, console: Console) -> int:
+    store = _open(args)
+    requested = {"--json": args.json, "--csv": args.csv}
+    outputs = resolve_outputs(requested, _store_inputs(store))
+    name_a, plant_a, plan_a = _stored(store, args.a, args.model)
+    name_b, plant_b, plan_b = _stored(store, args.b, args.model)
+    diff = plan_diff(plant_a, plan_a, plant_b, plan_b, name_a, name_b)
+    daily_report.print_diff(console, diff, head=args.head)
+    with Batch() as batch:
+        daily_report.write_diff(diff, outputs, batch)
+    _written(console, outputs, {"--json": "diff", "--csv": "diff"})
+    return EXIT_OK
+
+
+def cmd_nightly(args: argparse.Namespace, console: Console) -> int:
+    store = _open(args, args.model)
+    today = load_plant(args.model, _overrides(args))
+    report.print_warnings(_errors(), today.warnings)
+    requested = {"--json": args.json, "--report": args.report}
+    outputs = resolve_outputs(requested, [*plant_inputs(today, args.model), *_store_inputs(store)])
+    budget = parse_duration(args.budget).total_seconds()
+    now = None
+    if args.now:
+        now = load_plant_now(args.now)
+    with console.status("re-planning the book..."):
+        result = run_nightly(
+            store,
+            today,
+            now=now,
+            strategy=args.strategy,
+            budget=budget,
+            release=args.release,
+            by=_by(args),
+        )
+    daily_report.print_morning(console, result)
+    with Batch() as batch:
+        if "--json" in outputs:
+            write_json(daily_report.morning_dict(result), outputs["--json"], batch)
+        if "--report" in outputs:
+            write_text(outputs["--report"], daily_report.morning_text(result), batch)
+    _written(console, outputs, {"--json": "morning report", "--report": "morning report"})
+    return EXIT_VIOLATIONS if result.violations else EXIT_OK
+
+
+def load_plant_now(text: str) -> datetime:
+    """--now as a date and time (ISO), with the error a file's field would get."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise DataError(
+            [
+                Problem(
+                    "command line",
+                    "--now",
+                    "",
+                    f"{text!r} is not a date and time; give e.g. 2026-11-24T06:00",
+                )
+            ]
+        ) from None
+
+
+def _store_inputs(store: Store) -> list[str]:
+    """The store's own file, which no output may overwrite."""
+    database = store.engine.url.database
+    return [database] if store.engine.url.get_backend_name() == "sqlite" and database else []
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -305,6 +511,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="week",
         help="period of the projected available balance (default week)",
     )
+    _store_flag(plan, True)
+    plan.add_argument("--release", action="store_true", help="with --store: release the plan")
+    plan.add_argument("--name", help="with --store: the plan's name")
+    plan.add_argument("--by", help="with --store: who releases it (default: $USER)")
     plan.set_defaults(run=cmd_plan)
 
     whatif = commands.add_parser(
@@ -317,6 +527,7 @@ def build_parser() -> argparse.ArgumentParser:
     _deterministic_flag(whatif, "on for whatif")
     whatif.add_argument("--json", help="write the whole evaluation as JSON; - for standard output")
     whatif.add_argument("--all", action="store_true", help="details for every variant")
+    _store_flag(whatif, True)
     whatif.add_argument("--html", help="write a self-contained HTML report of the what-if")
     whatif.add_argument(
         "--strategy",
@@ -339,7 +550,94 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("model")
     check.add_argument("plan")
     check.set_defaults(run=cmd_check)
+    _daily_parsers(commands)
     return parser
+
+
+def _store_flag(parser: argparse.ArgumentParser, beside_model: bool) -> None:
+    where = " (alone: the file beside the model)" if beside_model else ""
+    optional = {"nargs": "?", "const": ""} if beside_model else {}
+    parser.add_argument(
+        "--store",
+        **optional,
+        default=None,
+        metavar="PATH_OR_URL",
+        help=f"the plan store: a SQLite file or a SQLAlchemy URL{where}; default ${STORE_VARIABLE}",
+    )
+
+
+def _decision_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--by", help="who decides (default: $USER)")
+    parser.add_argument("--note", default="", help="a note kept with the decision")
+
+
+def _daily_parsers(commands) -> None:
+    release = commands.add_parser("release", help="make a stored plan the released plan")
+    release.add_argument("plan", help="plan id, released~N or candidate")
+    _store_flag(release, False)
+    _decision_flags(release)
+    release.set_defaults(run=cmd_release)
+
+    accept = commands.add_parser(
+        "accept", help="release the proposal of a stored what-if (refused if stale)"
+    )
+    accept.add_argument("evaluation", help="what-if id (printed by whatif --store)")
+    accept.add_argument("variant", nargs="?", help="variant name (default: the first)")
+    _store_flag(accept, False)
+    _decision_flags(accept)
+    accept.set_defaults(run=cmd_accept)
+
+    reject = commands.add_parser("reject", help="record that a stored what-if was rejected")
+    reject.add_argument("evaluation")
+    _store_flag(reject, False)
+    _decision_flags(reject)
+    reject.set_defaults(run=cmd_reject)
+
+    history = commands.add_parser("history", help="released plans and decisions")
+    history.add_argument("--since", help="only the last period, e.g. 30d")
+    history.add_argument("--limit", type=int, default=None)
+    _store_flag(history, False)
+    history.set_defaults(run=cmd_history)
+
+    show = commands.add_parser("show", help="a stored plan: status, objective, KPIs, provenance")
+    show.add_argument("plan", help="plan id, released, released~N or candidate")
+    show.add_argument("--json", help="write the plan JSON; - for standard output")
+    _store_flag(show, False)
+    show.set_defaults(run=cmd_show)
+
+    diff = commands.add_parser(
+        "diff", help="orders that differ between two plans, KPIs side by side"
+    )
+    diff.add_argument("a", help="plan id, released, released~N, candidate or a plan JSON file")
+    diff.add_argument("b")
+    diff.add_argument("--model", help="the model of a plan JSON file")
+    diff.add_argument("--csv", help="write one row per changed order; - for standard output")
+    diff.add_argument("--json", help="write orders and KPIs as JSON; - for standard output")
+    diff.add_argument("--head", type=int, default=30, help="orders to show")
+    _store_flag(diff, False)
+    diff.set_defaults(run=cmd_diff)
+
+    nightly = commands.add_parser(
+        "nightly", help="re-plan the whole book against the released plan (for cron)"
+    )
+    nightly.add_argument("model", help="today's plant file")
+    _store_flag(nightly, True)
+    nightly.add_argument("--budget", default="20m", help="solving time in all (default 20m)")
+    nightly.add_argument(
+        "--strategy",
+        default=DEFAULT_STRATEGY,
+        choices=sorted(STRATEGIES),
+        help=f"rescheduling strategy (default {DEFAULT_STRATEGY}, measured best overnight)",
+    )
+    nightly.add_argument(
+        "--release", action="store_true", help="release the candidate if it checks"
+    )
+    nightly.add_argument("--now", help="the moment before which nothing changes (default: start)")
+    nightly.add_argument("--json", help="write the morning report as JSON")
+    nightly.add_argument("--report", help="write the morning report as text")
+    nightly.add_argument("--by", help="who runs it (default: $USER)")
+    _solver_flags(nightly)
+    nightly.set_defaults(run=cmd_nightly)
 
 
 def _console(stderr: bool = False) -> Console:
@@ -366,6 +664,9 @@ def main(argv: list[str] | None = None) -> int:
     except SolveError as exc:
         _errors().print(f"[red]no plan[/red]: {exc}")
         code = EXIT_NO_PLAN
+    except StoreError as exc:
+        _errors().print(f"[red]store unavailable[/red]: {exc}", highlight=False)
+        code = EXIT_STORE
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
         code = EXIT_INTERRUPTED

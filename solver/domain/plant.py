@@ -226,6 +226,7 @@ class Plant:
     customers: dict[str, Customer]
     orders: dict[str, Order]
     pins: dict[tuple[str, int], Pin] = field(default_factory=dict)
+    done: dict[str, int] = field(default_factory=dict)  # order -> leading steps finished
     materials: dict[str, Material] = field(default_factory=dict)
     suppliers: dict[str, Supplier] = field(default_factory=dict)
     settings: Settings = field(default_factory=Settings)
@@ -282,8 +283,9 @@ class Plant:
         return started
 
     def first_step(self, order_id: str) -> int:
-        """Index of the first step still to plan: the pinned step if work is in progress."""
-        return self._started.get(order_id, 0)
+        """Index of the first step still to plan: the pinned step if work is in progress,
+        else the first step after those reported finished."""
+        return self._started.get(order_id, self.done.get(order_id, 0))
 
     def remaining_steps(self, order_id: str) -> list[tuple[int, Step]]:
         """(index, step) for the steps of an order that are not done yet."""

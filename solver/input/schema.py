@@ -245,12 +245,28 @@ class OrderModel(Record):
 
 
 class WipModel(Record):
-    """A step already started: it keeps its resource and start; earlier steps are done."""
+    """A step already started: it keeps its resource and start; earlier steps are done.
+
+    With ``done: true`` the step is finished (and every step before it): nothing of it is
+    planned, and ``resource`` and ``start`` are not needed.
+    """
 
     order: Text
     step: Text
-    resource: Text
-    start: StartTime
+    resource: Text | None = None
+    start: StartTime | None = None
+    done: bool = False
+
+    @model_validator(mode="after")
+    def _running_step_has_place(self) -> WipModel:
+        if not self.done:
+            missing = [f for f in ("resource", "start") if getattr(self, f) is None]
+            if missing:
+                raise ValueError(
+                    f"a step in progress needs {' and '.join(missing)}; or give done: true "
+                    "for a finished step"
+                )
+        return self
 
 
 class PlantFile(Record):

@@ -89,9 +89,16 @@ def duplicate_ids(parsed: Parsed) -> list[Problem]:
                 message = f"duplicate id {record.id!r}; ids must be unique"
                 problems.append(problem_at(parsed, section, index, "id", message))
             seen.add(record.id)
-    started = Counter(w.order for w in parsed.records["wip"])
+    started = Counter(w.order for w in parsed.records["wip"] if not w.done)
+    finished = Counter(w.order for w in parsed.records["wip"] if w.done)
     for index, wip in enumerate(parsed.records["wip"]):
-        if started[wip.order] > 1:
+        if wip.done and finished[wip.order] > 1:
+            message = (
+                f"order {wip.order!r} has {finished[wip.order]} finished steps reported; give "
+                "only the last finished step (those before it are finished too)"
+            )
+            problems.append(problem_at(parsed, "wip", index, "order", message))
+        if not wip.done and started[wip.order] > 1:
             message = (
                 f"order {wip.order!r} has {started[wip.order]} steps in progress; a routing "
                 "runs one step at a time, so give only the step now running"
@@ -295,6 +302,14 @@ def wip_references(parsed: Parsed) -> list[Problem]:
                 "step",
                 f"product {product.id!r} has no step {wip.step!r}; steps: {_choices(set(steps))}",
             )
+        elif wip.done:
+            if product.routing[-1].id == wip.step:
+                add(
+                    "done",
+                    f"every step of order {wip.order!r} is finished; a finished order is not "
+                    "planned: take it out of the order book (or serve it from finished goods)",
+                )
+            continue
         elif wip.resource not in eligible:
             add(
                 "resource",

@@ -133,7 +133,11 @@ def _file_hashes(scenario: Scenario) -> list[str]:
 
 
 def evaluate(
-    scenario: Scenario, overrides: dict | None = None, strategy: Strategy | None = None
+    scenario: Scenario,
+    overrides: dict | None = None,
+    strategy: Strategy | None = None,
+    *,
+    book: tuple[Plant, Plan | None] | None = None,
 ) -> Evaluation:
     """Evaluate every change set of a scenario against its baseline.
 
@@ -144,6 +148,9 @@ def evaluate(
         Settings from the command line (over the scenario's, over the model's).
     strategy : Strategy, optional
         How the proposal is re-planned; minimal change (``stable``) by default.
+    book : (Plant, Plan or None), optional
+        The plant to evaluate on instead of the scenario's model file, and its baseline (the
+        released plan carried onto today's book by the daily loop); a None baseline is solved.
 
     Returns
     -------
@@ -158,18 +165,23 @@ def evaluate(
         for k, v in {**scenario.data.settings, **overrides}.items()
         if k in _MACHINE or (k in ("workers", "seed") and k in overrides)
     }
-    plant = load_plant(scenario.model_path, machine)
+    if book is None:
+        plant = load_plant(scenario.model_path, machine)
+        given = None if scenario.baseline_path is None else load_plan(scenario.baseline_path, plant)
+        source = str(scenario.baseline_path)
+    else:
+        plant, given = book
+        plant = plant.replace(settings=plant.settings.with_overrides(**machine))
+        source = "the released plan"
     plant = plant.replace(settings=plant.settings.resolved(deterministic_by_default=True))
-    baseline_solved = scenario.baseline_path is None
+    baseline_solved = given is None
     if baseline_solved:
         baseline = solve_plan(plant, plant.settings)
     else:
-        baseline = load_plan(scenario.baseline_path, plant)
+        baseline = given
         violations = check_plan(plant, baseline)
         if violations:
-            raise SolveError(
-                f"baseline {scenario.baseline_path} breaks the model's rules: {violations[0]}"
-            )
+            raise SolveError(f"baseline {source} breaks the model's rules: {violations[0]}")
     settings = plant.settings.with_overrides(**{**scenario.data.settings, **overrides})
     plant = plant.replace(settings=settings)
     now = 0 if scenario.now is None else max(0, plant.grid.floor(scenario.now))
