@@ -1,5 +1,5 @@
 """`replan validate | schema | rank | plan | whatif | bench | check | release | accept | reject |
-history | show | diff | nightly`: argument parsing and wiring.
+history | review | show | diff | nightly`: argument parsing and wiring.
 
 Exit codes:
 
@@ -37,6 +37,7 @@ from solver.changes.scenario import ScenarioFile, load_scenario
 from solver.daily.book import carried_baseline, todays_book
 from solver.daily.nightly import DEFAULT_STRATEGY, run_nightly
 from solver.daily.records import book_of, save_evaluation, save_plan
+from solver.daily.review import review
 from solver.domain.errors import DataError, Problem, SolveError
 from solver.domain.plan_schema import PlanFile
 from solver.domain.timegrid import parse_duration
@@ -386,6 +387,19 @@ def cmd_history(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def cmd_review(args: argparse.Namespace, console: Console) -> int:
+    store = _open(args)
+    outputs = resolve_outputs({"--json": args.json}, _store_inputs(store))
+    since = None if not args.since else now_utc() - parse_duration(args.since)
+    result = review(store, since)
+    daily_report.print_review(console, result)
+    with Batch() as batch:
+        if "--json" in outputs:
+            write_json(daily_report.review_dict(result), outputs["--json"], batch)
+    _written(console, outputs, {"--json": "review"})
+    return EXIT_OK
+
+
 def cmd_show(args: argparse.Namespace, console: Console) -> int:
     store = _open(args)
     outputs = resolve_outputs({"--json": args.json}, _store_inputs(store))
@@ -598,6 +612,14 @@ def _daily_parsers(commands) -> None:
     history.add_argument("--limit", type=int, default=None)
     _store_flag(history, False)
     history.set_defaults(run=cmd_history)
+
+    review_ = commands.add_parser(
+        "review", help="after-the-fact review: changes by customer, product, channel; promises"
+    )
+    review_.add_argument("--since", default="30d", help="the last period (default 30d)")
+    review_.add_argument("--json", help="write the review as JSON; - for standard output")
+    _store_flag(review_, False)
+    review_.set_defaults(run=cmd_review)
 
     show = commands.add_parser("show", help="a stored plan: status, objective, KPIs, provenance")
     show.add_argument("plan", help="plan id, released, released~N or candidate")

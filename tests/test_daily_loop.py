@@ -60,6 +60,19 @@ def test_an_accepted_proposal_is_the_released_plan_and_checks(day1):
     assert kinds[:3] == ["released", "superseded", "accepted"]
 
 
+def test_review_counts_the_accepted_rush_and_its_kept_promise(day1):
+    tmp_path, _, store_path, _ = day1
+    out = tmp_path / "review.json"
+    assert main(["review", "--store", str(store_path), "--json", str(out)]) == 0
+    rows = {(r["by"], r["key"]): r for r in json.loads(out.read_text())["rows"]}
+    acme = rows[("customer", "ACME")]
+    assert (acme["changes"], acme["accepted"], acme["undecided"]) == (1, 1, 0)
+    assert acme["accept"] + acme["dated"] == 1
+    # The released plan is the accepted proposal: its promise is kept.
+    assert (acme["promises_kept"], acme["promises_broken"]) == (1, 0)
+    assert rows[("channel", "phone")]["changes"] == 1
+
+
 def test_accept_is_refused_when_the_released_plan_changed(day1, capsys):
     tmp_path, _, store_path, store = day1
     scenario = tmp_path / "scenarios" / "change-due.yaml"

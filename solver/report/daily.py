@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from solver.daily.nightly import NightlyResult
+from solver.daily.review import Review
 from solver.facts.diff import PlanDiff
 from solver.report.output import Batch, Target, write_text
 from solver.store.store import Decision, PlanRow
@@ -229,3 +230,63 @@ def morning_text(result: NightlyResult) -> str:
     console = Console(file=io.StringIO(), width=110, color_system=None, force_terminal=False)
     print_morning(console, result)
     return console.file.getvalue()
+
+
+def print_review(console: Console, result: Review) -> None:
+    """The seed-003 review: changes per customer, product and channel, answers, costs,
+    promises kept."""
+    since = "all time" if result.since is None else f"since {result.since:%Y-%m-%d %H:%M} UTC"
+    console.print(f"[bold]Review[/bold] of {result.evaluations} what-if(s), {since}")
+    if not result.rows:
+        console.print("no customer changes evaluated with --store in this period")
+        return
+    table = Table()
+    columns = (
+        "by",
+        "key",
+        "changes",
+        "accept",
+        "dated",
+        "reject",
+        "impact",
+        "accepted",
+        "rejected",
+        "undecided",
+        "tardiness cost",
+        "expedite cost",
+        "steps moved",
+        "promises kept",
+        "broken",
+    )
+    for column in columns:
+        table.add_column(column)
+    for r in result.rows:
+        table.add_row(
+            r.by,
+            r.key,
+            str(r.changes),
+            str(r.accept),
+            str(r.dated),
+            str(r.reject),
+            str(r.impact),
+            str(r.accepted),
+            str(r.rejected),
+            str(r.undecided),
+            f"{r.tardiness_cost:,.0f}",
+            f"{r.expedite_cost:,.0f}",
+            str(r.steps_moved),
+            str(r.promises_kept),
+            str(r.promises_broken),
+        )
+    console.print(table)
+    for line in result.broken:
+        console.print(f"[yellow]promise broken[/yellow]: {line}", highlight=False)
+
+
+def review_dict(result: Review) -> dict:
+    return {
+        "since": None if result.since is None else result.since.isoformat(),
+        "evaluations": result.evaluations,
+        "rows": [vars(r) for r in result.rows],
+        "broken": result.broken,
+    }
