@@ -33,7 +33,6 @@ def scenario_problems(tmp_path, scenario: dict):
             "from",
             "missing",
         ),
-        ({"changes": []}, "scenario", "changes", "give changes or variants"),
         (
             {"changes": [{"kind": "cancel_order", "order": "O1"}], "settings": {"frozen": "soon"}},
             "scenario",

@@ -100,7 +100,9 @@ class Scenario:
     def change_sets(self) -> list[tuple[str, str, list]]:
         """(name, error prefix, changes) of the change as asked, then each variant."""
         sets = []
-        if self.data.changes:
+        if self.data.changes or not self.data.variants:
+            # No changes at all asks what the plan looks like now (against the released plan
+            # in the daily loop: today's files are the change).
             sets.append(("as asked", "changes", self.data.changes))
         for variant in self.data.variants:
             sets.append((variant.name, f"variants['{variant.name}'].changes", variant.changes))
@@ -159,8 +161,6 @@ def parse_scenario(
     except ValidationError as exc:
         raise DataError(_scenario_problems(exc, path, raw)) from None
     problems = []
-    if not data.changes and not data.variants:
-        problems.append(Problem(str(path), "scenario", "changes", "give changes or variants"))
     names = [v.name for v in data.variants]
     if len(set(names)) < len(names) or "as asked" in names:
         problems.append(
