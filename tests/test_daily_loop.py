@@ -21,6 +21,7 @@ from solver.cli import main
 from solver.daily.records import book_of
 from solver.facts.checker import check_plan
 from solver.store.store import open_store
+from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = ["--time-limit", "2", "--workers", "2", "--seed", "0", "--deterministic"]
@@ -28,15 +29,20 @@ NOW = datetime(2026, 11, 24, 8, 0)  # a day after the demo's plan start
 
 
 @pytest.fixture
-def day1(tmp_path):
-    """The demo's files copied, planned, released and a rush order accepted."""
+def day1(request, tmp_path):
+    """The demo's files copied, planned, released and a rush order accepted; in a SQLite file,
+    or (``indirect`` parameter "postgresql") in a database on a real PostgreSQL server."""
     (tmp_path / "models").mkdir()
     (tmp_path / "scenarios").mkdir()
     for name in ("demo.yaml", "demo-orders.csv"):
         shutil.copy(ROOT / "models" / name, tmp_path / "models" / name)
     for name in ("rush-order.yaml", "change-due.yaml"):
         shutil.copy(ROOT / "scenarios" / name, tmp_path / "scenarios" / name)
-    store = tmp_path / "plans.db"
+    backend = getattr(request, "param", "sqlite")
+    if backend == "postgresql":
+        store = request.getfixturevalue("postgres_url")
+    else:
+        store = tmp_path / "plans.db"
     model = tmp_path / "models" / "demo.yaml"
     assert main(["plan", str(model), "--store", str(store), "--release", *FAST]) == 0
     scenario = tmp_path / "scenarios" / "rush-order.yaml"
@@ -188,6 +194,7 @@ def _todays_files(model: Path, store, cancelled: str, changed: str) -> dict:
     return {w["order"]: w for w in wip}
 
 
+@pytest.mark.parametrize("day1", ["sqlite", "postgresql"], indirect=True)
 def test_nightly_derives_the_days_changes_and_replans(day1, capsys):
     tmp_path, model, store_path, store = day1
     plan = _plan_of_day1(store)
