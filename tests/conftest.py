@@ -1,13 +1,18 @@
-"""Shared helpers: tiny hand-checkable plants, and a solve that always runs the checker."""
+"""Shared helpers: tiny hand-checkable plants, a solve that always runs the checker, and the
+baselines, what-if and bench runs that several tests read (made once per session)."""
 
 from __future__ import annotations
 
 import copy
+import io
+from contextlib import redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
+from solver.cli import main
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.facts.checker import check_plan
@@ -74,3 +79,90 @@ def solve_checked(plant: Plant, **settings) -> Plan:
     assert violations == [], "\n".join(map(str, violations))
     assert sum(objective_units(plant, result).values()) == result.objective_units
     return result
+
+
+# Runs shared by several tests (solved once per session) -----------------------------------
+#
+# The demo baseline is the same plan in every scenario test, and one run of the small bench
+# suite or of the rush-order what-if is what two test files look at. Each is made once, by the
+# command a user would run, and read by every test that needs it; no test may change the files.
+
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+SMALL_SUITE = ROOT / "benchmarks" / "suites" / "small.yaml"
+RUSH_ORDER = ROOT / "scenarios" / "rush-order.yaml"
+MACHINE = ["--workers", "2", "--seed", "0"]  # fixed, so that answers repeat on any machine
+FAST = ["--time-limit", "1", *MACHINE]  # a what-if's own solves; its baseline keeps the model's
+
+
+def baseline_args(model: Path, plan_file: Path) -> list[str]:
+    """The `replan plan` that solves the baseline a `replan whatif ... <MACHINE>` of a scenario
+    on ``model`` would solve itself: the model's settings, MACHINE, deterministic (the what-if's
+    default). test_cli asserts both solves get the same plant and settings."""
+    return ["plan", str(model), "--deterministic", *MACHINE, "--json", str(plan_file)]
+
+
+def scenario_model(scenario: Path) -> Path:
+    return (scenario.parent / yaml.safe_load(scenario.read_text())["model"]).resolve()
+
+
+def with_baseline(scenario: Path, baseline: Path, folder: Path) -> Path:
+    """A copy of a bundled scenario in ``folder`` that names ``baseline`` as its baseline plan
+    (and its model by absolute path); everything else as in the bundled file."""
+    raw = yaml.safe_load(scenario.read_text())
+    raw["model"] = str(scenario_model(scenario))
+    raw["baseline"] = str(baseline)
+    path = folder / scenario.name
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished CLI run: its exit code, what it printed, and the file or folder it wrote."""
+
+    code: int
+    out: str
+    path: Path
+
+
+def run_cli(args: list[str], path: Path) -> Run:
+    """``replan ARGS`` in-process; standard output is kept (rich reads sys.stdout on write)."""
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        code = main(args)
+    return Run(code, printed.getvalue(), path)
+
+
+@pytest.fixture(scope="session")
+def baseline_of(tmp_path_factory):
+    """model -> the plan file of ``baseline_args``, solved at most once per model and session."""
+    folder = tmp_path_factory.mktemp("baselines")
+    plans: dict[Path, Path] = {}
+
+    def get(model: Path) -> Path:
+        model = model.resolve()
+        if model not in plans:
+            path = folder / f"{model.stem}.json"
+            run = run_cli(baseline_args(model, path), path)
+            assert run.code == 0, run.out
+            plans[model] = path
+        return plans[model]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def rush_order_whatif(tmp_path_factory) -> Run:
+    """`replan whatif scenarios/rush-order.yaml --json A`, as issue 10 words it (the what-if
+    solves its own baseline), on whatever load the session has: test_cli checks its verdicts,
+    test_repeatable compares it with a run while both cores are busy."""
+    path = tmp_path_factory.mktemp("rush-order") / "answer.json"
+    return run_cli(["whatif", str(RUSH_ORDER), "--json", str(path)], path)
+
+
+@pytest.fixture(scope="session")
+def small_bench(tmp_path_factory) -> Run:
+    """`replan bench benchmarks/suites/small.yaml --out DIR`: test_bench checks its files and
+    rows, test_repeatable compares them with a run while both cores are busy."""
+    out = tmp_path_factory.mktemp("small-bench") / "out"
+    return run_cli(["bench", str(SMALL_SUITE), "--out", str(out)], out)

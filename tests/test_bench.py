@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from solver.cli import main
 from solver.replay.suite import event_stream, load_suite, suite_plant
-from tests.conftest import ROOT
-
-SMALL = ROOT / "benchmarks" / "suites" / "small.yaml"
+from tests.conftest import SMALL_SUITE
 
 
-def test_small_suite_writes_rows_summary_and_plots(tmp_path):
-    out = tmp_path / "bench"
-    assert main(["bench", str(SMALL), "--out", str(out)]) == 0  # 1 would mean violations
+def test_small_suite_writes_rows_summary_and_plots(small_bench):
+    # `replan bench benchmarks/suites/small.yaml --out DIR`, run once per session (conftest).
+    out = small_bench.path
+    assert small_bench.code == 0  # 1 would mean violations
     for name in ("bench.csv", "summary.md", "service_vs_stability.png", "cumulative_tardiness.png"):
         assert (out / name).stat().st_size > 0
     rows = pd.read_csv(out / "bench.csv")
@@ -38,7 +36,7 @@ def test_small_suite_writes_rows_summary_and_plots(tmp_path):
 
 
 def test_event_stream_is_reproducible_and_advances_now():
-    suite = load_suite(SMALL)
+    suite = load_suite(SMALL_SUITE)
     plant = suite_plant(suite, suite.data.plants[0], {})
     first = event_stream(plant, suite.data.events)
     assert first == event_stream(plant, suite.data.events)

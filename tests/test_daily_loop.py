@@ -28,30 +28,42 @@ FAST = ["--time-limit", "2", "--workers", "2", "--seed", "0", "--deterministic"]
 NOW = datetime(2026, 11, 24, 8, 0)  # a day after the demo's plan start
 
 
-@pytest.fixture
-def day1(request, tmp_path):
-    """The demo's files copied, planned, released and a rush order accepted; in a SQLite file,
-    or (``indirect`` parameter "postgresql") in a database on a real PostgreSQL server."""
-    (tmp_path / "models").mkdir()
-    (tmp_path / "scenarios").mkdir()
+def _make_day1(folder: Path, store: str | Path) -> None:
+    """The demo's files copied into ``folder``, planned, released, a rush order accepted."""
+    (folder / "models").mkdir()
+    (folder / "scenarios").mkdir()
     for name in ("demo.yaml", "demo-orders.csv"):
-        shutil.copy(ROOT / "models" / name, tmp_path / "models" / name)
+        shutil.copy(ROOT / "models" / name, folder / "models" / name)
     for name in ("rush-order.yaml", "change-due.yaml"):
-        shutil.copy(ROOT / "scenarios" / name, tmp_path / "scenarios" / name)
-    backend = getattr(request, "param", "sqlite")
-    if backend == "postgresql":
-        store = request.getfixturevalue("postgres_url")
-    else:
-        store = tmp_path / "plans.db"
-    model = tmp_path / "models" / "demo.yaml"
+        shutil.copy(ROOT / "scenarios" / name, folder / "scenarios" / name)
+    model = folder / "models" / "demo.yaml"
     assert main(["plan", str(model), "--store", str(store), "--release", *FAST]) == 0
-    scenario = tmp_path / "scenarios" / "rush-order.yaml"
+    scenario = folder / "scenarios" / "rush-order.yaml"
     code = main(["whatif", str(scenario), "--store", str(store), *FAST])
     assert code in (0, 3)  # accepted, or accepted with a date: either has a proposal
-    opened = open_store(store)
-    evaluation = opened.evaluations()[-1]
+    evaluation = open_store(store).evaluations()[-1]
     assert main(["accept", str(evaluation.id), "--store", str(store), "--by", "planner"]) == 0
-    return tmp_path, model, store, opened
+
+
+@pytest.fixture(scope="module")
+def day1_sqlite(tmp_path_factory) -> Path:
+    """Day 1 made once per module in a SQLite store; each test works on its own copy."""
+    folder = tmp_path_factory.mktemp("day1")
+    _make_day1(folder, folder / "plans.db")
+    return folder
+
+
+@pytest.fixture
+def day1(request, tmp_path, day1_sqlite):
+    """Day 1 in a copy of the module's SQLite store, or (``indirect`` parameter
+    "postgresql") made afresh in a database on a real PostgreSQL server."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        store = request.getfixturevalue("postgres_url")
+        _make_day1(tmp_path, store)
+    else:
+        shutil.copytree(day1_sqlite, tmp_path, dirs_exist_ok=True)
+        store = tmp_path / "plans.db"
+    return tmp_path, tmp_path / "models" / "demo.yaml", store, open_store(store)
 
 
 def test_an_accepted_proposal_is_the_released_plan_and_checks(day1):

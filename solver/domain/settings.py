@@ -77,7 +77,7 @@ class Settings(BaseModel):
         for ``plan``.
     deterministic_time : float or None
         Deterministic-time units per solve when ``deterministic``; ``None`` uses the number of
-        ``time_limit``. One unit costs about a second here (README, "Repeatable results").
+        ``time_limit``. One unit cost 1-4 s of wall time here (README, "Repeatable results").
     wall_cap_factor : float
         With ``deterministic``, a solve still stops after ``wall_cap_factor x time_limit``
         wall-clock seconds, so no input can run forever; a plan stopped that way records it
