@@ -53,7 +53,14 @@ from solver.replay.suite import event_count, load_suite, run_suite
 from solver.report import console as report
 from solver.report import daily as daily_report
 from solver.report.bench import OUTPUT_FILES, print_summary, write_outputs
-from solver.report.files import write_csv, write_json, write_plan_json, write_purchases_csv
+from solver.report.files import (
+    write_csv,
+    write_json,
+    write_orders_csv,
+    write_pegging_csv,
+    write_plan_json,
+    write_purchases_csv,
+)
 from solver.report.html import plan_page, whatif_page, write_page
 from solver.report.output import (
     STDOUT,
@@ -231,7 +238,13 @@ def cmd_rank(args: argparse.Namespace, console: Console) -> int:
 def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     plant = load_plant(args.model, _overrides(args))
     report.print_warnings(_errors(), plant.warnings)
-    requested = {"--json": args.json, "--csv": args.csv, "--purchases": args.purchases}
+    requested = {
+        "--json": args.json,
+        "--csv": args.csv,
+        "--purchases": args.purchases,
+        "--orders-csv": args.orders_csv,
+        "--pegging": args.pegging,
+    }
     outputs = resolve_outputs({**requested, "--html": args.html}, plant_inputs(plant, args.model))
     settings = plant.settings.resolved(deterministic_by_default=False)
     with report.solve_progress(console, settings.time_limit) as progress:
@@ -257,9 +270,20 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
             write_csv(plant, result, outputs["--csv"], batch)
         if "--purchases" in outputs:
             write_purchases_csv(plant, result, outputs["--purchases"], batch)
+        if "--orders-csv" in outputs:
+            write_orders_csv(plant, result, outputs["--orders-csv"], batch)
+        if "--pegging" in outputs:
+            write_pegging_csv(plant, result, outputs["--pegging"], batch)
         if "--html" in outputs:
             write_page(outputs["--html"], plan_page(plant, result), batch)
-    what = {"--json": "plan", "--csv": "steps", "--purchases": "purchases", "--html": "report"}
+    what = {
+        "--json": "plan",
+        "--csv": "steps",
+        "--purchases": "purchases",
+        "--html": "report",
+        "--orders-csv": "orders",
+        "--pegging": "pegging",
+    }
     _written(console, outputs, what)
     if args.store is not None:
         store = _open(args, args.model)
@@ -518,6 +542,15 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--html", help="write a self-contained HTML report (Gantt charts, KPIs)")
     plan.add_argument(
         "--purchases", help="write the purchase list with pegging as CSV (plants with supply)"
+    )
+    plan.add_argument(
+        "--orders-csv",
+        help="write one row per order as CSV: due, promised date, planned completion, late by "
+        "(days), status; - for standard output",
+    )
+    plan.add_argument(
+        "--pegging",
+        help="write the pegging of the purchases as CSV: one row per shipment and order",
     )
     plan.add_argument(
         "--pab",

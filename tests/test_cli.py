@@ -117,8 +117,9 @@ def test_plan_on_the_zero_inventory_model_prints_purchases_and_split(tmp_path, c
     plan_file = tmp_path / "plan.json"
     custom = str(ROOT / "models" / "custom.yaml")
     args = ["plan", custom, "--time-limit", "10", "--workers", "2", "--seed", "0"]
-    buys = tmp_path / "purchases.csv"
-    code = main([*args, "--json", str(plan_file), "--purchases", str(buys), "--pab", "day"])
+    buys, pegging, orders = (tmp_path / f for f in ("purchases.csv", "pegging.csv", "orders.csv"))
+    outputs = ["--purchases", str(buys), "--pegging", str(pegging), "--orders-csv", str(orders)]
+    code = main([*args, "--json", str(plan_file), *outputs, "--pab", "day"])
     assert code == 0  # 0: the checker found nothing
     out = capsys.readouterr().out
     assert "Purchases (" in out and "for orders (pegging)" in out and "Supplier split" in out
@@ -129,8 +130,18 @@ def test_plan_on_the_zero_inventory_model_prints_purchases_and_split(tmp_path, c
     assert main(["check", custom, str(plan_file)]) == 0
     import pandas as pd
 
+    bought = {s.order for s in plan.supplies if s.source != "stock"}
     rows = pd.read_csv(buys)
-    assert set(rows["order"]) == {s.order for s in plan.supplies if s.source != "stock"}
+    assert len(rows) == len(plan.purchases) and rows["shipment"].is_unique
+    assert {o for cell in rows["orders"] for o in cell.split()} == bought
+    pegged = pd.read_csv(pegging)
+    assert set(pegged["order"]) == bought
+    # Pegging adds up to what each shipment's orders need; the rest is minimum-order surplus.
+    per_shipment = pegged.groupby("shipment")["quantity"].sum()
+    assert (per_shipment == rows.set_index("shipment")["needed"]).all()
+    assert ((rows["quantity"] - rows["surplus"]) == rows["needed"]).all()
+    per_order = pd.read_csv(orders)
+    assert set(per_order["order"]) == {o.order for o in plan.outcomes}
     assert "no shortfall in any day" in out or "shortfalls (PAB < 0)" in out
 
 

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import reprlib
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,14 +48,26 @@ from solver.input.parsed import Parsed
 from solver.input.schema import (
     CalendarModel,
     CustomerModel,
+    DowntimeModel,
     MaterialModel,
     OrderModel,
     PlantFile,
     PlantHeader,
     ProductModel,
+    ReceiptModel,
     ResourceModel,
     SupplierModel,
+    TableSource,
     WipModel,
+)
+from solver.input.tables import (
+    Origin,
+    ParsedTables,
+    TableReader,
+    decode_utf8,
+    is_table_source,
+    is_workbook,
+    read_bytes,
 )
 
 ALWAYS = "__always__"
@@ -67,6 +80,15 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "wip": WipModel,
     "materials": MaterialModel,
     "suppliers": SupplierModel,
+}
+# Sections that are flat tables, so may come from CSV or Excel files; with the table of rows
+# that may be attached to their records (name, the column naming the record, model).
+TABLE_SECTIONS: dict[str, tuple[str, str, type[BaseModel]] | None] = {
+    "resources": ("downtime", "resource", DowntimeModel),
+    "customers": None,
+    "orders": None,
+    "wip": None,
+    "materials": ("receipts", "material", ReceiptModel),
 }
 DAY_INDEX = {name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
 
@@ -99,29 +121,6 @@ class _StrictLoader(yaml.SafeLoader):
                 else:
                     seen[key] = line
         return super().construct_mapping(node, deep)
-
-
-def read_bytes(path: Path, what: str = "file") -> bytes:
-    """A file's bytes, or a DataError naming it."""
-    try:
-        return path.read_bytes()
-    except (OSError, ValueError) as exc:  # ValueError: a NUL character in the name
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise DataError([Problem(str(path), "file", "", f"cannot read {what}: {reason}")]) from None
-
-
-def decode_utf8(data: bytes, path: Path) -> str:
-    """Decode strictly as UTF-8 (a byte order mark is accepted); a bad byte names its line."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        message = (
-            f"byte 0x{data[exc.start]:02x} at column {column} is not UTF-8 text; save the "
-            "file as UTF-8 (in a spreadsheet or editor: 'Save as', encoding UTF-8)"
-        )
-        raise DataError([Problem(str(path), f"line {line}", "", message)]) from None
 
 
 def parse_yaml(data: bytes, path: Path) -> dict[str, Any]:
@@ -256,7 +255,8 @@ def load_plant(
     Parameters
     ----------
     path : str or Path
-        The plant YAML file; its ``orders`` may name a CSV file beside it.
+        The plant YAML file; its tables (orders, customers, resources, wip, materials) may
+        come from CSV or Excel files beside it.
     settings_overrides : dict, optional
         Settings that replace the file's (e.g. from CLI flags); ``None`` values are ignored.
     overrides_source : str
@@ -306,7 +306,8 @@ def load_plant_data(
         Names the data in messages and in ``Plant.source``: a file, or a label such as
         ``<dict>`` or ``<string>``.
     base_dir : str or Path, optional
-        The folder an ``orders`` CSV name is relative to; the current directory by default.
+        The folder the names of table files (an ``orders`` CSV, a workbook) are relative to;
+        the current directory by default.
     settings_overrides : dict, optional
         Settings that replace the data's; ``None`` values are ignored.
     content : bytes, optional
@@ -338,11 +339,16 @@ def load_plant_data(
     if problems or parsed.header is None:
         raise DataError(problems)
     plant = build_plant(parsed, str(path))
-    files = (str(path), parsed.files["orders"]) if len(contents) > 1 else (str(path),)
+    tables = parsed.tables if isinstance(parsed, ParsedTables) else []
+    notes = parsed.notes if isinstance(parsed, ParsedTables) else []
     digest = hashlib.sha256()
     for part in contents:
         digest.update(part)
-    plant = plant.replace(files=files, input_hash=digest.hexdigest())
+    plant = plant.replace(
+        files=(str(path), *tables),
+        input_hash=digest.hexdigest(),
+        warnings=(*notes, *plant.warnings),
+    )
     problems = validation.check_limits(plant, parsed)
     if problems:
         raise DataError(problems)
@@ -383,10 +389,12 @@ def parse_records(
 ) -> tuple[Parsed, list[Problem]]:
     """Validate each section and record against the schema, collecting every problem.
 
-    The bytes of an orders CSV the file names are appended to ``contents`` (for the hash); its
-    name is relative to ``base_dir``, the folder of ``path`` by default.
+    The bytes of every table file the sections name (an orders CSV, a workbook) are appended
+    to ``contents`` (for the hash), in the order read; their names are relative to
+    ``base_dir``, the folder of ``path`` by default. The Parsed returned is a
+    ``tables.ParsedTables``: it also says where each record read from a table came from.
     """
-    parsed = Parsed(files={name: str(path) for name in (*SECTIONS, "plant", "settings")})
+    parsed = ParsedTables(files={name: str(path) for name in (*SECTIONS, "plant", "settings")})
     problems: list[Problem] = []
     known = set(PlantFile.model_fields)
     for key in raw:
@@ -405,42 +413,228 @@ def parse_records(
     )
     parsed.settings = settings or Settings()
 
-    orders = raw.get("orders", [])
-    if isinstance(orders, str):
-        csv_path = (path.parent if base_dir is None else Path(base_dir)) / orders
-        parsed.files["orders"] = str(csv_path)
-        try:
-            data = read_bytes(csv_path, "orders CSV")
-            if contents is not None:
-                contents.append(data)
-            orders = parse_orders_csv(data, csv_path)
-        except DataError as exc:
-            problems += exc.problems
-            orders = []
-        line_offset = 2  # header row, then 1-based lines
-    else:
-        line_offset = None
-    sections = {**raw, "orders": orders}
+    reader = TableReader(path.parent if base_dir is None else Path(base_dir), str(path))
     for name, model in SECTIONS.items():
-        items = _or_empty(sections.get(name), [])
-        if not isinstance(items, list):
-            message = f"must be a list of records (`- id: ...` lines), not a {_yaml_kind(items)}"
-            problems.append(Problem(parsed.files[name], name, "", message))
-            items = []
+        entries = _section_entries(name, raw.get(name), path, reader, parsed, problems)
         parsed.records[name] = []
         parsed.failed_ids[name] = set()
-        for index, item in enumerate(items):
-            if item is None and name == "orders" and line_offset is not None:
-                continue  # a blank line of the CSV
-            label = _record_label(name, index, item, line_offset if name == "orders" else None)
-            record = _validate_one(model, item, parsed.files[name], label, problems)
+        for index, entry in enumerate(entries):
+            if entry is None:
+                continue  # a blank line of the orders CSV
+            item = entry.item
+            label = _record_label(name, index, item, None) + entry.suffix
+            if entry.cell_problems:
+                problems += [Problem(entry.file, label, c, m) for c, m in entry.cell_problems]
+                record = None
+            else:
+                first = len(problems)
+                record = _validate_one(model, item, entry.file, label, problems)
+                if entry.origin is not None:
+                    problems[first:] = [
+                        replace(p, field=entry.origin.column(p.field)) for p in problems[first:]
+                    ]
             if record is None:
                 if isinstance(item, dict):
                     parsed.failed_ids[name].add(str(item.get("id", f"#{index}")))
                 continue
-            parsed.labels[(name, len(parsed.records[name]))] = label
+            valid = len(parsed.records[name])
+            parsed.labels[(name, valid)] = label
+            if entry.origin is not None:
+                parsed.origins[(name, valid)] = entry.origin
             parsed.records[name].append(record)
+    parsed.tables = list(reader.files)
+    parsed.notes = reader.notes
+    if contents is not None:
+        contents.extend(reader.files.values())
     return parsed, problems
+
+
+@dataclass
+class _Entry:
+    """A record to validate: its raw data, its file, what its label adds (``(line 3)``), and
+    for a table row where it came from and the cells that could not be read."""
+
+    item: Any
+    file: str
+    suffix: str = ""
+    origin: Origin | None = None
+    cell_problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _section_entries(
+    name: str,
+    value: Any,
+    path: Path,
+    reader: TableReader,
+    parsed: ParsedTables,
+    problems: list[Problem],
+) -> list[_Entry | None]:
+    """The records of one section: written in the YAML, read from table files, or both.
+
+    Sets ``parsed.files[name]``: the table file when all records come from one, else the YAML.
+    """
+    value = _or_empty(value, [])
+    if name == "orders" and isinstance(value, str) and not is_workbook(value):
+        return _orders_csv_entries(value, reader, parsed, problems)
+    if name not in TABLE_SECTIONS:
+        if is_table_source(value):
+            message = (
+                f"{name} cannot come from a table file: their records hold lists "
+                f"({_NESTED_WHY.get(name, 'nested records')}); give a list of records"
+            )
+            problems.append(Problem(str(path), name, "", message))
+            return []
+    elif is_table_source(value):
+        value = [value]
+    if not isinstance(value, list):
+        message = f"must be a list of records (`- id: ...` lines), not a {_yaml_kind(value)}"
+        problems.append(Problem(str(path), name, "", message))
+        return []
+    entries: list[_Entry | None] = []
+    files: set[str] = set()
+    inline = False
+    for position, item in enumerate(value):
+        if name in TABLE_SECTIONS and is_table_source(item):
+            where = name if len(value) == 1 else f"{name}[{position}]"
+            table = _table_entries(name, item, where, path, reader, problems)
+            entries += table
+            files |= {e.file for e in table if e is not None}
+        else:
+            inline = True
+            entries.append(_Entry(item, str(path)))
+    if len(files) == 1 and not inline:
+        parsed.files[name] = files.pop()
+    return entries
+
+
+_NESTED_WHY = {
+    "calendars": "shifts, holidays",
+    "products": "routing steps, bills of materials",
+    "suppliers": "offers",
+}
+
+
+def _orders_csv_entries(
+    name: str, reader: TableReader, parsed: ParsedTables, problems: list[Problem]
+) -> list[_Entry | None]:
+    """``orders: file.csv``: the orders table with the field names as its header, read as it
+    always was (unknown columns are errors; a blank line is None)."""
+    csv_path = reader.base / name
+    parsed.files["orders"] = str(csv_path)
+    try:
+        data = read_bytes(csv_path, "orders CSV")
+        reader.add(csv_path, data)
+        rows = parse_orders_csv(data, csv_path)
+    except DataError as exc:
+        problems += exc.problems
+        return []
+    line_offset = 2  # header row, then 1-based lines
+    return [
+        None if row is None else _Entry(row, str(csv_path), f" (line {index + line_offset})")
+        for index, row in enumerate(rows)
+    ]
+
+
+def _table_entries(
+    name: str,
+    item: Any,
+    where: str,
+    path: Path,
+    reader: TableReader,
+    problems: list[Problem],
+) -> list[_Entry]:
+    """The rows of one table source of section ``name``, with the rows of its nested table
+    (a material's receipts) attached to their records."""
+    raw_source = {"file": item} if isinstance(item, str) else item
+    source = _validate_one(TableSource, raw_source, str(path), where, problems)
+    if source is None:
+        return []
+    nested = TABLE_SECTIONS[name]
+    misplaced = [
+        (option, why)
+        for option, why in (
+            ("channel", "only orders have a channel"),
+            ("receipts", "only materials have receipts"),
+            ("downtime", "only resources have downtime"),
+        )
+        if getattr(source, option) is not None
+        and option != ("channel" if name == "orders" else nested and nested[0])
+    ]
+    for option, why in misplaced:
+        problems.append(Problem(str(path), where, option, f"not an option of {name}: {why}"))
+    if misplaced:
+        return []
+    table = reader.read(source, SECTIONS[name], name)
+    problems += table.problems
+    reader.notes += table.notes
+    entries = [
+        _Entry(row.values, row.origin.file, f" ({row.origin.where})", row.origin, row.problems)
+        for row in table.rows
+    ]
+    if nested is not None and getattr(source, nested[0]) is not None:
+        nested_source = getattr(source, nested[0])
+        _attach_nested(name, nested, nested_source, entries, where, path, reader, problems)
+    return entries
+
+
+def _attach_nested(
+    name: str,
+    nested: tuple[str, str, type[BaseModel]],
+    source: TableSource,
+    entries: list[_Entry],
+    where: str,
+    path: Path,
+    reader: TableReader,
+    problems: list[Problem],
+) -> None:
+    """Read a nested table (receipts of materials, downtime of resources) and attach each
+    valid row to the record its key column names."""
+    field_name, key, model = nested
+    for option in ("channel", "receipts", "downtime"):
+        if getattr(source, option) is not None:
+            message = f"not an option of a table of {field_name}"
+            problems.append(Problem(str(path), f"{where}.{field_name}", option, message))
+            return
+    table = reader.read(source, model, field_name, key=key)
+    problems += table.problems
+    reader.notes += table.notes
+    parents: dict[str, _Entry] = {}
+    for entry in entries:
+        ident = entry.item.get("id")
+        if ident is not None:
+            parents.setdefault(str(ident), entry)
+    for index, row in enumerate(table.rows):
+        values = dict(row.values)
+        label = _record_label(field_name, index, values, None) + f" ({row.origin.where})"
+        if row.problems:
+            problems += [Problem(row.origin.file, label, c, m) for c, m in row.problems]
+            continue
+        owner = values.pop(key, None)
+        parent = parents.get(str(owner)) if owner is not None else None
+        if parent is None:
+            message = (
+                "required field is missing"
+                if owner is None
+                else f"unknown {key} {owner!r}; {name} of the table: "
+                f"{', '.join(sorted(parents)[:8]) or 'none'}"
+            )
+            problems.append(Problem(row.origin.file, label, row.origin.column(key), message))
+            continue
+        first = len(problems)
+        if _validate_one(model, values, row.origin.file, label, problems) is None:
+            problems[first:] = [
+                replace(p, field=row.origin.column(p.field)) for p in problems[first:]
+            ]
+            continue
+        items = parent.item.setdefault(field_name, [])
+        paths = [f"{field_name}[{len(items)}]"]
+        ident = _name(values.get("id"))
+        if ident is not None:
+            paths += [f"{field_name}[{ident}]", f"{field_name}[{ident!r}]"]
+        items.append(values)
+        assert parent.origin is not None
+        for field_path in paths:
+            parent.origin.nested[field_path] = row.origin
 
 
 def _or_empty(value: Any, empty: Any) -> Any:

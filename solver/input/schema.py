@@ -269,16 +269,96 @@ class WipModel(Record):
         return self
 
 
+class TableSource(Record):
+    """A table of records read from a CSV or Excel file (an ERP export), through a column map.
+
+    Sections that are flat tables (orders, customers, resources, wip, materials) may be given
+    as one of these, a list of them (several files into one table), or a file name.
+    """
+
+    file: Text = Field(
+        min_length=1, description="CSV or Excel (.xlsx) file, relative to the plant file"
+    )
+    sheet: Text | None = Field(
+        default=None, description="Excel: the sheet to read; the first sheet if absent"
+    )
+    columns: dict[str, Text] = Field(
+        default={},
+        description="field -> column header in the file, for headers that are not the field "
+        "names; other columns are ignored with a warning",
+        json_schema_extra={"examples": [{"id": "Order ID", "due": "Delivery Date"}]},
+    )
+    date_format: Text | None = Field(
+        default=None,
+        description="strptime format of the date cells given as text, e.g. %d.%m.%Y; "
+        "ISO dates if absent. A format without a time of day gives dates",
+    )
+    delimiter: Text | None = Field(
+        default=None,
+        description="CSV: the delimiter, one character or `tab`; sniffed from the header "
+        "(comma, semicolon or tab) if absent",
+    )
+    decimal: Literal[".", ","] = Field(
+        default=".",
+        description="decimal mark of numbers given as text; with `,` a dot groups thousands "
+        "(1.234,5)",
+    )
+    channel: Text | None = Field(
+        default=None,
+        description="orders: the channel of this file's orders (web, EDI, phone...), for "
+        "rows that give none",
+    )
+    receipts: TableSource | None = Field(
+        default=None,
+        description="materials: open receipts from another table, one row each with a "
+        "`material` column",
+    )
+    downtime: TableSource | None = Field(
+        default=None,
+        description="resources: downtime from another table, one row each with a `resource` column",
+    )
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.lower() in ("tab", "\\t"):
+            return "\t"
+        if len(value) != 1 or value in ('"', "\n", "\r"):
+            raise ValueError(f"{value!r} is not a delimiter; give one character such as ';' or tab")
+        return value
+
+    @field_validator("date_format")
+    @classmethod
+    def _has_directive(cls, value: str | None) -> str | None:
+        if value is not None and "%" not in value:
+            raise ValueError(
+                f"{value!r} has no % directive; give a strptime format such as '%d.%m.%Y'"
+            )
+        return value
+
+
+# A section that is a flat table: records, or where to read them (a file name, a table
+# source, or a list mixing the three: several files into one table).
+Resources = Annotated[list[ResourceModel | TableSource | str], Field(min_length=1)]
+Customers = Annotated[list[CustomerModel | TableSource | str], Field(min_length=1)]
+
+
 class PlantFile(Record):
-    """A plant model file. ``orders`` may instead name a CSV file (path relative to the YAML)."""
+    """A plant model file.
+
+    ``orders``, ``customers``, ``resources``, ``wip`` and ``materials`` may instead name a file
+    (path relative to the YAML) or give table sources: CSV or Excel files with a column map.
+    """
 
     plant: PlantHeader
     settings: Settings = Settings()
     calendars: list[CalendarModel] = []
-    resources: list[ResourceModel] = Field(min_length=1)
+    resources: Resources | TableSource | str
     products: list[ProductModel] = Field(min_length=1)
-    customers: list[CustomerModel] = Field(min_length=1)
-    orders: list[OrderModel] | str = []
-    wip: list[WipModel] = []
-    materials: list[MaterialModel] = []
+    customers: Customers | TableSource | str
+    orders: list[OrderModel | TableSource | str] | TableSource | str = []
+    wip: list[WipModel | TableSource | str] | TableSource | str = []
+    materials: list[MaterialModel | TableSource | str] | TableSource | str = []
     suppliers: list[SupplierModel] = []

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from solver.domain.errors import Problem
 from solver.domain.timegrid import format_duration, format_when
 from solver.input.schema import MAX_MODEL_VALUE, MAX_QUANTITY, MAX_TICKS
+from solver.input.tables import from_table, locate
 from solver.rules.costs import (
     holding_per_tick,
     money_units,
@@ -53,8 +54,12 @@ def check_records(parsed: Parsed) -> list[Problem]:
 
 
 def problem_at(parsed: Parsed, section: str, index: int, field: str, message: str) -> Problem:
-    """A problem in the ``index``-th valid record of ``section``, with its file and label."""
-    return Problem(parsed.files[section], parsed.labels[(section, index)], field, message)
+    """A problem in the ``index``-th valid record of ``section``, with its file and label.
+
+    A record read from a table names its table file and row, and the field its column header
+    (``tables.locate``).
+    """
+    return Problem(*locate(parsed, section, index, field), message)
 
 
 def _known(parsed: Parsed, section: str) -> set[str]:
@@ -83,12 +88,17 @@ def duplicate_ids(parsed: Parsed) -> list[Problem]:
         "materials",
         "suppliers",
     ):
-        seen: set[str] = set()
+        seen: dict[str, int] = {}
         for index, record in enumerate(parsed.records[section]):
             if record.id in seen:
                 message = f"duplicate id {record.id!r}; ids must be unique"
+                if from_table(parsed, section, seen[record.id]) or from_table(
+                    parsed, section, index
+                ):
+                    file, label, _ = locate(parsed, section, seen[record.id], "id")
+                    message += f" (first given in {file}: {label})"
                 problems.append(problem_at(parsed, section, index, "id", message))
-            seen.add(record.id)
+            seen.setdefault(record.id, index)
     started = Counter(w.order for w in parsed.records["wip"] if not w.done)
     finished = Counter(w.order for w in parsed.records["wip"] if w.done)
     for index, wip in enumerate(parsed.records["wip"]):

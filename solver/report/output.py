@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from solver.replay.suite import Suite
 
 STDOUT = "-"
-STDOUT_OPTIONS = ("--json", "--csv")
+STDOUT_OPTIONS = ("--json", "--csv", "--orders-csv")
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,7 @@ class Target:
 def model_inputs(model: str | Path) -> list[Path]:
     """A plant file and the orders CSV it names (read from the YAML, not validated)."""
     from solver.input.loading import read_yaml  # the loader imports much; keep this module light
+    from solver.input.tables import table_files
 
     path = Path(model)
     files = [path]
@@ -68,10 +69,7 @@ def model_inputs(model: str | Path) -> list[Path]:
         raw = read_yaml(path)
     except DataError:
         return files  # the command's own loading reports it
-    orders = raw.get("orders")
-    if isinstance(orders, str):
-        files.append(path.parent / orders)
-    return files
+    return files + table_files(raw, path.parent)
 
 
 def plant_inputs(plant: Plant, model: str | Path) -> list[Path]:
