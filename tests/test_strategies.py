@@ -38,14 +38,17 @@ CHANGES = [
 @pytest.mark.parametrize("change", CHANGES, ids=[c["kind"] for c in CHANGES])
 def test_every_strategy_gives_a_valid_plan(make_plant, name, change):
     applied, baseline, settings = changed_plant(make_plant, change)
-    plan = get_strategy(name).replan(applied.plant, baseline, 0, applied.asked, settings)
+    plant = applied.plant.replace(settings=settings)
+    plan = get_strategy(name).replan(plant, baseline, 0, applied.asked)
     assert check_plan(applied.plant, plan) == []
     assert all(o.accepted for o in plan.outcomes)
 
 
 def test_right_shift_never_moves_a_step_earlier_or_elsewhere(make_plant):
     applied, baseline, settings = changed_plant(make_plant, CHANGES[1])
-    plan = get_strategy("right_shift").replan(applied.plant, baseline, 0, [], settings)
+    plan = get_strategy("right_shift").replan(
+        applied.plant.replace(settings=settings), baseline, 0, []
+    )
     before = {(s.order, s.step_index): s for s in baseline.steps}
     for step in plan.steps:
         old = before[(step.order, step.step_index)]
@@ -54,7 +57,8 @@ def test_right_shift_never_moves_a_step_earlier_or_elsewhere(make_plant):
 
 def test_affected_leaves_untouched_orders_exactly_as_planned(make_plant):
     applied, baseline, settings = changed_plant(make_plant, rush("12:00"))
-    plan = get_strategy("affected").replan(applied.plant, baseline, 0, applied.asked, settings)
+    plant = applied.plant.replace(settings=settings)
+    plan = get_strategy("affected").replan(plant, baseline, 0, applied.asked)
     moved = stability_metrics(applied.plant, plan, baseline)
     assert moved.steps_moved <= 1  # the rush fits after the book; at most a neighbour moves
     assert check_plan(applied.plant, plan) == []

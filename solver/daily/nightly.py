@@ -138,7 +138,9 @@ def run_nightly(
             )
         try:
             if rounds == 0:
-                found = chooser.replan(plant, baseline, now_tick, changed, settings)
+                found = chooser.replan(
+                    plant.replace(settings=settings), baseline, now_tick, changed
+                )
             else:
                 found = _improve(
                     plant, best, baseline, now_tick, changed, strategy, reference, weights, settings

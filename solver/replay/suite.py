@@ -238,7 +238,9 @@ def replay(
         if applied is not None:
             began = time.perf_counter()
             try:
-                plan = strategy.replan(applied.plant, current, now, applied.asked, settings)
+                plan = strategy.replan(
+                    applied.plant.replace(settings=settings), current, now, applied.asked
+                )
                 row["status"] = plan.status
             except SolveError as exc:
                 row.update(status="failed", reason=str(exc))

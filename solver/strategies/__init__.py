@@ -1,5 +1,6 @@
-"""Rescheduling strategies, all behind one protocol: ``replan(plant, baseline, now, changed,
-settings) -> Plan``, where ``plant`` is the changed plant as it stands at ``now``.
+"""Rescheduling strategies, all behind one protocol: ``replan(plant, baseline, now, changed)
+-> Plan``, where ``plant`` is the changed plant as it stands at ``now``, with the settings the
+re-plan uses.
 
 ``regenerate`` (full solve, no memory), ``stable`` (minimal change: the what-if default),
 ``frozen`` (everything before now + fence pinned, then a full solve), ``affected`` (only the

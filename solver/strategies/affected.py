@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
-from solver.domain.settings import Settings
 from solver.solve.replanning import repair_affected
 from solver.strategies.stable import Stable
 from solver.supply.sources import has_supply
@@ -22,9 +21,8 @@ from solver.supply.sources import has_supply
 class Affected:
     name = "affected"
 
-    def replan(
-        self, plant: Plant, baseline: Plan, now: int, changed: list[str], settings: Settings
-    ) -> Plan:
+    def replan(self, plant: Plant, baseline: Plan, now: int, changed: list[str]) -> Plan:
+        settings = plant.settings
         if has_supply(plant):
-            return Stable().replan(plant, baseline, now, changed, settings)
+            return Stable().replan(plant, baseline, now, changed)
         return repair_affected(plant, baseline, now, changed, settings)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from solver.domain.errors import SolveError
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
-from solver.domain.settings import Settings
 from solver.facts.stability import Reference
 from solver.solve.dispatch import dispatch, sequence_by
 from solver.strategies.base import with_objective
@@ -15,9 +14,8 @@ from solver.strategies.base import with_objective
 class Dispatching:
     name = "dispatch"
 
-    def replan(
-        self, plant: Plant, baseline: Plan, now: int, changed: list[str], settings: Settings
-    ) -> Plan:
+    def replan(self, plant: Plant, baseline: Plan, now: int, changed: list[str]) -> Plan:
+        settings = plant.settings
         plan = dispatch(plant, sequence_by(plant, settings.dispatch_rule, now=now))
         if plan.status != "DISPATCH":
             missing = [o.order for o in plan.outcomes if not o.accepted]

@@ -8,7 +8,6 @@ from datetime import timedelta
 from solver.changes.rolling import freeze
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
-from solver.domain.settings import Settings
 from solver.solve.search import plan as solve_plan
 
 DEFAULT_FENCE = timedelta(days=1)
@@ -17,9 +16,8 @@ DEFAULT_FENCE = timedelta(days=1)
 class Frozen:
     name = "frozen"
 
-    def replan(
-        self, plant: Plant, baseline: Plan, now: int, changed: list[str], settings: Settings
-    ) -> Plan:
+    def replan(self, plant: Plant, baseline: Plan, now: int, changed: list[str]) -> Plan:
+        settings = plant.settings
         fence = plant.grid.duration_ticks((settings.frozen or DEFAULT_FENCE).total_seconds())
         frozen = freeze(plant, baseline, now, fence, set(changed))
         # Judged against the plant it was given, where the frozen steps are not in progress.

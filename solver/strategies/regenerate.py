@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
-from solver.domain.settings import Settings
 from solver.solve.search import plan as solve_plan
 
 
 class Regenerate:
     name = "regenerate"
 
-    def replan(
-        self, plant: Plant, baseline: Plan, now: int, changed: list[str], settings: Settings
-    ) -> Plan:
+    def replan(self, plant: Plant, baseline: Plan, now: int, changed: list[str]) -> Plan:
+        settings = plant.settings
         return solve_plan(plant, settings)

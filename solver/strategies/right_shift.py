@@ -6,7 +6,6 @@ from __future__ import annotations
 from solver.domain.errors import SolveError
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
-from solver.domain.settings import Settings
 from solver.facts.stability import Reference
 from solver.solve.dispatch import dispatch
 from solver.solve.replanning import baseline_sequence
@@ -16,9 +15,7 @@ from solver.strategies.base import with_objective
 class RightShift:
     name = "right_shift"
 
-    def replan(
-        self, plant: Plant, baseline: Plan, now: int, changed: list[str], settings: Settings
-    ) -> Plan:
+    def replan(self, plant: Plant, baseline: Plan, now: int, changed: list[str]) -> Plan:
         keep = {
             (s.order, s.step_index): (s.resource, max(s.start, now))
             for s in baseline.steps

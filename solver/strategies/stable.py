@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
-from solver.domain.settings import Settings
 from solver.facts.stability import Reference
 from solver.solve.replanning import minimal_change
 
@@ -12,8 +11,7 @@ from solver.solve.replanning import minimal_change
 class Stable:
     name = "stable"
 
-    def replan(
-        self, plant: Plant, baseline: Plan, now: int, changed: list[str], settings: Settings
-    ) -> Plan:
+    def replan(self, plant: Plant, baseline: Plan, now: int, changed: list[str]) -> Plan:
+        settings = plant.settings
         reference = Reference(baseline, frozenset(changed))
         return minimal_change(plant, baseline, reference, settings, changed)

@@ -244,7 +244,7 @@ def evaluate_changes(
         if strategy is None:
             proposal = minimal_change(changed, baseline, reference, settings, asked)
         else:
-            proposal = strategy.replan(changed, baseline, now, asked, settings)
+            proposal = strategy.replan(changed, baseline, now, asked)
     except SolveError:
         outcome.verdict = REJECT if asked else IMPACT
         outcome.reason = (
