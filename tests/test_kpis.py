@@ -1,6 +1,8 @@
 import pytest
 
-from solver.facts.kpis import compute_kpis, objective_money, utilisation
+from solver.domain.plan import Plan
+from solver.facts.checker import check_plan
+from solver.facts.kpis import compute_kpis, objective_money, objective_units, utilisation
 from solver.input.loading import load_plant
 from tests.conftest import ROOT, solve_checked
 from tests.cpsat.test_constraints import two_orders_model
@@ -30,9 +32,12 @@ def test_utilisation_counts_only_working_time(make_plant):
     assert utilisation(plant, plan)["M1"] == 1.0
 
 
-def test_demo_objective_equals_objective_recomputed_from_plan():
+def test_demo_objective_equals_objective_recomputed_from_plan(baseline_of):
+    # The demo plan the scenario tests share (`replan plan`, which runs the checker).
     plant = load_plant(ROOT / "models" / "demo.yaml")
-    plan = solve_checked(plant, time_limit=8)
+    plan = Plan.from_json(baseline_of(ROOT / "models" / "demo.yaml"))
+    assert check_plan(plant, plan) == []
+    assert sum(objective_units(plant, plan).values()) == plan.objective_units
     assert objective_money(plant, plan) == pytest.approx(plan.terms)
     kpis = compute_kpis(plant, plan)
     assert kpis.bottlenecks[0] == "AOI"
