@@ -174,7 +174,10 @@ def cmd_whatif(args: argparse.Namespace, console: Console) -> int:
     store, book = None, None
     if args.store is not None:
         store = _open(args, scenario.model_path)
-        today = load_plant(scenario.model_path)
+        # The released plan is carried onto today's book with the what-if's machine settings,
+        # so that the answer repeats (deterministic by default, as for any what-if).
+        today = load_plant(scenario.model_path, overrides)
+        today = today.replace(settings=today.settings.resolved(deterministic_by_default=True))
         book = todays_book(store, today, scenario.now)
     with console.status("evaluating the change..."):
         if book is not None and book.released is not None:
