@@ -159,7 +159,9 @@ def test_a_writer_killed_mid_write_leaves_the_store_consistent(location, delay):
     for evaluation in evaluations:
         for row in store.proposals(evaluation):
             assert Plan.from_dict(row.plan).steps
-    if evaluations:
+    # A kill between an evaluation and its release leaves the evaluation unreleased; any
+    # release that was written names a whole proposal.
+    if store.released_id() is not None:
         assert store.plan_row("released").variant == "v0"
     # The store still takes writes after the kill.
     store.save_plant(load_plant(DEMO))
