@@ -160,23 +160,18 @@ class Store:
     ) -> int:
         """Add a plan; returns its id."""
         with self.transaction() as session:
-            row = PlanRow(
-                created_at=now_utc(),
-                plant_id=plant_id,
+            row = _plan_row(
+                plant_id,
+                plan,
                 kind=kind,
                 name=name,
-                status=plan.status,
-                complete=complete,
-                objective=plan.objective,
-                terms=dict(plan.terms),
                 kpis=kpis or {},
-                provenance=dict(plan.provenance),
                 changes=changes or [],
                 now=now,
                 parent_id=parent_id,
                 evaluation_id=evaluation_id,
                 variant=variant,
-                plan=plan.to_dict(),
+                complete=complete,
             )
             session.add(row)
             session.flush()
@@ -249,12 +244,7 @@ class Store:
 
     def released_id(self) -> int | None:
         with self.transaction() as session:
-            return session.scalars(
-                select(DecisionRow.plan_id)
-                .where(DecisionRow.kind == RELEASED)
-                .order_by(DecisionRow.id.desc())
-                .limit(1)
-            ).first()
+            return self._released(session)
 
     @staticmethod
     def plan_of(row: PlanRow) -> Plan:
@@ -291,23 +281,17 @@ class Store:
             session.flush()
             ids = {}
             for variant, plan, kpis, changes, now in proposals:
-                proposal = PlanRow(
-                    created_at=now_utc(),
-                    plant_id=plant_id,
+                proposal = _plan_row(
+                    plant_id,
+                    plan,
                     kind="proposal",
                     name=f"what-if {row.id} {variant}",
-                    status=plan.status,
-                    complete=True,
-                    objective=plan.objective,
-                    terms=dict(plan.terms),
                     kpis=kpis,
-                    provenance=dict(plan.provenance),
                     changes=changes,
                     now=now,
                     parent_id=baseline_id,
                     evaluation_id=row.id,
                     variant=variant,
-                    plan=plan.to_dict(),
                 )
                 session.add(proposal)
                 session.flush()
@@ -596,3 +580,22 @@ def _write_files(row: PlantRow, folder: Path) -> Path:
         else:
             target.write_bytes(item["content"].encode("utf-8"))
     return folder / (model or "model.yaml")
+
+
+def _plan_row(
+    plant_id: int, plan: Plan, *, kind: str, name: str, complete: bool = True, **fields: Any
+) -> PlanRow:
+    """A plan's row: the searchable columns beside the plan file's JSON."""
+    return PlanRow(
+        created_at=now_utc(),
+        plant_id=plant_id,
+        kind=kind,
+        name=name,
+        status=plan.status,
+        complete=complete,
+        objective=plan.objective,
+        terms=dict(plan.terms),
+        provenance=dict(plan.provenance),
+        plan=plan.to_dict(),
+        **fields,
+    )
