@@ -94,12 +94,11 @@ def main(argv: list[str] | None = None) -> None:
                 for label, params in runs[:3]
             ]
         for label, params in runs:
-            settings = plant.settings.with_overrides(seed=0, **params)
             plans, walls = [], []
             for k in range(2):
                 with busy(args.busy and k == 1):
                     began = time.perf_counter()
-                    plans.append(solve(built, settings))
+                    plans.append(solve(built.with_settings(seed=0, **params)))
                     walls.append(time.perf_counter() - began)
             first = plans[0]
             dtime = first.stats.get("deterministic_time", 0.0)

@@ -40,10 +40,8 @@ def main(argv: list[str] | None = None) -> None:
             plant = load_plant(path)
         start = best_dispatch(plant)
         for size in args.sizes:
-            settings = plant.settings.with_overrides(
-                time_limit=args.limit, workers=2, seed=0, lns_orders=size
-            )
-            plan = improve(plant, start, settings)
+            tuned = plant.with_settings(time_limit=args.limit, workers=2, seed=0, lns_orders=size)
+            plan = improve(tuned, start)
             print(
                 f"| {orders} | {size} | {plan.objective:,.0f} | {plan.stats['iterations']} | "
                 f"{plan.stats['improvements']} | {len(check_plan(plant, plan))} |",

@@ -44,10 +44,9 @@ def main(argv: list[str] | None = None) -> None:
     for name, plant in plants(args.orders, args.seed):
         built = build(plant)
         for level in LEVELS:
-            settings = plant.settings.with_overrides(
-                time_limit=args.limit, workers=2, seed=0, presolve=level
+            plan = solve(
+                built.with_settings(time_limit=args.limit, workers=2, seed=0, presolve=level)
             )
-            plan = solve(built, settings)
             first = plan.stats["first_solution_seconds"]
             print(
                 f"| {name} | {level} | {plan.status} | "

@@ -26,8 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     plant = load_plant(TEMPLATE)
     times = []
     for seed in range(args.seeds):
-        settings = plant.settings.with_overrides(workers=2, seed=seed, time_limit=args.limit)
-        result = plan(plant, settings)
+        result = plan(plant.with_settings(workers=2, seed=seed, time_limit=args.limit))
         assert check_plan(plant, result) == []
         proven = result.status == "OPTIMAL"
         times.append(result.solve_time if proven else float("inf"))

@@ -46,10 +46,11 @@ def run_size(
     rows = []
     built = build(plant, hint)
     for search, limit in ((s, t) for s in searches for t in limits):
-        settings = plant.settings.with_overrides(
-            time_limit=limit, workers=workers, seed=0, search=search
-        )
-        plan = improve(plant, hint, settings) if search == "lns" else solve(built, settings)
+        tuned = dict(time_limit=limit, workers=workers, seed=0, search=search)
+        if search == "lns":
+            plan = improve(plant.with_settings(**tuned), hint)
+        else:
+            plan = solve(built.with_settings(**tuned))
         violations = check_plan(plant, plan)
         rows.append(
             {

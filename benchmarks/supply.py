@@ -54,8 +54,7 @@ def run_variant(
     built = build(plant, hint)
     rows = []
     for limit in limits:
-        settings = plant.settings.with_overrides(time_limit=limit, workers=workers, seed=0)
-        plan = solve(built, settings)
+        plan = solve(built.with_settings(time_limit=limit, workers=workers, seed=0))
         rows.append(
             {
                 "orders": orders,

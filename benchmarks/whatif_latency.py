@@ -57,12 +57,12 @@ def run_size(orders: int, seed: int, limits: list[float], workers: int) -> list[
         path = Path(tmp) / "plant.yaml"
         path.write_text(yaml.safe_dump(generate_plant(orders, seed), sort_keys=False))
         plant = load_plant(path, {"workers": workers, "seed": 0})
-    baseline = solve_plan(plant, plant.settings.with_overrides(time_limit=20))
+    baseline = solve_plan(plant.with_settings(time_limit=20))
     change = rush_change(plant)
     changes = [TypeAdapter(Change).validate_python(change)]
     rows = []
     for limit in limits:
-        limited = plant.replace(settings=plant.settings.with_overrides(time_limit=limit))
+        limited = plant.with_settings(time_limit=limit)
         began = time.perf_counter()
         outcome = evaluate_changes(limited, baseline, 0, "as asked", changes)
         seconds = time.perf_counter() - began
@@ -82,13 +82,13 @@ def run_size(orders: int, seed: int, limits: list[float], workers: int) -> list[
         changed = _asked_firm(applied)
         reference = Reference(baseline, frozenset(applied.asked))
         began = time.perf_counter()
-        stable = minimal_change(changed, baseline, reference, changed.settings, applied.asked)
+        stable = minimal_change(changed, baseline, reference, applied.asked)
         seconds = time.perf_counter() - began
         rows.append(
             _row(orders, limit, "minimal change, as asked", seconds, changed, stable, baseline, "-")
         )
         began = time.perf_counter()
-        cold = solve_plan(changed, changed.settings)
+        cold = solve_plan(changed)
         seconds = time.perf_counter() - began
         rows.append(
             _row(orders, limit, "cold re-solve, as asked", seconds, changed, cold, baseline, "-")

@@ -124,7 +124,9 @@ def plan(plant: Source | Plant, **settings: Any) -> Plan:
         When no plan is found (the firm orders cannot all be made, or a model error).
     """
     loaded = load_plant(plant, **settings)
-    return solve_plan(loaded, loaded.settings.resolved(deterministic_by_default=False))
+    return solve_plan(
+        loaded.replace(settings=loaded.settings.resolved(deterministic_by_default=False))
+    )
 
 
 def whatif(

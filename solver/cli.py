@@ -33,6 +33,8 @@ from datetime import datetime
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from solver.changes.quick_entry import FLAGS as QUICK_FLAGS
+from solver.changes.quick_entry import Entry, named_by_flags, quick_scenario
 from solver.changes.scenario import ScenarioFile, load_scenario
 from solver.daily.book import carried_baseline, todays_book
 from solver.daily.nightly import DEFAULT_STRATEGY, run_nightly
@@ -167,7 +169,11 @@ def cmd_schema(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_whatif(args: argparse.Namespace, console: Console) -> int:
-    scenario = load_scenario(args.scenario)
+    entries = [Entry(flag, tuple(values)) for flag, values in args.quick or []]
+    if entries or args.now is not None:
+        scenario = quick_scenario(args.scenario, entries, args.now)
+    else:
+        scenario = load_scenario(args.scenario)
     outputs = resolve_outputs({"--json": args.json, "--html": args.html}, scenario_inputs(scenario))
     overrides = _overrides(args)
     strategy = get_strategy(args.strategy) if args.strategy else None
@@ -179,7 +185,8 @@ def cmd_whatif(args: argparse.Namespace, console: Console) -> int:
         today = load_plant(scenario.model_path, overrides)
         today = today.replace(settings=today.settings.resolved(deterministic_by_default=True))
         book = todays_book(store, today, scenario.now)
-    with console.status("evaluating the change..."):
+    # The changes meet the plant only here: their problems, too, are named by flag.
+    with console.status("evaluating the change..."), named_by_flags(entries):
         if book is not None and book.released is not None:
             baseline = book.baseline
             if baseline is None:  # the released plan carried onto today's book
@@ -226,6 +233,41 @@ def cmd_whatif(args: argparse.Namespace, console: Console) -> int:
     return evaluation.exit_code
 
 
+class _QuickEntryFlag(argparse.Action):
+    """Collects whatif's quick-entry flags in one list, in the order typed: a change may refer
+    to an order an earlier one adds, as in a scenario file's list of changes."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        entries = list(getattr(namespace, self.dest) or [])
+        given = values if isinstance(values, list) else [values]
+        entries.append((self.option_strings[0], given))
+        setattr(namespace, self.dest, entries)
+
+
+def _quick_entry_flags(whatif: argparse.ArgumentParser) -> None:
+    """--add-order, --cancel, --due, --quantity and --now: a what-if without a scenario file."""
+    group = whatif.add_argument_group(
+        "quick entry", "changes typed in place of a scenario file; the file is then the model"
+    )
+    shapes = {
+        "--add-order": ({}, "a new order; without PRICE it is refused at intake, as in a file"),
+        "--cancel": ({}, "cancel an order"),
+        "--due": ({"nargs": 2}, "move an order's due date"),
+        "--quantity": ({"nargs": 2}, "change an order's quantity"),
+    }
+    for flag, (extra, text) in shapes.items():
+        usage = QUICK_FLAGS[flag].usage.split(" ")[1:]
+        metavar = tuple(usage) if len(usage) > 1 else usage[0]
+        group.add_argument(
+            flag, dest="quick", action=_QuickEntryFlag, metavar=metavar, help=text, **extra
+        )
+    group.add_argument(
+        "--now",
+        metavar="DATETIME",
+        help="the moment of asking, read as a scenario's now: (default: the plan start)",
+    )
+
+
 def _written(console: Console, outputs: dict, what: dict[str, str]) -> None:
     for option, target in outputs.items():
         console.print(f"{what[option]} written to {target}", markup=False, highlight=False)
@@ -249,9 +291,9 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
         "--pegging": args.pegging,
     }
     outputs = resolve_outputs({**requested, "--html": args.html}, plant_inputs(plant, args.model))
-    settings = plant.settings.resolved(deterministic_by_default=False)
-    with report.solve_progress(console, settings.time_limit) as progress:
-        result = solve_plan(plant, settings, progress)
+    plant = plant.replace(settings=plant.settings.resolved(deterministic_by_default=False))
+    with report.solve_progress(console, plant.settings.time_limit) as progress:
+        result = solve_plan(plant, progress)
     kpis = compute_kpis(plant, result)
     report.print_plan_summary(console, plant, result, kpis, rank_orders(plant), head=args.head)
     if has_supply(plant):
@@ -568,9 +610,28 @@ def build_parser() -> argparse.ArgumentParser:
     plan.set_defaults(run=cmd_plan)
 
     whatif = commands.add_parser(
-        "whatif", help="evaluate a proposed change against the baseline plan: a verdict"
+        "whatif",
+        help="evaluate a proposed change against the baseline plan: a verdict",
+        usage="%(prog)s SCENARIO [options]\n"
+        "       %(prog)s MODEL (--add-order ID,CUSTOMER,PRODUCT,QTY,DUE[,PRICE] | --cancel ID"
+        " | --due ID DATE | --quantity ID QTY)... [--now DATETIME] [options]",
+        description="Evaluate a proposed change against the baseline plan: a verdict.\n\n"
+        "The change is a scenario file, or quick-entry flags typed after the plant model\n"
+        "(no YAML needed). Each flag is repeatable and they apply in the order given; the\n"
+        "answer is the one a scenario file with the same changes (add_order, cancel_order,\n"
+        "change_due, change_quantity) and the same now would get. Quick-entry flags with a\n"
+        "scenario file are an error (exit 2).",
+        epilog="example (Acme phones at 8 on Monday for 150 CTRL-100 by Thursday at 90 EUR):\n"
+        "  replan whatif models/demo.yaml --now 2026-11-23T08:00 \\\n"
+        "      --add-order RUSH-ACME,ACME,CTRL-100,150,2026-11-26,90",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    whatif.add_argument("scenario")
+    whatif.add_argument(
+        "scenario",
+        metavar="SCENARIO | MODEL",
+        help="a scenario file; with quick-entry flags, the plant model file",
+    )
+    _quick_entry_flags(whatif)
     whatif.add_argument("--time-limit", type=float, help="seconds per solve")
     whatif.add_argument("--workers", type=int, help="CP-SAT workers")
     whatif.add_argument("--seed", type=int, help="CP-SAT random seed")

@@ -74,7 +74,7 @@ def make_plant(tmp_path):
 def solve_checked(plant: Plant, **settings) -> Plan:
     """Solve with fixed seed and 2 workers; assert the plan passes the independent checker
     and that the solver's objective equals the one recomputed from the plan."""
-    result = solve_plan(plant, plant.settings.with_overrides(**{**TEST_SETTINGS, **settings}))
+    result = solve_plan(plant.with_settings(**{**TEST_SETTINGS, **settings}))
     violations = check_plan(plant, result)
     assert violations == [], "\n".join(map(str, violations))
     assert sum(objective_units(plant, result).values()) == result.objective_units

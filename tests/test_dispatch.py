@@ -160,9 +160,9 @@ def test_random_plants_dispatch_and_solve_pass_the_checker(model):
     if hint.status != "DISPATCH":  # greedy allocation may leave a firm order without material
         violations = [v for v in violations if v.kind != "declined-firm"]
     assert violations == []
-    settings_ = plant.settings.with_overrides(**{**TEST_SETTINGS, "time_limit": 5})
+    plant = plant.with_settings(**{**TEST_SETTINGS, "time_limit": 5})
     try:
-        plan = solve(build(plant, hint), settings_)
+        plan = solve(build(plant, hint))
     except SolveError:
         # Materials can make a book infeasible in ways no per-record rule sees (stock timing
         # against supplier capacity); then dispatch cannot have placed every firm order.

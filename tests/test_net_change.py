@@ -310,9 +310,9 @@ def test_stock_and_receipts_are_notes_and_supplies_follow_them():
 
 
 def test_minimal_change_from_the_baseline_passes_the_checker(today, nc):
-    settings = today.settings.with_overrides(time_limit=1, workers=2, seed=0, deterministic=True)
+    budgeted = today.with_settings(time_limit=1, workers=2, seed=0, deterministic=True)
     reference = Reference(nc.baseline, frozenset(nc.changed))
-    plan = minimal_change(today, nc.baseline, reference, settings, nc.changed)
+    plan = minimal_change(budgeted, nc.baseline, reference, nc.changed)
     assert check_plan(today, plan) == []
     assert plan.outcome("SO-1041").accepted and plan.outcome("SO-1009") is None
     wip = next(s for s in plan.steps if (s.order, s.step_index) == ("SO-1001", 2))

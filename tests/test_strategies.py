@@ -22,7 +22,7 @@ def changed_plant(make_plant, change: dict):
     model["products"][0]["routing"][0]["resources"].append({"resource": "M2", "per_unit": "90m"})
     plant = make_plant(model)
     settings = plant.settings.with_overrides(**TEST_SETTINGS)
-    baseline = solve_plan(plant, settings)
+    baseline = solve_plan(plant.replace(settings=settings))
     applied = apply_changes(plant, [TypeAdapter(Change).validate_python(change)], 0)
     return applied, baseline, settings
 

@@ -127,5 +127,5 @@ def carried_baseline(book: Book) -> Plan:
     changed = list(book.net.changed)
     reference = Reference(book.net.baseline, frozenset(changed))
     rolled = roll_to(book.plant, book.net.baseline, book.now)
-    plan = minimal_change(rolled, book.net.baseline, reference, rolled.settings, changed)
+    plan = minimal_change(rolled, book.net.baseline, reference, changed)
     return with_objective(book.plant, plan.pinned_only_at(book.plant.pins))

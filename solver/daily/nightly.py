@@ -131,19 +131,18 @@ def run_nightly(
         left = budget - (time.perf_counter() - began)
         if rounds and (left < 1.0 or strategy not in SOLVER_STRATEGIES):
             break
-        settings = plant.settings.with_overrides(time_limit=max(0.5, min(save_every, left)))
-        if settings.deterministic_time is not None:
-            settings = settings.with_overrides(
-                deterministic_time=min(settings.deterministic_time, settings.time_limit)
+        this_round = plant.with_settings(time_limit=max(0.5, min(save_every, left)))
+        limit = this_round.settings.deterministic_time
+        if limit is not None:
+            this_round = this_round.with_settings(
+                deterministic_time=min(limit, this_round.settings.time_limit)
             )
         try:
             if rounds == 0:
-                found = chooser.replan(
-                    plant.replace(settings=settings), baseline, now_tick, changed
-                )
+                found = chooser.replan(this_round, baseline, now_tick, changed)
             else:
                 found = _improve(
-                    plant, best, baseline, now_tick, changed, strategy, reference, weights, settings
+                    this_round, best, baseline, now_tick, changed, strategy, reference, weights
                 )
         except SolveError:
             if rounds == 0:
@@ -193,14 +192,14 @@ def _improve(
     strategy: str,
     reference: Reference | None,
     weights: dict[str, int],
-    settings,
 ) -> Plan:
-    """A solve warm-started from the best plan, keeping what the strategy keeps."""
-    solved_on = plant.replace(settings=settings)
+    """A solve warm-started from the best plan, keeping what the strategy keeps (the plant
+    carries this round's budget)."""
+    solved_on = plant
     if strategy == "frozen":
-        fence = plant.grid.duration_ticks((settings.frozen or DEFAULT_FENCE).total_seconds())
+        fence = plant.grid.duration_ticks((plant.settings.frozen or DEFAULT_FENCE).total_seconds())
         solved_on = freeze(solved_on, baseline, now, fence, set(changed))
-    result = solve(build(solved_on, best, weights, reference), settings)
+    result = solve(build(solved_on, best, weights, reference))
     return result.pinned_only_at(plant.pins)
 
 

@@ -247,6 +247,14 @@ class Plant:
             plant.__dict__["availability"] = self.__dict__["availability"]
         return plant
 
+    def with_settings(self, **overrides: object) -> Plant:
+        """A copy whose settings have the given overrides (None leaves a setting as it is).
+
+        Settings travel with the plant, never beside it: a solve with a budget or seed of its
+        own (an LNS step, a quick repair, a promise-date solve) is a solve of this copy.
+        """
+        return self.replace(settings=self.settings.with_overrides(**overrides))
+
     @cached_property
     def availability(self) -> dict[str, tuple[Interval, ...]]:
         """Per resource: ticks in [0, horizon) when it is fully available (calendar, downtime)."""

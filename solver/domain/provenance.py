@@ -57,7 +57,7 @@ def provenance(settings: Settings, input_hash: str) -> dict[str, object]:
     }
 
 
-def stamp(plan: Plan, plant: Plant, settings: Settings, input_hash: str | None = None) -> Plan:
-    """The plan with its provenance; ``input_hash`` defaults to the plant's."""
-    record = provenance(settings, input_hash if input_hash is not None else plant.input_hash)
+def stamp(plan: Plan, plant: Plant, input_hash: str | None = None) -> Plan:
+    """The plan with its provenance (the plant's settings); ``input_hash`` defaults to the plant's."""
+    record = provenance(plant.settings, input_hash if input_hash is not None else plant.input_hash)
     return dataclasses.replace(plan, provenance=record)

@@ -289,7 +289,7 @@ def run_suite(suite: Suite, overrides: dict, tick: Callable[[], None] | None = N
         plant = suite_plant(suite, spec, {**data.settings, **overrides})
         plant = plant.replace(settings=plant.settings.resolved(deterministic_by_default=True))
         name = spec.name or (spec.file or f"generated-{spec.generate.orders}-{spec.generate.seed}")
-        baseline = solve_plan(plant, plant.settings.with_overrides(time_limit=data.baseline_budget))
+        baseline = solve_plan(plant.with_settings(time_limit=data.baseline_budget))
         events = event_stream(plant, data.events)
         made = provenance(plant.settings.with_overrides(time_limit=data.budget), plant.input_hash)
         columns = {

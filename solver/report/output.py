@@ -78,11 +78,13 @@ def plant_inputs(plant: Plant, model: str | Path) -> list[Path]:
 
 
 def scenario_inputs(scenario: Scenario) -> list[Path]:
-    """A what-if's scenario file, its model (and orders CSV) and its baseline plan."""
-    files = [scenario.path, *model_inputs(scenario.model_path)]
-    if scenario.baseline_path is not None:
-        files.append(scenario.baseline_path)
-    return files
+    """A what-if's scenario file, its model (and orders CSV) and its baseline plan; of these,
+    the ones that are files (a quick entry's scenario, a plant or plan handed over in memory are
+    ``InlineSource``s, which no output can overwrite)."""
+    model = scenario.model_path
+    files = [scenario.path, *(model_inputs(model) if isinstance(model, Path) else [])]
+    files.append(scenario.baseline_path)
+    return [path for path in files if isinstance(path, Path)]
 
 
 def suite_inputs(suite: Suite) -> list[Path]:

@@ -84,7 +84,6 @@ def restrict(plan: Plan, orders: set[str]) -> Plan:
 def improve(
     plant: Plant,
     start: Plan,
-    settings: Settings,
     progress: Progress | None = None,
     reference: Reference | None = None,
     focus: list[str] | None = None,
@@ -95,16 +94,15 @@ def improve(
 
     With a ``reference`` (a what-if's baseline) the objective includes the stability term;
     ``focus`` names orders the neighbourhoods should often be built around; ``size`` and
-    ``step_limit`` override ``settings.lns_orders`` and ``settings.lns_step_limit``.
+    ``step_limit`` override ``settings.lns_orders`` and ``settings.lns_step_limit``. The
+    plant's settings give ``time_limit`` for the whole search, ``lns_orders`` per neighbourhood,
+    ``lns_step_limit`` seconds per neighbourhood, ``seed`` and ``workers``.
 
     Parameters
     ----------
     plant : Plant
     start : Plan
         A complete plan (every firm order made), e.g. the dispatch plan.
-    settings : Settings
-        ``time_limit`` for the whole search, ``lns_orders`` per neighbourhood,
-        ``lns_step_limit`` seconds per neighbourhood, ``seed``, ``workers``.
 
     Returns
     -------
@@ -112,6 +110,7 @@ def improve(
         Status FEASIBLE (nothing is proven), no bound, ``stats`` with iterations and improvements.
     """
     began = time.perf_counter()
+    settings = plant.settings
     weights = tardiness_weights(plant)
     rng = random.Random(settings.seed)
     scale = units_per_currency(plant)
@@ -122,16 +121,14 @@ def improve(
     while (left := budget.left()) > 0.2:
         iterations += 1
         free = neighbourhood(plant, current, size or settings.lns_orders, rng, focus)
-        sub = sub_plant(plant, current, free)
         step = min(step_limit or settings.lns_step_limit, left)
-        step_settings = settings.with_overrides(
+        sub = sub_plant(plant, current, free).with_settings(
             time_limit=step,
             deterministic_time=step if settings.deterministic else None,
             seed=settings.seed + iterations,
         )
         try:
-            built = build(sub, restrict(current, free), weights, reference)
-            repaired = solve(built, step_settings)
+            repaired = solve(build(sub, restrict(current, free), weights, reference))
         except SolveError:
             budget.charge(None)
             continue

@@ -13,7 +13,6 @@ import dataclasses
 from solver.domain.errors import SolveError
 from solver.domain.plan import Plan
 from solver.domain.plant import Pin, Plant
-from solver.domain.settings import Settings
 from solver.facts.checker import check_plan
 from solver.facts.kpis import objective_units, with_objective
 from solver.facts.stability import Reference
@@ -29,7 +28,6 @@ def minimal_change(
     plant: Plant,
     baseline: Plan,
     reference: Reference,
-    settings: Settings,
     asked: list[str],
     limits: dict[str, int] | None = None,
     earliest: list[str] | None = None,
@@ -40,27 +38,28 @@ def minimal_change(
     with the stability term) instead of one whole-model solve, which measured stuck at its
     hint from 200 orders within a few seconds (benchmarks/README.md). A promise-date solve
     (``limits``, ``earliest``) always starts from the insertion plan, the one candidate that
-    keeps every other order where the baseline has it.
+    keeps every other order where the baseline has it. The plant's settings give the budget.
     """
+    settings = plant.settings
     ranks = rank_orders(plant)
     weights = {r.order: r.weight for r in ranks}
     inserted = insertion(plant, baseline, asked)
     if limits or earliest:
         hint = inserted if _valid(plant, inserted) else best_dispatch(plant, ranks)
-        result = solve(build(plant, hint, weights, reference, limits, earliest), settings)
+        result = solve(build(plant, hint, weights, reference, limits, earliest))
         return with_objective(plant, result, reference, weights) if earliest else result
     candidates = [
         inserted,
         best_dispatch(plant, ranks),
         dispatch(plant, baseline_sequence(plant, baseline)),
     ]
-    if not has_supply(plant) and not uses_neighbourhoods(plant, settings):
+    if not has_supply(plant) and not uses_neighbourhoods(plant):
         # The baseline repaired only where the change touches it: close to the baseline and
         # usually far cheaper than a fresh dispatch plan, for a quarter of the budget.
         # Measured on the demo's AOI breakdown (2 s): 32,992 with it, 33,560-33,660 without.
-        quick = settings.share(1 / 4, at_least=0.2)
+        quick = plant.replace(settings=settings.share(1 / 4, at_least=0.2))
         with contextlib.suppress(SolveError):
-            candidates.append(repair_affected(plant, baseline, 0, asked, quick))
+            candidates.append(repair_affected(quick, baseline, 0, asked))
     # The hint is also the plan returned if CP-SAT finds none in time: it must be valid.
     valid = [c for c in candidates if _valid(plant, c)]
     hint = min(
@@ -69,26 +68,25 @@ def minimal_change(
     )
     if not valid:
         hint = dataclasses.replace(hint, status="DISPATCH_INCOMPLETE")
-    elif uses_neighbourhoods(plant, settings):
+    elif uses_neighbourhoods(plant):
         # Start from the baseline itself with the change inserted and repair around the
         # change. Measured at 200 orders, 2 s: 18,486 with 40 steps moved from the insertion,
         # 24,840 with 439 moved from the cheapest candidate (a fresh dispatch plan).
         return improve(
             plant,
             inserted if inserted in valid else hint,
-            settings,
             None,
             reference,
             asked or None,
             settings.whatif_lns_orders,
             max(0.5, settings.time_limit / 2),
         )
-    return solve(build(plant, hint, weights, reference), settings)
+    return solve(build(plant, hint, weights, reference))
 
 
-def uses_neighbourhoods(plant: Plant, settings: Settings) -> bool:
+def uses_neighbourhoods(plant: Plant) -> bool:
     """Minimal change by LNS above ``whatif_lns_above`` orders (never for plants with supply)."""
-    return not has_supply(plant) and len(plant.orders) > settings.whatif_lns_above
+    return not has_supply(plant) and len(plant.orders) > plant.settings.whatif_lns_above
 
 
 def _valid(plant: Plant, plan: Plan) -> bool:
@@ -141,9 +139,7 @@ def kept_baseline(plant: Plant, baseline: Plan) -> Plan:
     )
 
 
-def repair_affected(
-    plant: Plant, baseline: Plan, now: int, changed: list[str], settings: Settings
-) -> Plan:
+def repair_affected(plant: Plant, baseline: Plan, now: int, changed: list[str]) -> Plan:
     """Re-solve only the orders the change touches; the rest keeps the baseline exactly.
 
     The touched orders (``affected_orders``) are solved on a sub-plant where every other
@@ -151,20 +147,18 @@ def repair_affected(
     supply only: stock and supplier capacity are shared by all orders.
     """
     kept = kept_baseline(plant, baseline)
-    free = affected_orders(plant, kept, now, changed, settings)
+    free = affected_orders(plant, kept, now, changed)
     reference = Reference(baseline, frozenset(changed))
     if not free:
         return with_objective(plant, kept, reference)
     sub = sub_plant(plant, kept, free)
     weights = tardiness_weights(plant)
-    repaired = solve(build(sub, None, weights, reference), settings)
+    repaired = solve(build(sub, None, weights, reference))
     merged = _merge(restrict(kept, set(plant.orders) - free), repaired, free)
     return with_objective(plant, merged, reference)
 
 
-def affected_orders(
-    plant: Plant, kept: Plan, now: int, changed: list[str], settings: Settings
-) -> set[str]:
+def affected_orders(plant: Plant, kept: Plan, now: int, changed: list[str]) -> set[str]:
     """The orders to re-solve (see the module docstring)."""
     free = {o for o in changed if o in plant.orders}
     for violation in check_plan(plant, restrict(kept, set(plant.orders) - free)):
@@ -175,7 +169,7 @@ def affected_orders(
     free |= set(plant.orders) - {o.order for o in kept.outcomes}  # new to the plan
     if not free:
         return free
-    window = plant.grid.duration_ticks(settings.affected_window.total_seconds())
+    window = plant.grid.duration_ticks(plant.settings.affected_window.total_seconds())
     resources = {
         option.resource
         for oid in free

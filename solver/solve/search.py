@@ -5,7 +5,6 @@ from __future__ import annotations
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.domain.provenance import stamp
-from solver.domain.settings import Settings
 from solver.rules.ranking import rank_orders
 from solver.solve.cpsat.model import Progress, build, solve
 from solver.solve.dispatch import best_dispatch
@@ -13,13 +12,14 @@ from solver.solve.lns import improve
 from solver.supply.sources import has_supply
 
 
-def uses_lns(plant: Plant, settings: Settings) -> bool:
+def uses_lns(plant: Plant) -> bool:
     """``search: auto`` picks LNS above ``lns_above`` orders, where it measured better.
 
     Plants that model supply always get the whole model: an LNS neighbourhood would also have
     to hand the freed orders the stock and supplier capacity the fixed orders leave, which it
     does not do yet.
     """
+    settings = plant.settings
     if has_supply(plant):
         return False
     if settings.search == "auto":
@@ -27,14 +27,13 @@ def uses_lns(plant: Plant, settings: Settings) -> bool:
     return settings.search == "lns"
 
 
-def plan(plant: Plant, settings: Settings | None = None, progress: Progress | None = None) -> Plan:
+def plan(plant: Plant, progress: Progress | None = None) -> Plan:
     """Plan every order of the plant from scratch.
 
     Parameters
     ----------
     plant : Plant
-    settings : Settings, optional
-        Defaults to the plant's. ``search`` chooses the method (see ``uses_lns``).
+        With the settings of the search: ``search`` chooses the method (see ``uses_lns``).
     progress : callable, optional
         Called with (seconds, objective, bound or None) at each improvement.
 
@@ -43,11 +42,10 @@ def plan(plant: Plant, settings: Settings | None = None, progress: Progress | No
     Plan
         With its provenance (``solver.domain.provenance``).
     """
-    settings = settings or plant.settings
     ranks = rank_orders(plant)
     hint = best_dispatch(plant, ranks)
-    if uses_lns(plant, settings) and hint.status == "DISPATCH":
-        result = improve(plant, hint, settings, progress)
+    if uses_lns(plant) and hint.status == "DISPATCH":
+        result = improve(plant, hint, progress)
     else:
-        result = solve(build(plant, hint, {r.order: r.weight for r in ranks}), settings, progress)
-    return stamp(result, plant, settings)
+        result = solve(build(plant, hint, {r.order: r.weight for r in ranks}), progress)
+    return stamp(result, plant)

@@ -22,7 +22,6 @@ class Affected:
     name = "affected"
 
     def replan(self, plant: Plant, baseline: Plan, now: int, changed: list[str]) -> Plan:
-        settings = plant.settings
         if has_supply(plant):
             return Stable().replan(plant, baseline, now, changed)
-        return repair_affected(plant, baseline, now, changed, settings)
+        return repair_affected(plant, baseline, now, changed)

@@ -21,4 +21,4 @@ class Frozen:
         fence = plant.grid.duration_ticks((settings.frozen or DEFAULT_FENCE).total_seconds())
         frozen = freeze(plant, baseline, now, fence, set(changed))
         # Judged against the plant it was given, where the frozen steps are not in progress.
-        return solve_plan(frozen, settings).pinned_only_at(plant.pins)
+        return solve_plan(frozen).pinned_only_at(plant.pins)

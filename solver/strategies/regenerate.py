@@ -11,5 +11,4 @@ class Regenerate:
     name = "regenerate"
 
     def replan(self, plant: Plant, baseline: Plan, now: int, changed: list[str]) -> Plan:
-        settings = plant.settings
-        return solve_plan(plant, settings)
+        return solve_plan(plant)

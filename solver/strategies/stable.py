@@ -12,6 +12,5 @@ class Stable:
     name = "stable"
 
     def replan(self, plant: Plant, baseline: Plan, now: int, changed: list[str]) -> Plan:
-        settings = plant.settings
         reference = Reference(baseline, frozenset(changed))
-        return minimal_change(plant, baseline, reference, settings, changed)
+        return minimal_change(plant, baseline, reference, changed)

@@ -176,7 +176,7 @@ def evaluate(
     plant = plant.replace(settings=plant.settings.resolved(deterministic_by_default=True))
     baseline_solved = given is None
     if baseline_solved:
-        baseline = solve_plan(plant, plant.settings)
+        baseline = solve_plan(plant)
     else:
         baseline = given
         violations = check_plan(plant, baseline)
@@ -192,7 +192,7 @@ def evaluate(
     made_from = combined_hash(plant.input_hash, *_file_hashes(scenario))
     for outcome in outcomes:
         if outcome.plan is not None:
-            outcome.plan = stamp(outcome.plan, outcome.plant or plant, settings, made_from)
+            outcome.plan = stamp(outcome.plan, outcome.plant or plant, made_from)
     return Evaluation(
         scenario, plant, baseline, baseline_solved, compute_kpis(plant, baseline), now, outcomes
     )
@@ -242,7 +242,7 @@ def evaluate_changes(
     reference = Reference(baseline, frozenset(asked))
     try:
         if strategy is None:
-            proposal = minimal_change(changed, baseline, reference, settings, asked)
+            proposal = minimal_change(changed, baseline, reference, asked)
         else:
             proposal = strategy.replan(changed, baseline, now, asked)
     except SolveError:
@@ -364,9 +364,7 @@ def _with_date(
     }
     outcome.harmed_as_asked = harmed
     try:
-        dated = minimal_change(
-            plant, baseline, reference, plant.settings, asked, limits=limits, earliest=asked
-        )
+        dated = minimal_change(plant, baseline, reference, asked, limits=limits, earliest=asked)
     except SolveError:
         _finish(outcome, plant, baseline, as_asked, moves)
         outcome.verdict = REJECT

@@ -65,9 +65,9 @@ def early_warnings(plant: Plant, plan: Plan) -> list[Warning]:
 def _late_warnings(plant: Plant, plan: Plan, late: list) -> list[Warning]:
     relaxed_plant = relax(plant)
     # A check, not the plan: half the time budget.
-    settings = plant.settings.share(1 / 2)
+    relaxed_plant = relaxed_plant.replace(settings=plant.settings.share(1 / 2))
     try:
-        relaxed = minimal_change(relaxed_plant, plan, Reference(plan), settings, [])
+        relaxed = minimal_change(relaxed_plant, plan, Reference(plan), [])
     except SolveError:
         relaxed = None
     out = []

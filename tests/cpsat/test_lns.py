@@ -51,10 +51,10 @@ def test_lns_plan_is_valid_and_no_worse_than_dispatch(tmp_path):
 
 def test_auto_search_uses_lns_only_for_big_books(tmp_path):
     plant = generated(tmp_path, 40)
-    assert not uses_lns(plant, plant.settings)
-    assert uses_lns(plant, plant.settings.with_overrides(lns_above=39))
-    assert uses_lns(plant, plant.settings.with_overrides(search="lns"))
-    assert not uses_lns(plant, plant.settings.with_overrides(search="cpsat", lns_above=0))
+    assert not uses_lns(plant)
+    assert uses_lns(plant.with_settings(lns_above=39))
+    assert uses_lns(plant.with_settings(search="lns"))
+    assert not uses_lns(plant.with_settings(search="cpsat", lns_above=0))
 
 
 def test_replace_keeps_availability_unless_resources_change(tmp_path):

@@ -194,5 +194,5 @@ def test_plants_with_supply_are_solved_whole_not_by_lns(make_plant):
     from solver.solve.search import uses_lns
 
     plant = make_plant(supply_model())
-    assert not uses_lns(plant, plant.settings.with_overrides(search="lns"))
-    assert not uses_lns(plant, plant.settings.with_overrides(search="auto", lns_above=0))
+    assert not uses_lns(plant.with_settings(search="lns"))
+    assert not uses_lns(plant.with_settings(search="auto", lns_above=0))

@@ -43,6 +43,10 @@ class BuiltModel:
     build_seconds: float
     reference: Reference | None = None
 
+    def with_settings(self, **overrides: object) -> BuiltModel:
+        """The same model, to be solved with other settings (a benchmark's limits, seeds)."""
+        return dataclasses.replace(self, plant=self.plant.with_settings(**overrides))
+
     def size(self) -> dict[str, int]:
         proto = self.model.proto
         return {"variables": len(proto.variables), "constraints": len(proto.constraints)}
@@ -177,16 +181,14 @@ def run_interruptibly(
     return outcome["status"]  # type: ignore[return-value]
 
 
-def solve(
-    built: BuiltModel, settings: Settings | None = None, progress: Progress | None = None
-) -> Plan:
+def solve(built: BuiltModel, progress: Progress | None = None) -> Plan:
     """Solve a built model and return its plan; a timeout returns the best plan found.
+
+    The solver's parameters are the settings of the plant the model was built from.
 
     Parameters
     ----------
     built : BuiltModel
-    settings : Settings, optional
-        Defaults to the plant's settings.
     progress : callable, optional
         Called with (seconds, objective, bound) at each improving solution.
 
@@ -195,7 +197,7 @@ def solve(
     SolveError
         When no plan exists (proven infeasible) or none was found within the time limit.
     """
-    settings = settings or built.plant.settings
+    settings = built.plant.settings
     solver = cp_model.CpSolver()
     solver_parameters(solver, settings)
     scale = units_per_currency(built.plant)
