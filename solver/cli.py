@@ -175,14 +175,14 @@ def cmd_whatif(args: argparse.Namespace, console: Console) -> int:
     else:
         scenario = load_scenario(args.scenario)
     outputs = resolve_outputs({"--json": args.json, "--html": args.html}, scenario_inputs(scenario))
-    overrides = _overrides(args)
+    overrides = {**_overrides(args), "baseline_time_limit": args.baseline_time_limit}
     strategy = get_strategy(args.strategy) if args.strategy else None
     store, book = None, None
     if args.store is not None:
         store = _open(args, scenario.model_path)
         # The released plan is carried onto today's book with the what-if's machine settings,
         # so that the answer repeats (deterministic by default, as for any what-if).
-        today = load_plant(scenario.model_path, overrides)
+        today = load_plant(scenario.model_path, _overrides(args))
         today = today.replace(settings=today.settings.resolved(deterministic_by_default=True))
         book = todays_book(store, today, scenario.now)
     # The changes meet the plant only here: their problems, too, are named by flag.
@@ -632,7 +632,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="a scenario file; with quick-entry flags, the plant model file",
     )
     _quick_entry_flags(whatif)
-    whatif.add_argument("--time-limit", type=float, help="seconds per solve")
+    whatif.add_argument(
+        "--time-limit",
+        type=float,
+        help="seconds per solve, the baseline's included when the what-if solves one",
+    )
+    whatif.add_argument(
+        "--baseline-time-limit",
+        type=float,
+        help="seconds for solving the baseline (default: --time-limit, else the scenario's and "
+        "then the model's time_limit); a given or stored baseline is used as it is",
+    )
     whatif.add_argument("--workers", type=int, help="CP-SAT workers")
     whatif.add_argument("--seed", type=int, help="CP-SAT random seed")
     _deterministic_flag(whatif, "on for whatif")

@@ -91,14 +91,18 @@ SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 SMALL_SUITE = ROOT / "benchmarks" / "suites" / "small.yaml"
 RUSH_ORDER = ROOT / "scenarios" / "rush-order.yaml"
 MACHINE = ["--workers", "2", "--seed", "0"]  # fixed, so that answers repeat on any machine
-FAST = ["--time-limit", "1", *MACHINE]  # a what-if's own solves; its baseline keeps the model's
+BASELINE_LIMIT = "10"  # the demo model's own time_limit: its baseline proves optimal in it
+QUICK = ["--time-limit", "1", *MACHINE]  # any solving command
+# A what-if's own solves get 1 s; a baseline it solves gets BASELINE_LIMIT.
+FAST = [*QUICK, "--baseline-time-limit", BASELINE_LIMIT]
 
 
 def baseline_args(model: Path, plan_file: Path) -> list[str]:
-    """The `replan plan` that solves the baseline a `replan whatif ... <MACHINE>` of a scenario
-    on ``model`` would solve itself: the model's settings, MACHINE, deterministic (the what-if's
+    """The `replan plan` that solves the baseline a `replan whatif ... <FAST>` of a scenario
+    on ``model`` would solve itself: BASELINE_LIMIT, MACHINE, deterministic (the what-if's
     default). test_cli asserts both solves get the same plant and settings."""
-    return ["plan", str(model), "--deterministic", *MACHINE, "--json", str(plan_file)]
+    limit = ["--time-limit", BASELINE_LIMIT]
+    return ["plan", str(model), "--deterministic", *limit, *MACHINE, "--json", str(plan_file)]
 
 
 def scenario_model(scenario: Path) -> Path:

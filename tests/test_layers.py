@@ -33,7 +33,7 @@ LAYERS = [
 ]
 # Inside ``solve``: the dispatch heuristic (the hint of every model), the CP-SAT model, then
 # the searches that drive it.
-SOLVE_ORDER = ["dispatch", "cpsat", "lns", "replanning", "search"]
+SOLVE_ORDER = ["dispatch", "cpsat", "lns", "replanning", "promising", "search"]
 
 
 def module_name(path: Path) -> str:

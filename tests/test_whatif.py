@@ -21,7 +21,14 @@ from solver.facts.checker import check_plan
 from solver.facts.kpis import objective_units
 from solver.facts.stability import Reference
 from solver.input.loading import load_plant
-from solver.whatif.evaluate import ACCEPT, ACCEPT_WITH_DATE, IMPACT, REJECT, evaluate
+from solver.whatif.evaluate import (
+    ACCEPT,
+    ACCEPT_AS_ASKED,
+    ACCEPT_WITH_DATE,
+    IMPACT,
+    REJECT,
+    evaluate,
+)
 from tests.conftest import base_model, write_model
 from tests.cpsat.test_materials import supply_model
 
@@ -101,12 +108,31 @@ def test_rush_order_that_fits_a_gap_is_accepted(tmp_path):
 def test_rush_order_that_does_not_fit_gets_the_exact_earliest_date(tmp_path):
     model = plant_model(O1="02:00", O2="04:00")
     base = baseline_file(tmp_path, model, {"O1": ("M1", 0, 60), "O2": ("M1", 60, 120)})
-    outcome = run(tmp_path, model, [rush("01:00")], base).outcomes[0]
-    # As asked, R at 0-60 would push O1 and O2 later; after both, it ends at 03:00.
+    plan_rule = {"protect": "plan"}
+    outcome = run(tmp_path, model, [rush("01:00")], base, settings=plan_rule).outcomes[0]
+    # As asked, R at 0-60 would push O1 and O2 later than planned; after both, it ends at
+    # 03:00. Displacing both by an hour costs what R's two hours of slip cost: a tie, and a
+    # tie protects the others.
     assert outcome.verdict == ACCEPT_WITH_DATE
-    assert outcome.promise == 180 and outcome.promise_proven
+    assert outcome.promise == 180 and outcome.promise_proven and outcome.worst_slip == 120
     assert {m.order for m in outcome.harmed_as_asked} == {"O1", "O2"}
     assert outcome.plant.orders["R"].due == 180  # the proposal is judged on the promised date
+    assert outcome.asked_dates == {"R": 60} and outcome.slips == {"R": 120}
+    (as_asked,) = [o for o in outcome.options if o.name == "as asked"]
+    assert (
+        as_asked.cost == pytest.approx(outcome.options[0].cost) and outcome.options[0].recommended
+    )
+    assert outcome.binding and "M1" in outcome.binding[0]
+
+
+def test_rush_that_fits_inside_others_slack_is_accepted_under_the_due_rule(tmp_path):
+    """Moving O1 and O2 an hour later keeps both on time: no harm under ``protect: due``."""
+    model = plant_model(O1="02:00", O2="04:00")
+    base = baseline_file(tmp_path, model, {"O1": ("M1", 0, 60), "O2": ("M1", 60, 120)})
+    outcome = run(tmp_path, model, [rush("01:00")], base).outcomes[0]
+    assert outcome.protect == "due"
+    assert outcome.verdict == ACCEPT and outcome.promise == 60 and outcome.promise_proven
+    assert all(not m.late_after for m in outcome.moves)
 
 
 def test_cancellation_pulls_a_late_order_back_on_time(tmp_path):
@@ -124,18 +150,24 @@ def test_quantity_change_gets_the_earliest_harmless_date(tmp_path):
     model = plant_model(O1="02:00", O2="04:00")
     base = baseline_file(tmp_path, model, {"O1": ("M1", 0, 60), "O2": ("M1", 60, 120)})
     change = {"kind": "change_quantity", "order": "O1", "quantity": 2}
-    outcome = run(tmp_path, model, [change], base).outcomes[0]
+    outcome = run(tmp_path, model, [change], base, settings={"protect": "plan"}).outcomes[0]
     # O1 now takes 2 h. O2 may move earlier (0-60), never later than 02:00: O1 ends 03:00.
     assert outcome.verdict == ACCEPT_WITH_DATE and outcome.promise == 180
+    # Under the due rule O2 (due 04:00) may follow O1: O1 is on time at 02:00.
+    outcome = run(tmp_path, model, [change], base).outcomes[0]
+    assert outcome.verdict == ACCEPT and outcome.promise == 120
 
 
 def test_earlier_due_date_asked_by_a_customer(tmp_path):
     model = plant_model(O1="02:00", O2="04:00")
     base = baseline_file(tmp_path, model, {"O1": ("M1", 0, 60), "O2": ("M1", 60, 120)})
     change = {"kind": "change_due", "order": "O2", "due": T0 + "01:00"}
-    outcome = run(tmp_path, model, [change], base).outcomes[0]
+    outcome = run(tmp_path, model, [change], base, settings={"protect": "plan"}).outcomes[0]
     # O2 first would make O1 later than planned (still on time): not without a date.
     assert outcome.verdict == ACCEPT_WITH_DATE and outcome.promise == 120
+    # Under the due rule O1 (due 02:00) may follow O2.
+    outcome = run(tmp_path, model, [change], base).outcomes[0]
+    assert outcome.verdict == ACCEPT and outcome.promise == 60
 
 
 def test_product_change_onto_a_free_machine_is_accepted(tmp_path):
@@ -229,7 +261,8 @@ def test_supplier_delay_makes_a_firm_order_late_confirmed_with_its_date(tmp_path
     assert outcome.verdict == IMPACT
     (warning,) = [w for w in outcome.warnings if w.order == "O1"]
     assert warning.level == "confirmed break" and warning.date == 7260
-    assert {a.action for a in outcome.supplier_actions} == {"buy", "no longer needed"}
+    # The same purchase arrives later in the same week: nothing for the buyer to change.
+    assert outcome.supplier_actions == []
 
 
 def test_supplier_capacity_cut_moves_purchases_to_another_supplier(tmp_path):
@@ -243,9 +276,11 @@ def test_supplier_capacity_cut_moves_purchases_to_another_supplier(tmp_path):
     assert {s.source for s in evaluation.baseline.supplies} == {"CHEAP"}
     outcome = evaluation.outcomes[0]
     assert sorted(s.source for s in outcome.plan.supplies) == ["CHEAP", "DEAR"]
-    assert any(
-        a.action == "buy" and a.purchase.supplier == "DEAR" for a in outcome.supplier_actions
-    )
+    assert any(a.action == "buy" and a.supplier == "DEAR" for a in outcome.supplier_actions)
+    # Net per supplier, material, mode and week: what DEAR now ships, CHEAP ships less.
+    dear = sum(a.quantity for a in outcome.supplier_actions if a.supplier == "DEAR")
+    cheap = sum(a.quantity for a in outcome.supplier_actions if a.supplier == "CHEAP")
+    assert dear > 0 and cheap == -dear
 
 
 def test_stock_loss_and_receipt_delay(tmp_path):
@@ -295,10 +330,14 @@ def test_unprofitable_rush_is_rejected(tmp_path):
 def test_work_started_before_now_stays_and_frozen_window_holds(tmp_path):
     model = plant_model(O1="02:00", O2="04:00")
     base = baseline_file(tmp_path, model, {"O1": ("M1", 0, 60), "O2": ("M1", 60, 120)})
-    evaluation = run(tmp_path, model, [rush("01:30")], base, now=T0 + "00:30")
+    plan_rule = {"protect": "plan"}
+    evaluation = run(tmp_path, model, [rush("01:30")], base, now=T0 + "00:30", settings=plan_rule)
     outcome = evaluation.outcomes[0]
     assert outcome.plan.steps_of("O1")[0].start == 0  # running at now: pinned
     assert outcome.verdict == ACCEPT_WITH_DATE and outcome.promise == 180
+    # Under the due rule R may go before O2 (due 04:00): the earliest is right after O1.
+    outcome = run(tmp_path, model, [rush("01:30")], base, now=T0 + "00:30").outcomes[0]
+    assert outcome.verdict == ACCEPT_WITH_DATE and outcome.promise == 120
     with pytest.raises(Exception, match="already in production"):
         run(
             tmp_path,
@@ -344,6 +383,7 @@ def test_cli_exit_codes_and_json(tmp_path, capsys):
                 "baseline": str(base),
                 "changes": [rush("01:00")],
                 "variants": [{"name": "later", "changes": [rush("05:00")]}],
+                "settings": {"protect": "plan"},
             }
         )
     )
@@ -357,3 +397,98 @@ def test_cli_exit_codes_and_json(tmp_path, capsys):
         yaml.safe_dump({"model": "plant.yaml", "baseline": str(base), "changes": [rush("05:00")]})
     )
     assert main(["whatif", str(path)]) == 0
+
+
+# The promise rule and the recommendation (issue 13) ------------------------------------------
+
+
+def tiered_model(rush_tier: str, other_tier: str) -> dict:
+    """O1 (customer K, ``other_tier``) fills M1 until its due at 01:00; the rush comes from
+    customer R (``rush_tier``). Ranking by tier alone: tier A weighs 10, tier C weighs 1."""
+    model = plant_model(O1="01:00")
+    model["settings"].update(max_weight=10, ranking={"urgency": 0, "tier": 1, "margin": 0})
+    model["settings"]["tiers"] = {"A": 1.0, "C": 0.0}
+    model["customers"] = [{"id": "K", "tier": other_tier}, {"id": "RC", "tier": rush_tier}]
+    model["orders"][0]["customer"] = "K"
+    return model
+
+
+def test_a_tier_a_rush_that_displaces_a_tier_c_order_by_an_hour_is_recommended_as_asked(
+    tmp_path,
+):
+    model = tiered_model(rush_tier="A", other_tier="C")
+    base = baseline_file(tmp_path, model, {"O1": ("M1", 0, 60)})
+    outcome = run(tmp_path, model, [rush("01:00", customer="RC")], base).outcomes[0]
+    # As asked O1 is an hour late (weight 1); with a date R slips an hour (weight 10).
+    assert outcome.verdict == ACCEPT_AS_ASKED and outcome.promise == 60
+    assert [o.name for o in outcome.options] == ["as asked", "with date"]
+    as_asked, with_date = outcome.options
+    assert as_asked.recommended and not with_date.recommended
+    assert [m.order for m in as_asked.harm] == ["O1"] and as_asked.harm[0].after == 120
+    assert with_date.promises == {"R": 120} and with_date.worst_slip == 60
+    assert 0 < as_asked.cost < with_date.cost
+    assert "O1 (K, tier C)" in outcome.reason
+    assert run_exit_code(tmp_path, model, [rush("01:00", customer="RC")], base) == 3
+
+
+def test_a_tier_c_rush_that_would_displace_a_tier_a_order_gets_a_date(tmp_path):
+    model = tiered_model(rush_tier="C", other_tier="A")
+    base = baseline_file(tmp_path, model, {"O1": ("M1", 0, 60)})
+    outcome = run(tmp_path, model, [rush("01:00", customer="RC")], base).outcomes[0]
+    assert outcome.verdict == ACCEPT_WITH_DATE and outcome.promise == 120
+    with_date, as_asked = outcome.options
+    assert with_date.recommended and with_date.cost < as_asked.cost
+    assert "asked" in outcome.reason and "+1h" in outcome.reason
+
+
+def test_the_due_rule_promise_is_the_same_for_two_optimal_baselines(tmp_path):
+    """Both baselines are optimal (nothing late); the plan rule's answer may depend on which
+    one the solver found, the due rule's does not."""
+    model = plant_model(O1="02:00", O2="03:00")
+    first = baseline_file(tmp_path, model, {"O1": ("M1", 0, 60), "O2": ("M1", 60, 120)})
+    first = first.rename(tmp_path / "first.json")
+    second = baseline_file(tmp_path, model, {"O2": ("M1", 0, 60), "O1": ("M1", 60, 120)})
+    promises = set()
+    for base in (first, second):
+        outcome = run(tmp_path, model, [rush("00:30")], base).outcomes[0]
+        assert outcome.verdict == ACCEPT_WITH_DATE and outcome.promise_proven
+        promises.add(outcome.promise)
+    assert promises == {60}  # R first; O1 and O2 follow, both still on time
+
+
+def test_two_rushes_with_their_own_dates_minimise_the_worst_slip(tmp_path):
+    """R1 asks for 01:00 and R2 for 04:00 behind O1 (00:00-02:00, due 02:00) on one machine.
+    Summing completions puts R1 first (R1 03:00, R2 04:00?) only by luck; the worst-slip rule
+    gives R1 03:00 (2 h late) and R2 04:00 (on time)."""
+    model = plant_model(O1="02:00")
+    model["orders"][0]["quantity"] = 2
+    base = baseline_file(tmp_path, model, {"O1": ("M1", 0, 120)})
+    changes = [
+        dict(rush("01:00"), id="R1"),
+        dict(rush("04:00"), id="R2", quantity=2),
+    ]
+    outcome = run(tmp_path, model, changes, base).outcomes[0]
+    assert outcome.verdict == ACCEPT_WITH_DATE and outcome.promise_proven
+    assert outcome.promises == {"R1": 180, "R2": 300}
+    assert outcome.worst_slip == 120 and outcome.slips == {"R1": 120, "R2": 60}
+
+
+def test_a_change_that_drops_a_proposed_order_says_so_and_exits_3(tmp_path):
+    model = plant_model(O1="02:00", O2="03:00")
+    model["orders"][1]["status"] = "proposed"
+    base = baseline_file(tmp_path, model, {"O1": ("M1", 0, 60), "O2": ("M1", 60, 120)})
+    # M1 is down from 01:00 to the end of the horizon: only one order still fits.
+    down = {"kind": "resource_down", "resource": "M1", "from": T0 + "01:00", "to": "2026-11-30"}
+    outcome = run(tmp_path, model, [down], base).outcomes[0]
+    assert [m.order for m in outcome.dropped] == ["O2"]
+    assert "no longer made (O2)" in outcome.reason
+    assert run_exit_code(tmp_path, model, [down], base) == 3
+
+
+def run_exit_code(tmp_path, model: dict, changes: list, baseline) -> int:
+    path = tmp_path / "exit.yaml"
+    write_model(tmp_path, model)
+    path.write_text(
+        yaml.safe_dump({"model": "plant.yaml", "baseline": str(baseline), "changes": changes})
+    )
+    return main(["whatif", str(path)])

@@ -146,6 +146,14 @@ class Settings(BaseModel):
     frozen : timedelta
         What-if: baseline steps starting within this window after ``now`` keep their resource
         and start (a duration; ``0h`` = nothing frozen beyond work already started).
+    protect : str
+        What-if promise rule: which other orders a customer change may not harm. ``due``
+        (default, the capable-to-promise rule planners use): no other order becomes late, and
+        a late order gets no later. ``plan``: no other order finishes later than in the
+        baseline (for customers already told the planned date).
+    protect_tolerance : timedelta
+        What-if: how much later than the protect rule allows another order may finish and
+        still count as unharmed (a duration; default ``0m``).
     stability_cost_per_day : float
         What-if (minimal change): money per day a baseline step moves, either way.
     resource_change_cost : float
@@ -201,6 +209,8 @@ class Settings(BaseModel):
     stock_model: Literal["auto", "reservoir", "buckets"] = "auto"
     reservoir_max_uses: Annotated[int, Field(ge=0)] = 5
     frozen: Duration = timedelta(0)
+    protect: Literal["due", "plan"] = "due"
+    protect_tolerance: Duration = timedelta(0)
     stability_cost_per_day: Annotated[float, Field(ge=0)] = 10.0
     resource_change_cost: Annotated[float, Field(ge=0)] = 5.0
     alert_slack: Duration = timedelta(days=3)
@@ -224,7 +234,7 @@ class Settings(BaseModel):
             raise ValueError("urgency_window must be longer than zero")
         return value
 
-    @field_validator("frozen", "alert_slack", "affected_window")
+    @field_validator("frozen", "alert_slack", "affected_window", "protect_tolerance")
     @classmethod
     def _non_negative_duration(cls, value: timedelta) -> timedelta:
         if value.total_seconds() < 0:

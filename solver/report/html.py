@@ -4,8 +4,9 @@ plotly.js is embedded once, so the page works offline. The Gantt chart has one r
 resource, bars coloured by the order's tardiness weight (its priority), late orders outlined in
 red, non-working time shaded grey and downtime shaded red; hovering a bar shows order, customer,
 quantity, due date and slack. A second chart has one row per order, from its first start to its
-completion, with the due date marked. A what-if page puts the verdict first, then baseline and
-proposal one above the other with moved steps hatched, then the facts.
+completion, with the due date marked. A what-if page puts the verdict first, with per change set
+the asked against the offered dates, the options side by side and what binds the date, then
+baseline and proposal one above the other with moved steps hatched, then the facts.
 """
 
 from __future__ import annotations
@@ -26,7 +27,15 @@ from solver.facts.kpis import Kpis, compute_kpis
 from solver.facts.supply_kpis import compute_supply_kpis
 from solver.report.output import Batch, Target, write_text
 from solver.rules.ranking import rank_orders
-from solver.whatif.evaluate import ACCEPT, ACCEPT_WITH_DATE, REJECT, Evaluation, Outcome
+from solver.whatif.evaluate import (
+    ACCEPT,
+    ACCEPT_AS_ASKED,
+    ACCEPT_WITH_DATE,
+    REJECT,
+    Evaluation,
+    Move,
+    Outcome,
+)
 from solver.whatif.warnings import BREAK, EXTERNAL, INTERNAL
 
 PRIORITY_CLASSES = (
@@ -34,7 +43,12 @@ PRIORITY_CLASSES = (
     ("medium", 4, "#4f8fd6"),
     ("low", 1, "#a9c8ee"),
 )
-VERDICT_COLOURS = {ACCEPT: "#1b7f3b", ACCEPT_WITH_DATE: "#b7791f", REJECT: "#b42318"}
+VERDICT_COLOURS = {
+    ACCEPT: "#1b7f3b",
+    ACCEPT_AS_ASKED: "#b7791f",
+    ACCEPT_WITH_DATE: "#b7791f",
+    REJECT: "#b42318",
+}
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 24px; color: #1d2433; }
@@ -305,10 +319,15 @@ def whatif_page(ev: Evaluation) -> str:
     for outcome in ev.outcomes:
         colour = VERDICT_COLOURS.get(outcome.verdict, "#2b6cb0")
         approvals = "".join(f"<br>NEEDS APPROVAL: {_esc(a)}" for a in outcome.approvals)
+        dropped = ""
+        if outcome.dropped:
+            names = "; ".join(f"{m.order} ({m.customer}, tier {m.tier})" for m in outcome.dropped)
+            dropped = f"<br>No longer made: {_esc(names)}"
         body += (
             f'<div class="verdict" style="background:{colour}"><b>{_esc(outcome.name)}: '
-            f"{_esc(outcome.verdict)}</b> {_esc(outcome.reason)}{approvals}</div>"
+            f"{_esc(outcome.verdict)}</b> {_esc(outcome.reason)}{approvals}{dropped}</div>"
         )
+        body += _answer(ev, outcome)
     shown = [o for o in ev.outcomes if o.plan is not None]
     if len(ev.outcomes) > 1:
         body += "<h2>Variants</h2>" + _variants(ev)
@@ -356,29 +375,128 @@ def _variants(ev: Evaluation) -> str:
     return _table(header, rows)
 
 
-def _moves(ev: Evaluation, outcome: Outcome) -> str:
+def _when_fn(ev: Evaluation):
     grid = ev.plant.grid
+    return lambda tick: "-" if tick is None else format_moment(grid.to_datetime(tick))
 
-    def when(tick: int | None) -> str:
-        return "-" if tick is None else format_moment(grid.to_datetime(tick))
 
-    rows = [
-        [
-            f"{m.customer} ({m.tier})",
-            m.order,
-            when(m.before),
-            when(m.after),
-            when(m.due),
-            "late now"
-            if m.late_after and not m.late_before
-            else "late"
-            if m.late_after
-            else "on time",
+def _span(plant: Plant, ticks: int) -> str:
+    return format_duration(plant.grid.to_timedelta(ticks))
+
+
+def _harm_text(plant: Plant, move: Move) -> str:
+    """An order an option harms: who, how far past its protected date, what it costs."""
+    who = f"{move.order} ({move.customer}, tier {move.tier})"
+    if move.dropped:
+        return f"{who} dropped"
+    beyond = _span(plant, move.after - move.limit) if move.limit is not None else "?"
+    return f"{who} {beyond} past its protected date, {move.cost:,.2f} {plant.currency}"
+
+
+def _answer(ev: Evaluation, outcome: Outcome) -> str:
+    """Asked against offered per asked order, the options side by side (recommended first),
+    what binds the date, the promise rule and what was proven."""
+    if not outcome.asked and not outcome.asked_dates:
+        return ""
+    plant = outcome.plant or ev.plant
+    when = _when_fn(ev)
+    named = f" for {outcome.name}" if len(ev.outcomes) > 1 else ""
+    body = ""
+    if outcome.asked_dates and outcome.promises:
+        slips = outcome.slips
+        rows = [
+            [
+                oid,
+                when(asked),
+                when(outcome.promises.get(oid)),
+                f"+{_span(plant, slips[oid])}" if slips.get(oid) else "on time",
+            ]
+            for oid, asked in outcome.asked_dates.items()
         ]
-        for m in sorted(outcome.moves, key=lambda m: (m.tier, m.customer, m.order))
+        body += f"<h2>Asked and offered{_esc(named)}</h2>"
+        body += _table(["order", "asked", "offered", "slip"], rows)
+    if outcome.options:
+        body += f"<h2>Options (recommended first){_esc(named)}</h2>" + _options(ev, outcome)
+    if outcome.change_value is not None:
+        body += (
+            f"<p>The change earns a margin of {_esc(f'{outcome.change_value:,.2f}')} "
+            f"{_esc(plant.currency)}.</p>"
+        )
+    for cause in outcome.binding:
+        body += f"<p><b>Binds the date:</b> {_esc(cause)}</p>"
+    if outcome.verdict != REJECT:
+        rule = f"protect {outcome.protect}"
+        if outcome.protect_tolerance:
+            rule += f" (tolerance {_span(plant, outcome.protect_tolerance)})"
+        body += (
+            f"<p><b>Promise rule:</b> {_esc(rule)}; "
+            f"<b>proven:</b> {_esc(outcome.proven or 'nothing')}.</p>"
+        )
+    return body
+
+
+def _options(ev: Evaluation, outcome: Outcome) -> str:
+    """One column per option, in the outcome's order (the recommended one first, marked)."""
+    plant = outcome.plant or ev.plant
+    when = _when_fn(ev)
+    options = outcome.options
+    header = [""] + [o.name + (" (recommended)" if o.recommended else "") for o in options]
+    # Every text is escaped here; the line breaks between harmed orders are the only markup.
+    rows = [
+        ["dates"] + [", ".join(f"{k} {when(t)}" for k, t in o.promises.items()) for o in options],
+        ["worst slip"]
+        + [f"+{_span(plant, o.worst_slip)}" if o.worst_slip else "none" for o in options],
+        [f"cost {plant.currency}"] + [f"{o.cost:,.2f}" for o in options],
     ]
-    header = ["customer (tier)", "order", "baseline", "proposal", "due", "status"]
-    return f"<h2>Orders that move ({len(rows)})</h2>" + _table(header, rows)
+    cells = [[_esc(c) for c in row] for row in rows]
+    harmed = ["<br>".join(_esc(_harm_text(plant, m)) for m in o.harm) or "none" for o in options]
+    cells.insert(2, ["orders harmed", *harmed])
+    return _table(header, cells, raw=True)
+
+
+def _moves(ev: Evaluation, outcome: Outcome) -> str:
+    """Orders whose completion moves; an asked order is judged against its asked date."""
+    plant = outcome.plant or ev.plant
+    when = _when_fn(ev)
+    rows = []
+    for m in sorted(outcome.moves, key=lambda m: (m.tier, m.customer, m.order)):
+        if m.later_by is None:
+            change = "new" if m.before is None else "not made"
+        else:
+            sign = "+" if m.later_by > 0 else "-"
+            change = sign + _span(plant, abs(m.later_by))
+        due = outcome.asked_dates.get(m.order, m.due)  # asked, not the offer
+        status, alarm = _status(plant, m, due)
+        rows.append(
+            [
+                _esc(f"{m.customer} ({m.tier})"),
+                _esc(m.order),
+                _esc(when(m.before)),
+                _esc(when(m.after)),
+                _esc(change),
+                _esc(when(due)),
+                f'<span class="late">{_esc(status)}</span>' if alarm else _esc(status),
+            ]
+        )
+    header = ["customer (tier)", "order", "baseline", "proposal", "change", "due", "status"]
+    body = f"<h2>Orders that move ({len(rows)})</h2>" + _table(header, rows, raw=True)
+    if outcome.harmed_as_asked and outcome.verdict != ACCEPT_AS_ASKED:
+        names = "; ".join(_harm_text(plant, m) for m in outcome.harmed_as_asked)
+        body += f"<p>Accepting as asked would harm: {_esc(names)}</p>"
+    return body
+
+
+def _status(plant: Plant, move: Move, due: int) -> tuple[str, bool]:
+    """On time, late (by how much), newly late, dropped; and whether it is new harm."""
+    if move.dropped:
+        return "dropped", True
+    if move.after is None:
+        return "not made", False
+    late = move.after - due
+    if late > 0:
+        text = f"late {_span(plant, late)}"
+        return (text, False) if move.late_before else (f"{text} (new)", True)
+    return "on time", False
 
 
 def _warnings(ev: Evaluation, outcome: Outcome) -> str:
@@ -406,17 +524,19 @@ def _supplier_actions(ev: Evaluation, outcome: Outcome) -> str:
     rows = [
         [
             a.action,
-            a.purchase.supplier,
-            a.purchase.material,
-            a.purchase.mode,
-            a.purchase.quantity,
-            format_moment(grid.to_datetime(a.purchase.order_by), start=True),
-            format_moment(grid.to_datetime(a.purchase.arrival)),
-            ", ".join(a.purchase.orders),
+            a.supplier,
+            a.material,
+            a.mode,
+            a.week,
+            f"{a.quantity:+,}",
+            f"{a.cost:+,.2f}",
+            ", ".join(format_moment(grid.to_datetime(p.order_by), start=True) for p in a.purchases)
+            or "-",
+            ", ".join(sorted({o for p in a.purchases for o in p.orders})) or "-",
         ]
         for a in outcome.supplier_actions
     ]
-    header = ["action", "supplier", "material", "mode", "qty", "order by", "arrives", "for"]
+    header = ["action", "supplier", "material", "mode", "week", "qty", "cost", "order by", "for"]
     return "<h2>Supplier actions</h2>" + _table(header, rows)
 
 

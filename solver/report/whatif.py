@@ -12,10 +12,18 @@ from solver.domain.plan import Plan
 from solver.domain.timegrid import format_duration, format_moment
 from solver.facts.kpis import Kpis
 from solver.facts.supply_kpis import compute_supply_kpis
-from solver.whatif.evaluate import ACCEPT, ACCEPT_WITH_DATE, REJECT, Evaluation, Move, Outcome
+from solver.whatif.evaluate import (
+    ACCEPT,
+    ACCEPT_AS_ASKED,
+    ACCEPT_WITH_DATE,
+    REJECT,
+    Evaluation,
+    Move,
+    Outcome,
+)
 from solver.whatif.warnings import BREAK, EXTERNAL, INTERNAL
 
-COLOURS = {ACCEPT: "green", ACCEPT_WITH_DATE: "yellow", REJECT: "red"}
+COLOURS = {ACCEPT: "green", ACCEPT_AS_ASKED: "yellow", ACCEPT_WITH_DATE: "yellow", REJECT: "red"}
 
 
 def print_evaluation(console: Console, ev: Evaluation, detail_all: bool = False) -> None:
@@ -42,6 +50,7 @@ def print_evaluation(console: Console, ev: Evaluation, detail_all: bool = False)
         if outcome.disruptions:
             text += "\n[dim]changes: " + "; ".join(outcome.disruptions) + "[/]"
         console.print(Panel(text, title=outcome.name, title_align="left", expand=False))
+        print_answer(console, ev, outcome)
     print_comparison(console, ev)
     for k, outcome in enumerate(ev.outcomes):
         if outcome.plan is None or (k > 0 and not detail_all):
@@ -56,6 +65,58 @@ def print_evaluation(console: Console, ev: Evaluation, detail_all: bool = False)
         console.print(
             f"Best by objective: [bold]{best.name}[/] ({best.plan.objective:,.2f} {plant.currency})"
         )
+
+
+def print_answer(console: Console, ev: Evaluation, outcome: Outcome) -> None:
+    """Asked against offered per asked order, the options side by side (recommended first),
+    what binds the date and what was proven."""
+    plant = outcome.plant or ev.plant
+    when = _when_fn(ev)
+    if outcome.asked_dates and outcome.promises:
+        table = Table(title="Asked and offered", title_justify="left")
+        for column in ("order", "asked", "offered", "slip"):
+            table.add_column(column, no_wrap=True)
+        for oid, asked in outcome.asked_dates.items():
+            slip = outcome.slips.get(oid, 0)
+            table.add_row(oid, when(asked), when(outcome.promises.get(oid)), _span(plant, slip))
+        console.print(table)
+        if len(outcome.promises) > 1:
+            console.print(f"All complete by {when(outcome.promise)}.")
+    if outcome.options:
+        table = Table(title="Options (recommended first)", title_justify="left")
+        for column in ("option", "dates", "worst slip", "orders harmed", f"cost {plant.currency}"):
+            table.add_column(column)
+        for option in outcome.options:
+            harm = "; ".join(_harm_cell(plant, m) for m in option.harm) or "none"
+            table.add_row(
+                option.name + (" (recommended)" if option.recommended else ""),
+                ", ".join(f"{o} {when(t)}" for o, t in option.promises.items()),
+                _span(plant, option.worst_slip),
+                harm,
+                f"{option.cost:,.2f}",
+            )
+        console.print(table)
+        if outcome.change_value is not None:
+            console.print(
+                f"The change earns a margin of {outcome.change_value:,.2f} {plant.currency}."
+            )
+    for cause in outcome.binding:
+        console.print(f"Binds the date: {cause}")
+    if outcome.asked and outcome.verdict != REJECT:
+        console.print(
+            f"Promise rule: protect {outcome.protect}; proven: {outcome.proven or 'nothing'}."
+        )
+
+
+def _harm_cell(plant, move: Move) -> str:
+    if move.dropped:
+        return f"{move.order} ({move.customer}, {move.tier}) dropped"
+    beyond = _span(plant, move.after - move.limit) if move.limit is not None else "?"
+    return f"{move.order} ({move.customer}, {move.tier}) +{beyond}, {move.cost:,.2f}"
+
+
+def _span(plant, ticks: int) -> str:
+    return format_duration(plant.grid.to_timedelta(ticks))
 
 
 def _when_fn(ev: Evaluation):
@@ -132,26 +193,34 @@ def print_moves(console: Console, ev: Evaluation, outcome: Outcome) -> None:
             else:
                 sign = "+" if move.later_by > 0 else "-"
                 change = sign + format_duration(plant.grid.to_timedelta(abs(move.later_by)))
-            status = (
-                "[red]late now[/]"
-                if move.late_after and not move.late_before
-                else "late"
-                if move.late_after
-                else "on time"
-            )
+            due = outcome.asked_dates.get(move.order, move.due)  # asked, not the offer
+            status = _status(plant, move, due)
             table.add_row(
                 f"{customer} ({tier})",
                 move.order,
                 when(move.before),
                 when(move.after),
                 change,
-                when(move.due),
+                when(due),
                 status,
             )
     console.print(table)
-    if outcome.harmed_as_asked:
-        names = ", ".join(f"{m.order} ({m.customer})" for m in outcome.harmed_as_asked)
-        console.print(f"Accepting as asked would make later: {names}")
+    if outcome.harmed_as_asked and outcome.verdict != ACCEPT_AS_ASKED:
+        names = "; ".join(_harm_cell(plant, m) for m in outcome.harmed_as_asked)
+        console.print(f"Accepting as asked would harm: {names}")
+
+
+def _status(plant, move: Move, due: int) -> str:
+    """On time, late (by how much), newly late, dropped, or past its protected date."""
+    if move.dropped:
+        return "[red]dropped[/]"
+    if move.after is None:
+        return "not made"
+    late = move.after - due
+    if late > 0:
+        text = f"late {_span(plant, late)}"
+        return f"[red]{text} (new)[/]" if not move.late_before else text
+    return "on time"
 
 
 def print_warnings(console: Console, ev: Evaluation, outcome: Outcome) -> None:
@@ -196,21 +265,20 @@ def print_supplier_actions(console: Console, ev: Evaluation, outcome: Outcome) -
         if outcome.plan is not None and (outcome.plan.purchases or ev.baseline.purchases):
             console.print("Supplier actions: none (purchases as in the baseline).")
         return
-    when = _when_fn(ev)
     table = Table(title="Supplier actions", title_justify="left")
-    for column in ("action", "supplier", "material", "mode", "qty", "order by", "arrives", "for"):
+    for column in ("action", "supplier", "material", "mode", "week", "qty", "cost", "order by"):
         table.add_column(column, overflow="fold")
     for a in outcome.supplier_actions:
-        p = a.purchase
+        first = min((p.order_by for p in a.purchases), default=None)
         table.add_row(
             a.action,
-            p.supplier,
-            p.material,
-            p.mode,
-            f"{p.quantity:,}",
-            format_moment(ev.plant.grid.to_datetime(p.order_by), start=True),
-            when(p.arrival),
-            ", ".join(p.orders),
+            a.supplier,
+            a.material,
+            a.mode,
+            a.week,
+            f"{a.quantity:+,}",
+            f"{a.cost:+,.2f}",
+            "-" if first is None else format_moment(ev.plant.grid.to_datetime(first), start=True),
         )
     console.print(table)
 
@@ -222,6 +290,26 @@ def evaluation_dict(ev: Evaluation) -> dict:
     def iso(tick: int | None) -> str | None:
         return None if tick is None else grid.to_datetime(tick).isoformat()
 
+    def hours(ticks: int) -> float:
+        return round(grid.to_timedelta(ticks).total_seconds() / 3600, 4)
+
+    def move_dict(m: Move) -> dict:
+        return {
+            "order": m.order,
+            "customer": m.customer,
+            "tier": m.tier,
+            "baseline": iso(m.before),
+            "proposal": iso(m.after),
+            "due": iso(m.due),
+            "late_before": m.late_before,
+            "late_after": m.late_after,
+            "late_by_hours": hours(m.late_by),
+            "protected_until": iso(m.limit),
+            "harmed": m.harmed,
+            "dropped": m.dropped,
+            "cost": m.cost,
+        }
+
     def outcome_dict(o: Outcome) -> dict:
         return {
             "name": o.name,
@@ -230,6 +318,26 @@ def evaluation_dict(ev: Evaluation) -> dict:
             "promise": iso(o.promise),
             "promises": {k: iso(v) for k, v in o.promises.items()},
             "promise_proven": o.promise_proven,
+            "proven": o.proven,
+            "protect": o.protect,
+            "protect_tolerance_hours": hours(o.protect_tolerance),
+            "asked_dates": {k: iso(v) for k, v in o.asked_dates.items()},
+            "slips_hours": {k: hours(v) for k, v in o.slips.items()},
+            "worst_slip_hours": hours(o.worst_slip),
+            "binding": o.binding,
+            "change_value": o.change_value,
+            "dropped": [m.order for m in o.dropped],
+            "options": [
+                {
+                    "name": opt.name,
+                    "recommended": opt.recommended,
+                    "promises": {k: iso(v) for k, v in opt.promises.items()},
+                    "worst_slip_hours": hours(opt.worst_slip),
+                    "cost": opt.cost,
+                    "harm": [move_dict(m) for m in opt.harm],
+                }
+                for opt in o.options
+            ],
             "asked": o.asked,
             "cancelled": o.cancelled,
             "disruptions": o.disruptions,
@@ -237,20 +345,9 @@ def evaluation_dict(ev: Evaluation) -> dict:
             "cost_delta": o.cost_delta,
             "objective": None if o.plan is None else o.plan.objective,
             "terms": None if o.plan is None else o.plan.terms,
-            "moves": [
-                {
-                    "order": m.order,
-                    "customer": m.customer,
-                    "tier": m.tier,
-                    "baseline": iso(m.before),
-                    "proposal": iso(m.after),
-                    "due": iso(m.due),
-                    "late_before": m.late_before,
-                    "late_after": m.late_after,
-                }
-                for m in o.moves
-            ],
+            "moves": [move_dict(m) for m in o.moves],
             "harmed_as_asked": [m.order for m in o.harmed_as_asked],
+            "harm_as_asked": [move_dict(m) for m in o.harmed_as_asked],
             "warnings": [
                 {
                     "level": w.level,
@@ -265,13 +362,21 @@ def evaluation_dict(ev: Evaluation) -> dict:
             "supplier_actions": [
                 {
                     "action": a.action,
-                    "supplier": a.purchase.supplier,
-                    "material": a.purchase.material,
-                    "mode": a.purchase.mode,
-                    "quantity": a.purchase.quantity,
-                    "order_by": iso(a.purchase.order_by),
-                    "arrival": iso(a.purchase.arrival),
-                    "orders": list(a.purchase.orders),
+                    "supplier": a.supplier,
+                    "material": a.material,
+                    "mode": a.mode,
+                    "week": a.week,
+                    "quantity": a.quantity,
+                    "cost": a.cost,
+                    "purchases": [
+                        {
+                            "quantity": p.quantity,
+                            "order_by": iso(p.order_by),
+                            "arrival": iso(p.arrival),
+                            "orders": list(p.orders),
+                        }
+                        for p in a.purchases
+                    ],
                 }
                 for a in o.supplier_actions
             ],

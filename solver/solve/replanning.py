@@ -29,25 +29,18 @@ def minimal_change(
     baseline: Plan,
     reference: Reference,
     asked: list[str],
-    limits: dict[str, int] | None = None,
-    earliest: list[str] | None = None,
 ) -> Plan:
     """Solve with the baseline as reference, from the best complete hint available.
 
     Big books without supply are improved by neighbourhoods around the asked orders (our LNS,
     with the stability term) instead of one whole-model solve, which measured stuck at its
-    hint from 200 orders within a few seconds (benchmarks/README.md). A promise-date solve
-    (``limits``, ``earliest``) always starts from the insertion plan, the one candidate that
-    keeps every other order where the baseline has it. The plant's settings give the budget.
+    hint from 200 orders within a few seconds (benchmarks/README.md). The plant's settings
+    give the budget.
     """
     settings = plant.settings
     ranks = rank_orders(plant)
     weights = {r.order: r.weight for r in ranks}
     inserted = insertion(plant, baseline, asked)
-    if limits or earliest:
-        hint = inserted if _valid(plant, inserted) else best_dispatch(plant, ranks)
-        result = solve(build(plant, hint, weights, reference, limits, earliest))
-        return with_objective(plant, result, reference, weights) if earliest else result
     candidates = [
         inserted,
         best_dispatch(plant, ranks),
@@ -61,7 +54,7 @@ def minimal_change(
         with contextlib.suppress(SolveError):
             candidates.append(repair_affected(quick, baseline, 0, asked))
     # The hint is also the plan returned if CP-SAT finds none in time: it must be valid.
-    valid = [c for c in candidates if _valid(plant, c)]
+    valid = [c for c in candidates if valid_plan(plant, c)]
     hint = min(
         valid or candidates[1:2],
         key=lambda p: sum(objective_units(plant, p, weights, reference).values()),
@@ -89,7 +82,8 @@ def uses_neighbourhoods(plant: Plant) -> bool:
     return not has_supply(plant) and len(plant.orders) > plant.settings.whatif_lns_above
 
 
-def _valid(plant: Plant, plan: Plan) -> bool:
+def valid_plan(plant: Plant, plan: Plan) -> bool:
+    """Complete (every firm order made) and passing the checker: fit to be a hint or an answer."""
     complete = plan.status not in ("DISPATCH_INCOMPLETE",)
     return (
         complete

@@ -6,122 +6,78 @@ For each change set (the change as asked, and each variant):
    (``changes``), and baseline steps in the frozen window are pinned;
 2. the proposal is solved with minimal change: the baseline as reference (stability cost),
    a complete hint from inserting the changed orders into the baseline, a time limit;
-3. customer changes get a verdict: ACCEPT (as asked, and no other order later than in the
-   baseline), ACCEPT WITH DATE (the earliest completion that delays no one, from a solve that
-   minimises it under that condition) or REJECT (incomplete, beyond capacity, infeasible in
-   the horizon, or costing more than it earns); disruptions get an impact assessment;
-4. early warnings, supplier actions, moved orders and KPI deltas describe the proposal.
+3. customer changes get a verdict under the promise rule (``protect``, ``whatif.protect``):
+   ACCEPT (a plan meets every asked date and harms no other order), ACCEPT WITH DATE (the
+   dates that harm no one, from a solve that minimises the worst slip beyond the asked dates,
+   then the asked orders' completions) or ACCEPT AS ASKED (meeting the asked dates displaces
+   other orders, and that costs less by the plan's own objective than the slip would), or
+   REJECT (refused at intake, beyond capacity, no harmless date in the horizon, or costing
+   more than it earns); disruptions get an impact assessment;
+4. early warnings, net supplier actions, moved and dropped orders and KPI deltas describe the
+   proposal.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-from dataclasses import dataclass, field
 
 from solver.changes.apply import CUSTOMER_KINDS, Applied, apply_changes
 from solver.changes.rolling import freeze, roll_to
 from solver.changes.scenario import Scenario
 from solver.domain.errors import SolveError
-from solver.domain.plan import Plan, Purchase
+from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.domain.provenance import combined_hash, stamp
+from solver.domain.timegrid import format_duration
 from solver.facts.checker import check_plan
-from solver.facts.kpis import Kpis, compute_kpis, objective_units
-from solver.facts.stability import Reference, Stability, stability_metrics
+from solver.facts.kpis import compute_kpis, objective_units
+from solver.facts.stability import Reference, stability_metrics
 from solver.input.feasibility import earliest_finish
 from solver.input.loading import load_plant
 from solver.input.plan_file import load_plan
-from solver.rules.costs import units_per_currency
+from solver.rules.costs import tardiness_coefficient, units_per_currency
 from solver.rules.ranking import order_margin, rank_orders
+from solver.solve.promising import Promised, promise_dates
+from solver.solve.promising import as_asked as as_asked_plan
 from solver.solve.replanning import minimal_change
 from solver.solve.search import plan as solve_plan
 from solver.strategies.base import Strategy
 from solver.supply import sources
-from solver.whatif.warnings import Warning, describe_moment, early_warnings
+from solver.whatif.binding import binding_cause
+from solver.whatif.outcome import (
+    ACCEPT,
+    ACCEPT_AS_ASKED,
+    ACCEPT_WITH_DATE,
+    AS_ASKED,
+    IMPACT,
+    REJECT,
+    WITH_DATE,
+    Evaluation,
+    Move,
+    Option,
+    Outcome,
+    SupplierAction,
+)
+from solver.whatif.protect import completion, judged, option_cost, protect_limits, rule_text
+from solver.whatif.supplier_actions import supplier_actions
+from solver.whatif.warnings import describe_moment, early_warnings
 
-ACCEPT, ACCEPT_WITH_DATE, REJECT, IMPACT = "ACCEPT", "ACCEPT WITH DATE", "REJECT", "IMPACT"
-
-
-@dataclass(frozen=True)
-class Move:
-    """An order whose completion differs from the baseline (ticks; None = not made)."""
-
-    order: str
-    customer: str
-    tier: str
-    before: int | None
-    after: int | None
-    due: int
-    late_before: bool
-    late_after: bool
-
-    @property
-    def later_by(self) -> int | None:
-        if self.before is None or self.after is None:
-            return None
-        return self.after - self.before
-
-
-@dataclass(frozen=True)
-class SupplierAction:
-    action: str  # buy, expedite, no longer needed
-    purchase: Purchase
-
-
-@dataclass
-class Outcome:
-    """The evaluation of one change set."""
-
-    name: str
-    verdict: str
-    reason: str
-    plant: Plant | None = None
-    plan: Plan | None = None
-    kpis: Kpis | None = None
-    promise: int | None = None  # latest completion of the asked orders
-    promises: dict[str, int] = field(default_factory=dict)  # per asked order
-    promise_proven: bool = False  # the date solve proved no earlier date exists
-    asked: list[str] = field(default_factory=list)
-    cancelled: list[str] = field(default_factory=list)
-    disruptions: list[str] = field(default_factory=list)
-    moves: list[Move] = field(default_factory=list)
-    harmed_as_asked: list[Move] = field(default_factory=list)
-    warnings: list[Warning] = field(default_factory=list)
-    supplier_actions: list[SupplierAction] = field(default_factory=list)
-    approvals: list[str] = field(default_factory=list)
-    stability: Stability | None = None
-    cost_delta: float | None = None
-
-
-@dataclass
-class Evaluation:
-    scenario: Scenario
-    plant: Plant
-    baseline: Plan
-    baseline_solved: bool
-    baseline_kpis: Kpis
-    now: int
-    outcomes: list[Outcome]
-
-    @property
-    def best(self) -> Outcome | None:
-        """The variant with the lowest objective among those not rejected."""
-        candidates = [o for o in self.outcomes if o.verdict != REJECT and o.plan is not None]
-        return min(candidates, key=lambda o: o.plan.objective, default=None)
-
-    @property
-    def exit_code(self) -> int:
-        """0 accept or no order harmed, 3 accept with date or orders harmed, 4 reject."""
-        first = self.outcomes[0]
-        if first.verdict == REJECT:
-            return 4
-        if first.verdict == ACCEPT_WITH_DATE:
-            return 3
-        if first.verdict == IMPACT and any(m.late_after and not m.late_before for m in first.moves):
-            return 3
-        return 0
-
+__all__ = [
+    "ACCEPT",
+    "ACCEPT_AS_ASKED",
+    "ACCEPT_WITH_DATE",
+    "IMPACT",
+    "REJECT",
+    "Evaluation",
+    "Move",
+    "Option",
+    "Outcome",
+    "SupplierAction",
+    "evaluate",
+    "evaluate_changes",
+    "order_moves",
+]
 
 _MACHINE = ("deterministic", "deterministic_time", "wall_cap_factor")
 
@@ -141,11 +97,17 @@ def evaluate(
 ) -> Evaluation:
     """Evaluate every change set of a scenario against its baseline.
 
+    Every solve of the what-if, the baseline's included, uses the model's settings overridden
+    by the scenario's and then by ``overrides``; ``overrides["baseline_time_limit"]`` gives a
+    solved baseline a time limit of its own. A given baseline (the scenario's ``baseline:``
+    file, or ``book``) is used as it is.
+
     Parameters
     ----------
     scenario : Scenario
     overrides : dict, optional
-        Settings from the command line (over the scenario's, over the model's).
+        Settings from the command line (over the scenario's, over the model's), and
+        ``baseline_time_limit``.
     strategy : Strategy, optional
         How the proposal is re-planned; minimal change (``stable``) by default.
     book : (Plant, Plan or None), optional
@@ -157,33 +119,24 @@ def evaluate(
     Evaluation
     """
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
-    # The baseline is the model's own plan: solved with the model's settings, only the machine
-    # settings (workers, seed, determinism) from the command line and the scenario; the
-    # what-if solves use the scenario's settings. Both repeat by default.
-    machine = {
-        k: v
-        for k, v in {**scenario.data.settings, **overrides}.items()
-        if k in _MACHINE or (k in ("workers", "seed") and k in overrides)
-    }
+    baseline_limit = overrides.pop("baseline_time_limit", None)
     if book is None:
-        plant = load_plant(scenario.model_path, machine)
+        plant = load_plant(scenario.model_path, overrides)
         given = None if scenario.baseline_path is None else load_plan(scenario.baseline_path, plant)
         source = str(scenario.baseline_path)
     else:
         plant, given = book
-        plant = plant.replace(settings=plant.settings.with_overrides(**machine))
         source = "the released plan"
+    plant = plant.with_settings(**{**scenario.data.settings, **overrides})
     plant = plant.replace(settings=plant.settings.resolved(deterministic_by_default=True))
     baseline_solved = given is None
     if baseline_solved:
-        baseline = solve_plan(plant)
+        baseline = solve_plan(baseline_budget(plant, baseline_limit))
     else:
         baseline = given
         violations = check_plan(plant, baseline)
         if violations:
             raise SolveError(f"baseline {source} breaks the model's rules: {violations[0]}")
-    settings = plant.settings.with_overrides(**{**scenario.data.settings, **overrides})
-    plant = plant.replace(settings=settings)
     now = 0 if scenario.now is None else max(0, plant.grid.floor(scenario.now))
     outcomes = [
         evaluate_changes(plant, baseline, now, name, changes, str(scenario.path), prefix, strategy)
@@ -196,6 +149,14 @@ def evaluate(
     return Evaluation(
         scenario, plant, baseline, baseline_solved, compute_kpis(plant, baseline), now, outcomes
     )
+
+
+def baseline_budget(plant: Plant, limit: float | None) -> Plant:
+    """The plant with the baseline's own time limit, when one is given."""
+    if limit is None:
+        return plant
+    explicit = plant.settings.deterministic_time is not None
+    return plant.with_settings(time_limit=limit, deterministic_time=limit if explicit else None)
 
 
 def evaluate_changes(
@@ -221,6 +182,8 @@ def evaluate_changes(
         asked=asked,
         cancelled=applied.cancelled,
         disruptions=applied.disruptions,
+        protect=settings.protect,
+        protect_tolerance=plant.grid.duration_ticks(settings.protect_tolerance.total_seconds()),
     )
     if applied.intake:
         order, reasons = next(iter(applied.intake.items()))
@@ -231,6 +194,7 @@ def evaluate_changes(
     changed = _asked_firm(applied)
     changed = freeze(changed, baseline, now, fence, set(asked) | set(applied.cancelled))
     outcome.plant = changed
+    outcome.asked_dates = {o: changed.orders[o].due for o in asked}
     beyond = [o for o in asked if _beyond_reach(changed, o)]
     if beyond:
         outcome.verdict = REJECT
@@ -240,6 +204,7 @@ def evaluate_changes(
         )
         return outcome
     reference = Reference(baseline, frozenset(asked))
+    limits = protect_limits(changed, baseline, asked)
     try:
         if strategy is None:
             proposal = minimal_change(changed, baseline, reference, asked)
@@ -254,46 +219,256 @@ def evaluate_changes(
         )
         return outcome
     outcome.approvals = _credit_approvals(changed, proposal, asked)
-    moves = order_moves(changed, baseline, proposal)
-    harmed = [m for m in moves if m.order not in asked and _later(m)]
-    asked_late = [o for o in asked if not _on_time(proposal, o)]
+    moves = order_moves(changed, baseline, proposal, limits)
     if customer_change and asked:
-        earns = any(c.kind in ("add_order", "change_quantity", "change_product") for c in changes)
-        margin = sum(order_margin(changed, changed.orders[o]) for o in asked) if earns else None
-        if not harmed and not asked_late:
-            outcome.verdict = ACCEPT
-            outcome.promises = {o: proposal.outcome(o).completion or 0 for o in asked}
-            outcome.promise = max(outcome.promises.values())
-            outcome.reason = (
-                f"{', '.join(asked)} can be made by {describe_moment(changed, outcome.promise)}, on time, "
-                "and no other order finishes later than in the baseline."
-            )
-            _finish(outcome, changed, baseline, proposal, moves)
-            return _unless_unprofitable(outcome, baseline, margin)
-        _with_date(outcome, changed, baseline, reference, proposal, moves, harmed)
-        return _unless_unprofitable(outcome, baseline, margin)
+        return _answer(outcome, changed, baseline, reference, proposal, moves, limits, changes, now)
     _finish(outcome, changed, baseline, proposal, moves)
-    if applied.cancelled and not asked and not applied.disruptions:
+    harmed = [m for m in moves if m.harmed and m.order not in applied.cancelled]
+    if applied.cancelled and not asked and not applied.disruptions and not harmed:
         earlier = [m for m in moves if m.later_by is not None and m.later_by < 0]
         outcome.verdict = ACCEPT
         outcome.reason = (
             f"Cancelling {', '.join(applied.cancelled)} frees capacity: {len(earlier)} order(s) "
-            "finish earlier and none later."
-            if not harmed
-            else f"Cancelling {', '.join(applied.cancelled)}; {len(harmed)} order(s) move later."
+            f"finish earlier, and {rule_text(changed)}."
         )
         return outcome
-    newly_late = [m for m in moves if m.late_after and not m.late_before]
     outcome.verdict = IMPACT
+    outcome.reason = _impact_reason(changed, outcome, moves)
+    return outcome
+
+
+def _impact_reason(plant: Plant, outcome: Outcome, moves: list[Move]) -> str:
+    """The headline of a disruption: dropped orders first, then newly late ones."""
+    dropped = outcome.dropped
+    newly_late = [m for m in moves if m.late_after and not m.late_before]
+    parts = []
+    if dropped:
+        parts.append(
+            f"{len(dropped)} order(s) are no longer made ({_names(dropped)}): declined, "
+            "counted as harm"
+        )
+    if newly_late:
+        parts.append(f"{len(newly_late)} order(s) now miss their due date ({_names(newly_late)})")
+    if parts:
+        return "; ".join(parts) + "; the proposal is the best recovery found."
+    later = [m for m in moves if m.later_by is not None and m.later_by > 0]
+    return f"No order misses its due date; {len(later)} order(s) finish later than planned."
+
+
+def _names(moves: list[Move], shown: int = 5) -> str:
+    names = ", ".join(m.order for m in moves[:shown])
+    return names + (f" and {len(moves) - shown} more" if len(moves) > shown else "")
+
+
+def _answer(
+    outcome: Outcome,
+    plant: Plant,
+    baseline: Plan,
+    reference: Reference,
+    proposal: Plan,
+    moves: list[Move],
+    limits: dict[str, int],
+    changes: list,
+    now: int,
+) -> Outcome:
+    """The verdict on a customer change: accept, a date, as asked at others' cost, or reject."""
+    asked = outcome.asked
+    earns = any(c.kind in ("add_order", "change_quantity", "change_product") for c in changes)
+    margin = sum(order_margin(plant, plant.orders[o]) for o in asked) if earns else None
+    outcome.change_value = margin
+    harm = [m for m in moves if m.order not in asked and m.harmed]
+    on_time = all(_on_time(proposal, o) for o in asked)
+    if on_time and not harm:
+        _accept(outcome, plant, baseline, proposal, moves)
+        return _unless_unprofitable(outcome, baseline, margin)
+    weights = {r.order: r.weight for r in rank_orders(plant)}
+    try:
+        promised = promise_dates(plant, baseline, reference, asked, limits)
+    except SolveError:
+        promised = None
+    if promised is not None and promised.worst_slip == 0:
+        dated_moves = order_moves(plant, baseline, promised.plan, limits)
+        _accept(outcome, plant, baseline, promised.plan, dated_moves)
+        return _unless_unprofitable(outcome, baseline, margin)
+    options = []
+    met = proposal if on_time else as_asked_plan(plant, baseline, reference, asked)
+    if met is not None:
+        met_moves = moves if met is proposal else order_moves(plant, baseline, met, limits)
+        harm = [m for m in met_moves if m.order not in asked and m.harmed]
+        cost = option_cost(plant, met, baseline, limits, weights)
+        options.append(Option(AS_ASKED, met, _completions(met, asked), 0, harm, cost))
+    outcome.harmed_as_asked = harm
+    if promised is None:
+        return _reject_no_date(outcome, plant, baseline, proposal, moves, harm, options)
+    with_date = Option(
+        WITH_DATE,
+        promised.plan,
+        _completions(promised.plan, asked),
+        promised.worst_slip,
+        [],
+        option_cost(plant, promised.plan, baseline, limits, weights),
+    )
+    options.append(with_date)
+    outcome.binding = [
+        binding_cause(plant, promised.plan, o, now)
+        for o in asked
+        if with_date.promises[o] > outcome.asked_dates[o]
+    ]
+    as_asked = options[0] if options[0].name == AS_ASKED else None
+    # Displacing others is recommended only when strictly cheaper than the slip, by the
+    # objective the plan minimises (priority-weighted lateness, purchases, expedites).
+    chosen = as_asked if as_asked is not None and as_asked.cost < with_date.cost else with_date
+    chosen.recommended = True
+    outcome.options = sorted(options, key=lambda o: not o.recommended)
+    if chosen is as_asked:
+        return _as_asked(outcome, plant, baseline, as_asked, with_date, met_moves, margin)
+    return _with_date(outcome, plant, baseline, reference, promised, with_date, harm, margin)
+
+
+def _accept(outcome: Outcome, plant: Plant, baseline: Plan, plan: Plan, moves: list[Move]) -> None:
+    """ACCEPT: a plan meets every asked date and harms no one (the plan itself proves it)."""
+    outcome.verdict = ACCEPT
+    outcome.promises = _completions(plan, outcome.asked)
+    outcome.promise = max(outcome.promises.values())
+    outcome.worst_slip = 0
+    outcome.promise_proven = True
+    outcome.proven = "every asked date is met: the plan shows it"
     outcome.reason = (
-        f"{len(newly_late)} order(s) now miss their due date ("
-        + ", ".join(m.order for m in newly_late[:5])
-        + ("..." if len(newly_late) > 5 else "")
-        + "); the proposal is the best recovery found."
-        if newly_late
-        else f"No order misses its due date; {len(harmed)} order(s) finish later than planned."
+        f"{', '.join(outcome.asked)} can be made by {describe_moment(plant, outcome.promise)}, "
+        f"on time, and {rule_text(plant)}."
+    )
+    _finish(outcome, plant, baseline, plan, moves)
+
+
+def _as_asked(
+    outcome: Outcome,
+    plant: Plant,
+    baseline: Plan,
+    as_asked: Option,
+    with_date: Option,
+    moves: list[Move],
+    margin: float | None,
+) -> Outcome:
+    """ACCEPT AS ASKED: meeting the asked dates costs less than the slip a date would."""
+    outcome.verdict = ACCEPT_AS_ASKED
+    outcome.promises = dict(as_asked.promises)
+    outcome.promise = max(outcome.promises.values())
+    outcome.worst_slip = 0
+    outcome.promise_proven = True
+    outcome.proven = "every asked date is met: the plan shows it"
+    _finish(outcome, plant, baseline, as_asked.plan, moves)
+    currency = plant.currency
+    outcome.reason = (
+        f"Accept as asked: {', '.join(outcome.asked)} by {describe_moment(plant, outcome.promise)}"
+        f" displaces {_harm_text(plant, as_asked.harm)}; that costs {as_asked.cost:,.2f} "
+        f"{currency}, less than the {with_date.cost:,.2f} {currency} of offering "
+        f"{_dates_text(plant, outcome.asked_dates, with_date.promises)} instead, by the ranking's "
+        "weights."
+    )
+    return _unless_unprofitable(outcome, baseline, margin)
+
+
+def _with_date(
+    outcome: Outcome,
+    plant: Plant,
+    baseline: Plan,
+    reference: Reference,
+    promised: Promised,
+    with_date: Option,
+    harm: list[Move],
+    margin: float | None,
+) -> Outcome:
+    """ACCEPT WITH DATE: the dates that protect every other order."""
+    outcome.verdict = ACCEPT_WITH_DATE
+    outcome.promises = dict(with_date.promises)
+    outcome.promise = max(outcome.promises.values())
+    outcome.worst_slip = promised.worst_slip
+    outcome.promise_proven = promised.worst_slip_proven
+    if promised.dates_proven:
+        outcome.proven = "the worst slip and the dates are the least possible (solve optimal)"
+    elif promised.worst_slip_proven:
+        outcome.proven = "the worst slip is the least possible"
+    # The proposal promises these dates: judge its lateness and warnings against them.
+    promised_plant, dated = _promised(plant, promised.plan, outcome.promises, reference)
+    outcome.plant = promised_plant
+    limits = protect_limits(plant, baseline, outcome.asked)
+    _finish(
+        outcome,
+        promised_plant,
+        baseline,
+        dated,
+        order_moves(promised_plant, baseline, dated, limits),
+    )
+    if harm:
+        why = f"as asked it would harm {_harm_text(plant, harm)}"
+    else:
+        why = "it cannot be made by the asked date"
+    earliest = (
+        "the earliest possible"
+        if outcome.promise_proven
+        else "the earliest found (not proven earliest within the time limit)"
+    )
+    outcome.reason = (
+        f"Offer {_dates_text(plant, outcome.asked_dates, outcome.promises)}: {why}; these dates "
+        f"are {earliest} while {rule_text(plant)}."
+    )
+    return _unless_unprofitable(outcome, baseline, margin)
+
+
+def _reject_no_date(
+    outcome: Outcome,
+    plant: Plant,
+    baseline: Plan,
+    proposal: Plan,
+    moves: list[Move],
+    harm: list[Move],
+    options: list[Option],
+) -> Outcome:
+    """REJECT: no date in the horizon makes the asked orders without harming another."""
+    _finish(outcome, plant, baseline, proposal, moves)
+    outcome.options = options
+    outcome.verdict = REJECT
+    outcome.reason = (
+        f"{', '.join(outcome.asked)} can only be made by harming {len(harm)} other order(s) "
+        f"({_names(harm)}), and no date within the horizon avoids that (rule: {rule_text(plant)})."
     )
     return outcome
+
+
+def _completions(plan: Plan, asked: list[str]) -> dict[str, int]:
+    return {o: completion(plan.outcome(o)) or 0 for o in asked}
+
+
+def _dates_text(plant: Plant, asked_dates: dict[str, int], promises: dict[str, int]) -> str:
+    """``RUSH-1 Fri 27 Nov 10:10 (asked Thu 26 Nov 24:00, +10h 10m)`` per asked order."""
+    parts = []
+    for oid, promise in promises.items():
+        asked = asked_dates[oid]
+        slip = promise - asked
+        extra = f", +{_span(plant, slip)}" if slip > 0 else ", on time"
+        parts.append(
+            f"{oid} {describe_moment(plant, promise)} (asked {describe_moment(plant, asked)}{extra})"
+        )
+    return "; ".join(parts)
+
+
+def _harm_text(plant: Plant, harm: list[Move], shown: int = 3) -> str:
+    """``2 other order(s): SO-1 (Beta, tier C) 1h late, ...`` with how much each suffers."""
+    parts = []
+    for m in harm[:shown]:
+        if m.dropped:
+            parts.append(f"{m.order} ({m.customer}, tier {m.tier}) dropped")
+        else:
+            parts.append(
+                f"{m.order} ({m.customer}, tier {m.tier}) {_span(plant, m.after - m.limit)} past "
+                "its protected date"
+            )
+    more = f" and {len(harm) - shown} more" if len(harm) > shown else ""
+    return f"{len(harm)} other order(s): " + ", ".join(parts) + more
+
+
+def _span(plant: Plant, ticks: int) -> str:
+    return format_duration(plant.grid.to_timedelta(ticks))
 
 
 def _why_infeasible(plant: Plant) -> str:
@@ -323,10 +498,6 @@ def _on_time(plan: Plan, order_id: str) -> bool:
     return outcome is not None and outcome.accepted and outcome.tardiness == 0
 
 
-def _later(move: Move) -> bool:
-    return move.after is None or (move.before is not None and move.after > move.before)
-
-
 def _asked_firm(applied: Applied) -> Plant:
     """Orders a customer asks for are planned as firm: the verdict is about making them."""
     plant = applied.plant
@@ -344,173 +515,6 @@ def _beyond_reach(plant: Plant, order_id: str) -> bool:
 
 def _made(plan: Plan) -> set[str]:
     return {o.order for o in plan.outcomes if o.accepted}
-
-
-def _with_date(
-    outcome: Outcome,
-    plant: Plant,
-    baseline: Plan,
-    reference: Reference,
-    as_asked: Plan,
-    moves: list[Move],
-    harmed: list[Move],
-) -> Outcome:
-    """ACCEPT WITH DATE: the earliest completion of the asked orders that delays no one."""
-    asked = outcome.asked
-    limits = {
-        o.order: _completion(o)
-        for o in baseline.outcomes
-        if _completion(o) is not None and o.order not in asked and o.order in plant.orders
-    }
-    outcome.harmed_as_asked = harmed
-    try:
-        dated = minimal_change(plant, baseline, reference, asked, limits=limits, earliest=asked)
-    except SolveError:
-        _finish(outcome, plant, baseline, as_asked, moves)
-        outcome.verdict = REJECT
-        outcome.reason = (
-            f"{', '.join(asked)} can only be made by making {len(harmed)} other order(s) later "
-            "than planned, and no date within the horizon avoids that."
-        )
-        return outcome
-    outcome.promises = {o: dated.outcome(o).completion or 0 for o in asked}
-    outcome.promise = promise = max(outcome.promises.values())
-    outcome.promise_proven = dated.status == "OPTIMAL"
-    if all(outcome.promises[o] <= plant.orders[o].due for o in asked):
-        _finish(outcome, plant, baseline, dated, order_moves(plant, baseline, dated))
-        outcome.verdict = ACCEPT
-        outcome.reason = (
-            f"{', '.join(asked)} can be made by {describe_moment(plant, promise)}, on time, and no other "
-            "order finishes later than in the baseline."
-        )
-        return outcome
-    outcome.verdict = ACCEPT_WITH_DATE
-    # The proposal promises that date: judge its lateness and warnings against it.
-    plant, dated = _promised(plant, dated, outcome.promises, reference)
-    outcome.plant = plant
-    _finish(outcome, plant, baseline, dated, order_moves(plant, baseline, dated))
-    if harmed:
-        who = ", ".join(f"{m.order} ({m.customer})" for m in harmed[:3])
-        why = f"as asked it would make {len(harmed)} other order(s) later ({who})"
-    else:
-        why = "it cannot be made by its due date"
-    dates = ", ".join(f"{o} {describe_moment(plant, t)}" for o, t in outcome.promises.items())
-    earliest = (
-        "the earliest dates that delay no other order"
-        if outcome.promise_proven
-        else "the earliest dates found that delay no other order (not proven earliest within "
-        "the time limit)"
-    )
-    outcome.reason = f"Offer {dates}: {why}; these are {earliest}."
-    return outcome
-
-
-def _unless_unprofitable(outcome: Outcome, baseline: Plan, margin: float | None) -> Outcome:
-    """REJECT an accepted order whose plan costs more than the order earns.
-
-    The cost is the plan's objective beyond the baseline's (stability excluded) on the same
-    weights: lateness it causes, purchases, expedites and holding. With a promised date the
-    asked order is judged against that date, so only costs no date can avoid count.
-    """
-    if outcome.verdict == REJECT or outcome.plan is None or outcome.plant is None:
-        return outcome
-    outcome.cost_delta = _cost_delta(outcome.plant, baseline, outcome.plan)
-    if margin is not None and outcome.cost_delta > margin:
-        accepted_as = outcome.verdict
-        outcome.verdict = REJECT
-        outcome.reason = (
-            f"{', '.join(outcome.asked)} costs {outcome.cost_delta:,.2f} "
-            f"{outcome.plant.currency} more than the baseline even {'as asked' if accepted_as == ACCEPT else 'at the earliest harmless date'}, "
-            f"more than it earns (margin {margin:,.2f})."
-        )
-    return outcome
-
-
-def _promised(
-    plant: Plant, plan: Plan, promises: dict[str, int], reference: Reference
-) -> tuple[Plant, Plan]:
-    """The plant with the asked orders due at the promised dates, and the plan judged on it."""
-    asked = list(promises)
-    orders = dict(plant.orders)
-    for oid, promise in promises.items():
-        orders[oid] = dataclasses.replace(orders[oid], due=max(orders[oid].due, promise))
-    promised = plant.replace(orders=orders)
-    outcomes = tuple(
-        dataclasses.replace(
-            o,
-            due=promised.orders[o.order].due,
-            tardiness=max(0, o.completion - promised.orders[o.order].due),
-        )
-        if o.order in asked and o.completion is not None
-        else o
-        for o in plan.outcomes
-    )
-    plan = dataclasses.replace(plan, outcomes=outcomes)
-    terms = objective_units(promised, plan, None, reference)
-    scale = units_per_currency(promised)
-    return promised, dataclasses.replace(
-        plan,
-        objective=sum(terms.values()) / scale,
-        objective_units=sum(terms.values()),
-        terms={k: v / scale for k, v in terms.items()},
-    )
-
-
-def _finish(outcome: Outcome, plant: Plant, baseline: Plan, plan: Plan, moves: list[Move]) -> None:
-    """Attach the proposal and everything the report shows about it."""
-    outcome.plan = plan
-    outcome.kpis = compute_kpis(plant, plan)
-    outcome.moves = moves
-    outcome.stability = stability_metrics(plant, plan, baseline)
-    outcome.supplier_actions = supplier_actions(baseline, plan)
-    outcome.warnings = early_warnings(plant, plan)
-
-
-def order_moves(plant: Plant, baseline: Plan, plan: Plan) -> list[Move]:
-    """Orders whose completion (or whether they are made) differs from the baseline."""
-    before = {o.order: o for o in baseline.outcomes}
-    moves = []
-    for outcome in plan.outcomes:
-        old = before.get(outcome.order)
-        order = plant.orders[outcome.order]
-        customer = plant.customers[order.customer]
-        old_done = _completion(old)
-        new_done = _completion(outcome)
-        if old is not None and old_done == new_done and old.accepted == outcome.accepted:
-            continue
-        moves.append(
-            Move(
-                outcome.order,
-                customer.id,
-                customer.tier,
-                old_done,
-                new_done,
-                order.due,
-                bool(old and old.accepted and old.tardiness > 0),
-                bool(outcome.accepted and outcome.tardiness > 0),
-            )
-        )
-    return moves
-
-
-def _completion(outcome) -> int | None:
-    if outcome is None or not outcome.accepted:
-        return None
-    return 0 if outcome.from_stock else outcome.completion
-
-
-def _cost_delta(plant: Plant, baseline: Plan, proposal: Plan) -> float:
-    """Money the proposal costs beyond the baseline, stability excluded (same weights)."""
-    weights = {r.order: r.weight for r in rank_orders(plant)}
-    scale = units_per_currency(plant)
-    new = sum(objective_units(plant, proposal, weights).values())
-    kept = dataclasses.replace(
-        baseline,
-        outcomes=tuple(o for o in baseline.outcomes if o.order in plant.orders),
-        supplies=tuple(s for s in baseline.supplies if s.order in plant.orders),
-    )
-    old = sum(objective_units(plant, kept, weights).values())
-    return (new - old) / scale
 
 
 def _credit_approvals(plant: Plant, plan: Plan, asked: list[str]) -> list[str]:
@@ -534,20 +538,109 @@ def _credit_approvals(plant: Plant, plan: Plan, asked: list[str]) -> list[str]:
     return notes
 
 
-def supplier_actions(baseline: Plan, plan: Plan) -> list[SupplierAction]:
-    """New purchases (expedites marked) and baseline purchases no longer needed."""
+def _unless_unprofitable(outcome: Outcome, baseline: Plan, margin: float | None) -> Outcome:
+    """REJECT an accepted order whose plan costs more than the order earns.
 
-    def key(p: Purchase) -> tuple:
-        return (p.supplier, p.material, p.mode, p.arrival, p.quantity)
+    The cost is the plan's objective beyond the baseline's (stability excluded) on the same
+    weights: lateness it causes, purchases, expedites and holding. With a promised date the
+    asked order is judged against that date, so only costs no date can avoid count.
+    """
+    if outcome.verdict == REJECT or outcome.plan is None or outcome.plant is None:
+        return outcome
+    outcome.cost_delta = _cost_delta(outcome.plant, baseline, outcome.plan)
+    if margin is not None and outcome.cost_delta > margin:
+        accepted_as = outcome.verdict
+        outcome.verdict = REJECT
+        how = "at the earliest harmless date" if accepted_as == ACCEPT_WITH_DATE else "as asked"
+        outcome.reason = (
+            f"{', '.join(outcome.asked)} costs {outcome.cost_delta:,.2f} "
+            f"{outcome.plant.currency} more than the baseline even {how}, "
+            f"more than it earns (margin {margin:,.2f})."
+        )
+    return outcome
 
-    old = {key(p) for p in baseline.purchases}
-    new = {key(p) for p in plan.purchases}
-    actions = [
-        SupplierAction("expedite" if p.mode != "standard" else "buy", p)
-        for p in plan.purchases
-        if key(p) not in old
-    ]
-    actions += [
-        SupplierAction("no longer needed", p) for p in baseline.purchases if key(p) not in new
-    ]
-    return actions
+
+def _promised(
+    plant: Plant, plan: Plan, promises: dict[str, int], reference: Reference
+) -> tuple[Plant, Plan]:
+    """The plant with the asked orders due at the promised dates, and the plan judged on it."""
+    dues = {oid: max(plant.orders[oid].due, promise) for oid, promise in promises.items()}
+    promised, plan = judged(plant, plan, dues)
+    terms = objective_units(promised, plan, None, reference)
+    scale = units_per_currency(promised)
+    return promised, dataclasses.replace(
+        plan,
+        objective=sum(terms.values()) / scale,
+        objective_units=sum(terms.values()),
+        terms={k: v / scale for k, v in terms.items()},
+    )
+
+
+def _finish(outcome: Outcome, plant: Plant, baseline: Plan, plan: Plan, moves: list[Move]) -> None:
+    """Attach the proposal and everything the report shows about it."""
+    outcome.plan = plan
+    outcome.kpis = compute_kpis(plant, plan)
+    outcome.moves = moves
+    outcome.stability = stability_metrics(plant, plan, baseline)
+    outcome.supplier_actions = supplier_actions(plant.grid, baseline, plan)
+    outcome.warnings = early_warnings(plant, plan)
+
+
+def order_moves(
+    plant: Plant, baseline: Plan, plan: Plan, limits: dict[str, int] | None = None
+) -> list[Move]:
+    """Orders whose completion (or whether they are made) differs from the baseline.
+
+    ``limits`` (the protect rule's, ``whatif.protect``) mark which moves harm; a move's cost
+    is its time beyond its limit (or, without one, its added lateness) at its priority weight.
+    """
+    limits = limits or {}
+    before = {o.order: o for o in baseline.outcomes}
+    weights = {r.order: r.weight for r in rank_orders(plant)}
+    scale = units_per_currency(plant)
+    moves = []
+    for outcome in plan.outcomes:
+        old = before.get(outcome.order)
+        order = plant.orders[outcome.order]
+        customer = plant.customers[order.customer]
+        old_done = completion(old)
+        new_done = completion(outcome)
+        if old is not None and old_done == new_done and old.accepted == outcome.accepted:
+            continue
+        late_by = outcome.tardiness if outcome.accepted else 0
+        limit = limits.get(outcome.order)
+        if limit is not None and new_done is not None:
+            added = max(0, new_done - limit)  # harm is judged at the protect limit
+        else:
+            old_late = old.tardiness if old is not None and old.accepted else 0
+            added = max(0, late_by - old_late)
+        moves.append(
+            Move(
+                outcome.order,
+                customer.id,
+                customer.tier,
+                old_done,
+                new_done,
+                order.due,
+                bool(old and old.accepted and old.tardiness > 0),
+                bool(outcome.accepted and outcome.tardiness > 0),
+                late_by,
+                limit,
+                tardiness_coefficient(plant, weights[outcome.order]) * added / scale,
+            )
+        )
+    return moves
+
+
+def _cost_delta(plant: Plant, baseline: Plan, proposal: Plan) -> float:
+    """Money the proposal costs beyond the baseline, stability excluded (same weights)."""
+    weights = {r.order: r.weight for r in rank_orders(plant)}
+    scale = units_per_currency(plant)
+    new = sum(objective_units(plant, proposal, weights).values())
+    kept = dataclasses.replace(
+        baseline,
+        outcomes=tuple(o for o in baseline.outcomes if o.order in plant.orders),
+        supplies=tuple(s for s in baseline.supplies if s.order in plant.orders),
+    )
+    old = sum(objective_units(plant, kept, weights).values())
+    return (new - old) / scale

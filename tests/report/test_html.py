@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from solver.report.html import plan_page, whatif_page, write_page
 from solver.whatif.evaluate import evaluate
 from tests.conftest import ROOT, solve_checked, write_model
 from tests.cpsat.test_materials import supply_model
-from tests.test_whatif import baseline_file, plant_model, rush
+from tests.test_whatif import baseline_file, plant_model, rush, tiered_model
 
 SHOTS = ROOT / "build" / "screenshots"
 
@@ -36,21 +37,22 @@ def chromium() -> str:
 
 
 def render(page: Path, shot: str) -> str:
-    """The DOM after scripts ran, and a screenshot of the page."""
+    """The DOM after scripts ran, and a screenshot of the page (one browser run does both)."""
     browser = chromium()
     flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
-    flags.append("--virtual-time-budget=15000")
+    flags += ["--virtual-time-budget=15000", "--window-size=1400,1800"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    screenshot = SHOTS / shot
+    screenshot.unlink(missing_ok=True)
     url = page.resolve().as_uri()
     dom = subprocess.run(
-        [*flags, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=True
-    ).stdout
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [*flags, "--window-size=1400,1800", f"--screenshot={SHOTS / shot}", url],
+        [*flags, f"--screenshot={screenshot}", "--dump-dom", url],
         capture_output=True,
+        text=True,
         timeout=120,
         check=True,
-    )
+    ).stdout
+    assert screenshot.stat().st_size > 0, "the browser saved no screenshot"
     return dom
 
 
@@ -62,6 +64,82 @@ def assert_loaded(dom: str) -> None:
 
 def bars(dom: str) -> int:
     return dom.count('<g class="point">')
+
+
+class _Reader(HTMLParser):
+    """The page as a reader sees it: the visible text, and each table under its heading."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.tables: dict[str, list[list[str]]] = {}
+        self.heading = ""
+        self.skip = 0  # inside <script>, <style> or <svg>
+        self.in_heading = False
+        self.rows: list[list[str]] | None = None
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "svg"):
+            self.skip += 1
+        elif tag in ("h1", "h2", "h3"):
+            self.in_heading, self.heading = True, ""
+        elif tag == "table":
+            self.rows = []
+        elif tag == "tr" and self.rows is not None:
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self.cell = []
+        elif tag == "br" and self.cell is not None:
+            self.cell.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "svg"):
+            self.skip -= 1
+        elif tag in ("h1", "h2", "h3"):
+            self.in_heading = False
+        elif tag == "table" and self.rows is not None:
+            self.tables[self.heading] = self.rows
+            self.rows = None
+        elif tag in ("td", "th") and self.cell is not None and self.rows:
+            self.rows[-1].append("".join(self.cell).strip())
+            self.cell = None
+        elif tag in ("p", "div", "tr", "br"):
+            self.text.append("\n")
+
+    def handle_data(self, data):
+        if self.skip:
+            return
+        self.text.append(data)
+        if self.in_heading:
+            self.heading += data
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def read(dom: str) -> _Reader:
+    reader = _Reader()
+    reader.feed(dom)
+    return reader
+
+
+def table(reader: _Reader, heading: str) -> list[list[str]]:
+    """The table under the heading that starts with ``heading``."""
+    (rows,) = [rows for h, rows in reader.tables.items() if h.startswith(heading)]
+    return rows
+
+
+def whatif_dom(tmp_path, model: dict, base: Path, changes: list, shot: str, **extra):
+    write_model(tmp_path, model)
+    scenario = tmp_path / "scenario.yaml"
+    data = {"model": "plant.yaml", "baseline": str(base), "changes": changes, **extra}
+    scenario.write_text(yaml.safe_dump(data))
+    evaluation = evaluate(load_scenario(scenario))
+    page = tmp_path / "whatif.html"
+    write_page(page, whatif_page(evaluation))
+    dom = render(page, shot)
+    assert_loaded(dom)
+    return evaluation, dom
 
 
 def test_plan_page_draws_a_bar_per_step_and_per_order(make_plant, tmp_path):
@@ -78,20 +156,99 @@ def test_plan_page_draws_a_bar_per_step_and_per_order(make_plant, tmp_path):
 
 
 def test_whatif_page_shows_the_verdict_and_both_plans(tmp_path):
+    """Under ``protect: plan`` the rush asked for 01:00 gets 03:00 (see tests/test_whatif.py):
+    as asked it would push O1 and O2 an hour past their planned dates, 120 EUR either way."""
     model = plant_model(O1="02:00", O2="04:00")
     base = baseline_file(tmp_path, model, {"O1": ("M1", 0, 60), "O2": ("M1", 60, 120)})
-    write_model(tmp_path, model)
-    scenario = tmp_path / "scenario.yaml"
-    scenario.write_text(
-        yaml.safe_dump({"model": "plant.yaml", "baseline": str(base), "changes": [rush("01:00")]})
+    evaluation, dom = whatif_dom(
+        tmp_path, model, base, [rush("01:00")], "whatif-small.png", settings={"protect": "plan"}
     )
-    evaluation = evaluate(load_scenario(scenario))
-    page = tmp_path / "whatif.html"
-    write_page(page, whatif_page(evaluation))
-    dom = render(page, "whatif-small.png")
-    assert_loaded(dom)
     assert "ACCEPT WITH DATE" in dom
     proposal = evaluation.outcomes[0].plan
     made = sum(1 for o in proposal.outcomes if o.accepted and not o.from_stock)
     # Baseline and proposal by resource, then the proposal by order.
     assert bars(dom) == len(evaluation.baseline.steps) + len(proposal.steps) + made
+    page = read(dom)
+    assert table(page, "Asked and offered") == [
+        ["order", "asked", "offered", "slip"],
+        ["R", "Mon 23 Nov 01:00", "Mon 23 Nov 03:00", "+2h"],
+    ]
+    header, dates, slip, harmed, cost = table(page, "Options (recommended first)")
+    assert header == ["", "with date (recommended)", "as asked"]
+    assert dates == ["dates", "R Mon 23 Nov 03:00", "R Mon 23 Nov 01:00"]
+    assert slip == ["worst slip", "+2h", "none"]
+    assert harmed[:2] == ["orders harmed", "none"]
+    assert harmed[2].splitlines() == [
+        "O1 (C, tier A) 1h past its protected date, 60.00 EUR",
+        "O2 (C, tier A) 1h past its protected date, 60.00 EUR",
+    ]
+    assert cost == ["cost EUR", "120.00", "120.00"]
+    text = "".join(page.text)
+    assert "The change earns a margin of 99.00 EUR." in text
+    (binding,) = evaluation.outcomes[0].binding
+    assert f"Binds the date: {binding}" in text and "M1" in binding
+    assert "Promise rule: protect plan; proven: the worst slip and the dates" in text
+    assert "Accepting as asked would harm: O1 (C, tier A)" in text
+    moves = table(page, "Orders that move")
+    assert moves[0] == [
+        "customer (tier)",
+        "order",
+        "baseline",
+        "proposal",
+        "change",
+        "due",
+        "status",
+    ]
+    # The rush is judged against the date it asked for, not the offer.
+    assert [
+        "C (A)",
+        "R",
+        "-",
+        "Mon 23 Nov 03:00",
+        "new",
+        "Mon 23 Nov 01:00",
+        "late 2h (new)",
+    ] in moves
+
+
+def test_whatif_page_recommends_accepting_a_tier_a_rush_as_asked(tmp_path):
+    """The tier-A rush of tests/test_whatif.py: as asked O1 (tier C) is an hour late, 60 EUR;
+    a date would cost the rush's hour at tier A's weight, 600 EUR."""
+    model = tiered_model(rush_tier="A", other_tier="C")
+    base = baseline_file(tmp_path, model, {"O1": ("M1", 0, 60)})
+    changes = [rush("01:00", customer="RC")]
+    evaluation, dom = whatif_dom(tmp_path, model, base, changes, "whatif-as-asked.png")
+    (outcome,) = evaluation.outcomes
+    assert outcome.verdict == "ACCEPT AS ASKED"
+    page = read(dom)
+    text = "".join(page.text)
+    assert f"{outcome.name}: ACCEPT AS ASKED" in text
+    assert table(page, "Asked and offered")[1] == [
+        "R",
+        "Mon 23 Nov 01:00",
+        "Mon 23 Nov 01:00",
+        "on time",
+    ]
+    header, dates, slip, harmed, cost = table(page, "Options (recommended first)")
+    assert header == ["", "as asked (recommended)", "with date"]
+    assert dates == ["dates", "R Mon 23 Nov 01:00", "R Mon 23 Nov 02:00"]
+    assert slip == ["worst slip", "none", "+1h"]
+    assert harmed == [
+        "orders harmed",
+        "O1 (K, tier C) 1h past its protected date, 60.00 EUR",
+        "none",
+    ]
+    assert cost == ["cost EUR", "60.00", "600.00"]
+    assert "Binds the date: R step s1 waits for M1" in text
+    assert "Promise rule: protect due; proven: every asked date is met" in text
+    assert "Accepting as asked would harm" not in text  # it is what the page recommends
+    moves = table(page, "Orders that move")
+    assert [
+        "K (C)",
+        "O1",
+        "Mon 23 Nov 01:00",
+        "Mon 23 Nov 02:00",
+        "+1h",
+        "Mon 23 Nov 01:00",
+        "late 1h (new)",
+    ] in moves

@@ -21,7 +21,7 @@ from solver.rules.ranking import tardiness_weights
 from solver.solve.cpsat import constraints, objective
 from solver.solve.cpsat.hints import add_plan_hint
 from solver.solve.cpsat.materials import extract_supplies
-from solver.solve.cpsat.stability_terms import add_completion_limits
+from solver.solve.cpsat.promise_terms import add_completion_limits
 from solver.solve.cpsat.variables import ModelVars, create_variables
 from solver.solve.dispatch import best_dispatch
 from solver.supply.allocation import build_purchases
@@ -42,6 +42,7 @@ class BuiltModel:
     hint: Plan
     build_seconds: float
     reference: Reference | None = None
+    limited: bool = False  # completion limits: the model may have no solution at all
 
     def with_settings(self, **overrides: object) -> BuiltModel:
         """The same model, to be solved with other settings (a benchmark's limits, seeds)."""
@@ -58,7 +59,7 @@ def build(
     weights: dict[str, int] | None = None,
     reference: Reference | None = None,
     limits: dict[str, int] | None = None,
-    earliest: list[str] | None = None,
+    promise: list[str] | None = None,
 ) -> BuiltModel:
     """Create variables, constraints and objective for every order of the plant.
 
@@ -76,8 +77,9 @@ def build(
         A baseline to stay close to: adds the minimal-change ``stability`` term (what-if).
     limits : dict, optional
         Order -> latest completion tick; those orders must be made (or shipped).
-    earliest : list of str, optional
-        Minimise these orders' summed completion instead of the objective (promise dates).
+    promise : list of str, optional
+        Asked orders whose dates to set instead of minimising the objective: their worst slip
+        beyond their dues, then their summed completion (``promise_terms``).
     """
     began = time.perf_counter()
     model = cp_model.CpModel()
@@ -86,11 +88,19 @@ def build(
     if limits:
         add_completion_limits(model, variables, limits)
     weights = weights or tardiness_weights(plant)
-    terms = objective.set_objective(model, plant, variables, weights, reference, earliest)
+    terms = objective.set_objective(model, plant, variables, weights, reference, promise)
     hint = hint or best_dispatch(plant)
     add_plan_hint(model, plant, variables, hint)
     return BuiltModel(
-        plant, model, variables, terms, weights, hint, time.perf_counter() - began, reference
+        plant,
+        model,
+        variables,
+        terms,
+        weights,
+        hint,
+        time.perf_counter() - began,
+        reference,
+        bool(limits),
     )
 
 
@@ -197,7 +207,7 @@ def solve(built: BuiltModel, progress: Progress | None = None) -> Plan:
     SolveError
         When no plan exists (proven infeasible) or none was found within the time limit.
     """
-    settings = built.plant.settings
+    settings = _safe(built, built.plant.settings)
     solver = cp_model.CpSolver()
     solver_parameters(solver, settings)
     scale = units_per_currency(built.plant)
@@ -214,6 +224,23 @@ def solve(built: BuiltModel, progress: Progress | None = None) -> Plan:
         plan = fallback(built, solver.best_objective_bound, solver.wall_time)
         return dataclasses.replace(plan, stats={**plan.stats, **_search_stats(solver, settings)})
     raise SolveError(f"{name}: no plan found within {settings.time_limit:g} s")
+
+
+def _safe(built: BuiltModel, settings: Settings) -> Settings:
+    """Settings that CP-SAT can run on this model without aborting the process.
+
+    OR-Tools 9.15 aborts the whole process (``Check failed: heuristics.fixed_search !=
+    nullptr``) on some models that have no solution when workers are interleaved (our
+    deterministic setting with 2 workers). Models that may have none (with completion limits,
+    or without a complete hint) are solved by one worker instead, which is as repeatable.
+    Measured on tests/test_whatif.py's rush behind a pinned order (no plan meets its date):
+    interleaved 2 workers aborted with presolve off and with a light pass; 1 worker answered
+    INFEASIBLE.
+    """
+    uncertain = built.limited or built.hint.status == "DISPATCH_INCOMPLETE"
+    if uncertain and settings.deterministic and settings.workers > 1:
+        return settings.with_overrides(workers=1)
+    return settings
 
 
 def _search_stats(solver: cp_model.CpSolver, settings: Settings) -> dict[str, float]:

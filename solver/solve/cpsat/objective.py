@@ -13,6 +13,7 @@ from solver.domain.plant import Plant
 from solver.facts.stability import Reference
 from solver.rules.costs import decline_cost, tardiness_coefficient
 from solver.solve.cpsat.materials import supply_terms
+from solver.solve.cpsat.promise_terms import set_promise_objective
 from solver.solve.cpsat.stability_terms import stability_term
 from solver.solve.cpsat.variables import ModelVars, new_order_timing
 
@@ -57,20 +58,20 @@ def set_objective(
     variables: ModelVars,
     weights: dict[str, int],
     reference: Reference | None = None,
-    earliest: list[str] | None = None,
+    promise: list[str] | None = None,
 ) -> dict[str, cp_model.LinearExpr]:
     """Minimise the sum of the terms; returns the terms for reporting.
 
-    With a ``reference`` the minimal-change ``stability`` term joins. With ``earliest`` the
-    model instead minimises the summed completion of those orders (a promise-date solve); the
+    With a ``reference`` the minimal-change ``stability`` term joins. With ``promise`` (the
+    asked orders of a what-if) the model instead sets their dates (``promise_terms``); the
     terms are still returned for reporting.
     """
     add_completion_and_tardiness(model, plant, variables)
     terms = objective_terms(plant, variables, weights)
     if reference is not None:
         terms["stability"] = stability_term(model, plant, variables, reference)
-    if earliest:
-        model.minimize(sum(variables.orders[oid].steps[-1].end for oid in earliest))
+    if promise:
+        set_promise_objective(model, plant, variables, promise)
     else:
         model.minimize(sum(terms.values()))
     return terms

@@ -1,4 +1,4 @@
-"""The minimal-change term (family 7) and the limits a promise-date solve adds.
+"""The minimal-change term (family 7).
 
 |start - baseline start| is exact (an absolute-value equality), counted only when the order is
 made, so that the objective recomputed from a plan by ``stability.stability_units`` equals the
@@ -40,15 +40,3 @@ def stability_term(
                     if option.resource != old.resource
                 ]
     return sum(terms)
-
-
-def add_completion_limits(
-    model: cp_model.CpModel, variables: ModelVars, limits: dict[str, int]
-) -> None:
-    """Each listed order is made or shipped, and if made completes by its limit."""
-    for oid, limit in limits.items():
-        order_vars = variables.orders.get(oid)
-        if order_vars is None:
-            continue
-        model.add(order_vars.accepted == 1)
-        model.add(order_vars.steps[-1].end <= limit).only_enforce_if(order_vars.made)

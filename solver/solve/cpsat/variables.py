@@ -271,6 +271,15 @@ def new_order_timing(
     return lateness, tardiness
 
 
+def new_worst_slip(model: cp_model.CpModel, plant: Plant) -> cp_model.IntVar:
+    """Ticks by which the latest of the asked orders finishes beyond its asked date."""
+    return model.new_int_var(0, max(0, plant.horizon - min(0, *_dues(plant))), "worst_slip")
+
+
+def _dues(plant: Plant) -> list[int]:
+    return [order.due for order in plant.orders.values()]
+
+
 def new_shift(
     model: cp_model.CpModel, plant: Plant, variables: ModelVars, step: StepVars, baseline: int
 ) -> ShiftVars:
