@@ -18,11 +18,11 @@ import yaml
 
 import solver
 from solver import DataError, Plan, check, load_plant, plan, whatif
-from solver.whatif.evaluate import ACCEPT, ACCEPT_WITH_DATE, IMPACT, REJECT
+from solver.whatif.evaluate import ACCEPT, ACCEPT_AS_ASKED, ACCEPT_WITH_DATE, IMPACT, REJECT
 from tests.conftest import ROOT, base_model
 from tests.test_whatif import baseline_file, plant_model, rush
 
-VERDICTS = (ACCEPT, ACCEPT_WITH_DATE, REJECT, IMPACT)
+VERDICTS = (ACCEPT, ACCEPT_AS_ASKED, ACCEPT_WITH_DATE, REJECT, IMPACT)
 FAST = {"time_limit": 5, "workers": 1, "seed": 0, "deterministic": True}
 
 

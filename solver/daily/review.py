@@ -18,6 +18,7 @@ from solver.store.store import ACCEPTED, REJECTED, Store
 
 VERDICT_COLUMNS = {
     "ACCEPT": "accept",
+    "ACCEPT AS ASKED": "accept",  # accepted on the asked date, displacing others
     "ACCEPT WITH DATE": "dated",
     "REJECT": "reject",
     "IMPACT": "impact",

@@ -311,18 +311,20 @@ def calendar_windows(plant: Plant, calendar: Calendar) -> list[Interval]:
     grid = plant.grid
     first_day = grid.start.date()
     last_day = grid.to_datetime(plant.horizon).date()
-    windows: list[Interval] = []
+    moments: list[tuple[datetime, datetime]] = []
     # Start a day early: a night shift that began yesterday may still run at plan start.
     day = first_day - timedelta(days=1)
     while day <= last_day:
         for shift in calendar.shifts:
             if day.weekday() not in shift.days:
                 continue
-            begin = grid.ceil(_at(day, shift.start))
             end_day = day if shift.end > shift.start else day + timedelta(days=1)
-            end = grid.floor(_at(end_day, shift.end))
-            windows.append((begin, end))
+            moments.append((_at(day, shift.start), _at(end_day, shift.end)))
         day += timedelta(days=1)
+    # Shifts that touch (one day's 24:00 is the next day's 00:00) are joined before rounding
+    # to the grid: rounded one by one, a grid not aligned to midnight lost the tick that
+    # straddles it every day (found by tests/exact on a 15-minute grid from 07:10).
+    windows = [(grid.ceil(begin), grid.floor(end)) for begin, end in _joined(moments)]
     windows = subtract(windows, calendar.closures)
     return clip(merge(windows), 0, plant.horizon)
 
@@ -336,6 +338,17 @@ def resource_windows(plant: Plant, resource: Resource) -> list[Interval]:
         if d.units is None or d.units >= resource.capacity
     ]
     return subtract(windows, full_down)
+
+
+def _joined(moments: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Overlapping or touching (begin, end) moments as one."""
+    joined: list[tuple[datetime, datetime]] = []
+    for begin, end in sorted(moments):
+        if joined and begin <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((begin, end))
+    return joined
 
 
 def _at(day: date, clock: time) -> datetime:
