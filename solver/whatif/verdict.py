@@ -71,7 +71,7 @@ def answer_customer_change(
         _accept(outcome, plant, baseline, promised.plan, dated_moves)
         return _unless_unprofitable(outcome, baseline, margin)
     options = []
-    met = proposal if on_time else as_asked_plan(plant, baseline, reference, asked)
+    met = proposal if on_time else as_asked_plan(plant, baseline, reference, asked, proposal)
     if met is not None:
         met_moves = moves if met is proposal else order_moves(plant, baseline, met, limits)
         harm = [m for m in met_moves if m.order not in asked and m.harmed]
