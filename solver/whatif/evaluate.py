@@ -218,12 +218,18 @@ def evaluate_changes(
         )
     attach_facts(outcome, changed, baseline, proposal, moves)
     harmed = [m for m in moves if m.harmed and m.order not in applied.cancelled]
-    if applied.cancelled and not asked and not applied.disruptions and not harmed:
+    if applied.cancelled and not asked and not applied.disruptions:
+        # A cancellation is always acceptable (the baseline without it harms no one); the
+        # proposal may still trade lateness between orders, and then says whom it moves.
         earlier = [m for m in moves if m.later_by is not None and m.later_by < 0]
         outcome.verdict = ACCEPT
         outcome.reason = (
             f"Cancelling {', '.join(applied.cancelled)} frees capacity: {len(earlier)} order(s) "
             f"finish earlier, and {rule_text(changed)}."
+            if not harmed
+            else f"Cancelling {', '.join(applied.cancelled)}; the re-plan moves "
+            f"{len(harmed)} order(s) beyond what the promise rule allows "
+            f"({order_names(harmed)}) to make the plan cheaper overall."
         )
         return outcome
     outcome.verdict = IMPACT
