@@ -29,6 +29,7 @@ The what-if rule answered (issue 22) is:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -332,10 +333,14 @@ def _build(tiny: Tiny, limits: Mapping[str, int] | None = None) -> _Model:
             model.add(start >= (job.release if previous_end is None else previous_end))
             chosen = []
             for machine, size in options:
+                # A fixed-size interval on the step's start, its end tied only when chosen:
+                # optional intervals sharing one end variable but differing in size were
+                # proven INFEASIBLE by CP-SAT 9.15 on a plant whose baseline is a plan.
                 use = model.new_bool_var(f"use[{name}@{machine}]")
-                interval = model.new_optional_interval_var(
-                    start, size, end, use, f"{name}@{machine}"
+                interval = model.new_optional_fixed_size_interval_var(
+                    start, size, use, f"{name}@{machine}"
                 )
+                model.add(end == start + size).only_enforce_if(use)
                 by_machine[machine].append(interval)
                 chosen.append(use)
                 present[(job.id, index, machine)] = use
@@ -501,7 +506,15 @@ def min_makespan(tiny: Tiny) -> int | None:
     ------
     Unproven
     """
-    built = _build(tiny)
+    # One job after another, each on its slowest machines, after the last release and
+    # breakdown: no plan needs longer, and a tight bound keeps the proof fast.
+    serial = max(
+        [j.release for j in tiny.jobs.values()] + [e for d in tiny.down.values() for _, e in d]
+    )
+    serial += sum(
+        max(size for _, size in options) for j in tiny.jobs.values() for options in j.steps
+    )
+    built = _build(dataclasses.replace(tiny, horizon=min(tiny.horizon, serial)))
     last = built.model.new_int_var(0, tiny.horizon, "makespan")
     built.model.add_max_equality(last, list(built.completion.values()))
     built.model.minimize(last)
@@ -509,7 +522,11 @@ def min_makespan(tiny: Tiny) -> int | None:
     return None if status == cp_model.INFEASIBLE else round(solver.objective_value)
 
 
-def disagreement(tiny: Tiny, steps: Iterable[tuple[str, int, str, int, int]]) -> str | None:
+def disagreement(
+    tiny: Tiny,
+    steps: Iterable[tuple[str, int, str, int, int]],
+    limits: Mapping[str, int] | None = None,
+) -> str | None:
     """Why a given plan is not a plan of the reference model, or None when it is one.
 
     The plan is fixed into the very model the verdicts are solved on, so an engine plan that
@@ -520,6 +537,8 @@ def disagreement(tiny: Tiny, steps: Iterable[tuple[str, int, str, int, int]]) ->
     ----------
     tiny : Tiny
     steps : iterable of (order, step index, machine, start, end)
+    limits : mapping, optional
+        Order -> latest completion tick, as in the verdict solves.
 
     Returns
     -------
@@ -531,7 +550,7 @@ def disagreement(tiny: Tiny, steps: Iterable[tuple[str, int, str, int, int]]) ->
     if placed != wanted:
         missing, extra = sorted(wanted - placed), sorted(placed - wanted)
         return f"steps missing {missing[:3]} or not in the plant {extra[:3]}"
-    built = _build(tiny)
+    built = _build(tiny, limits)
     for order, index, machine, start, end in steps:
         use = built.present.get((order, index, machine))
         if use is None:
@@ -543,5 +562,5 @@ def disagreement(tiny: Tiny, steps: Iterable[tuple[str, int, str, int, int]]) ->
             return f"{order} step {index} takes {end - start} ticks, the reference {size}"
     status, _ = _solve(built.model)
     if status == cp_model.INFEASIBLE:
-        return "the plan breaks the reference model (release, sequence, overlap, horizon)"
+        return "the plan breaks the reference model (release, sequence, overlap, horizon, limits)"
     return None
