@@ -36,7 +36,7 @@ from solver.whatif.evaluate import (
     Move,
     Outcome,
 )
-from solver.whatif.warnings import BREAK, EXTERNAL, INTERNAL
+from solver.whatif.warnings import BREAK, EXTERNAL, INTERNAL, describe_span
 
 PRIORITY_CLASSES = (
     ("high priority", 8, "#1f4e9c"),
@@ -380,16 +380,12 @@ def _when_fn(ev: Evaluation):
     return lambda tick: "-" if tick is None else format_moment(grid.to_datetime(tick))
 
 
-def _span(plant: Plant, ticks: int) -> str:
-    return format_duration(plant.grid.to_timedelta(ticks))
-
-
 def _harm_text(plant: Plant, move: Move) -> str:
     """An order an option harms: who, how far past its protected date, what it costs."""
     who = f"{move.order} ({move.customer}, tier {move.tier})"
     if move.dropped:
         return f"{who} dropped"
-    beyond = _span(plant, move.after - move.limit) if move.limit is not None else "?"
+    beyond = describe_span(plant, move.after - move.limit) if move.limit is not None else "?"
     return f"{who} {beyond} past its protected date, {move.cost:,.2f} {plant.currency}"
 
 
@@ -409,7 +405,7 @@ def _answer(ev: Evaluation, outcome: Outcome) -> str:
                 oid,
                 when(asked),
                 when(outcome.promises.get(oid)),
-                f"+{_span(plant, slips[oid])}" if slips.get(oid) else "on time",
+                f"+{describe_span(plant, slips[oid])}" if slips.get(oid) else "on time",
             ]
             for oid, asked in outcome.asked_dates.items()
         ]
@@ -427,7 +423,7 @@ def _answer(ev: Evaluation, outcome: Outcome) -> str:
     if outcome.verdict != REJECT:
         rule = f"protect {outcome.protect}"
         if outcome.protect_tolerance:
-            rule += f" (tolerance {_span(plant, outcome.protect_tolerance)})"
+            rule += f" (tolerance {describe_span(plant, outcome.protect_tolerance)})"
         body += (
             f"<p><b>Promise rule:</b> {_esc(rule)}; "
             f"<b>proven:</b> {_esc(outcome.proven or 'nothing')}.</p>"
@@ -445,7 +441,7 @@ def _options(ev: Evaluation, outcome: Outcome) -> str:
     rows = [
         ["dates"] + [", ".join(f"{k} {when(t)}" for k, t in o.promises.items()) for o in options],
         ["worst slip"]
-        + [f"+{_span(plant, o.worst_slip)}" if o.worst_slip else "none" for o in options],
+        + [f"+{describe_span(plant, o.worst_slip)}" if o.worst_slip else "none" for o in options],
         [f"cost {plant.currency}"] + [f"{o.cost:,.2f}" for o in options],
     ]
     cells = [[_esc(c) for c in row] for row in rows]
@@ -464,7 +460,7 @@ def _moves(ev: Evaluation, outcome: Outcome) -> str:
             change = "new" if m.before is None else "not made"
         else:
             sign = "+" if m.later_by > 0 else "-"
-            change = sign + _span(plant, abs(m.later_by))
+            change = sign + describe_span(plant, abs(m.later_by))
         due = outcome.asked_dates.get(m.order, m.due)  # asked, not the offer
         status, alarm = _status(plant, m, due)
         rows.append(
@@ -494,7 +490,7 @@ def _status(plant: Plant, move: Move, due: int) -> tuple[str, bool]:
         return "not made", False
     late = move.after - due
     if late > 0:
-        text = f"late {_span(plant, late)}"
+        text = f"late {describe_span(plant, late)}"
         return (text, False) if move.late_before else (f"{text} (new)", True)
     return "on time", False
 

@@ -21,7 +21,7 @@ from solver.whatif.evaluate import (
     Move,
     Outcome,
 )
-from solver.whatif.warnings import BREAK, EXTERNAL, INTERNAL
+from solver.whatif.warnings import BREAK, EXTERNAL, INTERNAL, describe_span
 
 COLOURS = {ACCEPT: "green", ACCEPT_AS_ASKED: "yellow", ACCEPT_WITH_DATE: "yellow", REJECT: "red"}
 
@@ -78,7 +78,9 @@ def print_answer(console: Console, ev: Evaluation, outcome: Outcome) -> None:
             table.add_column(column, no_wrap=True)
         for oid, asked in outcome.asked_dates.items():
             slip = outcome.slips.get(oid, 0)
-            table.add_row(oid, when(asked), when(outcome.promises.get(oid)), _span(plant, slip))
+            table.add_row(
+                oid, when(asked), when(outcome.promises.get(oid)), describe_span(plant, slip)
+            )
         console.print(table)
         if len(outcome.promises) > 1:
             console.print(f"All complete by {when(outcome.promise)}.")
@@ -91,7 +93,7 @@ def print_answer(console: Console, ev: Evaluation, outcome: Outcome) -> None:
             table.add_row(
                 option.name + (" (recommended)" if option.recommended else ""),
                 ", ".join(f"{o} {when(t)}" for o, t in option.promises.items()),
-                _span(plant, option.worst_slip),
+                describe_span(plant, option.worst_slip),
                 harm,
                 f"{option.cost:,.2f}",
             )
@@ -111,12 +113,8 @@ def print_answer(console: Console, ev: Evaluation, outcome: Outcome) -> None:
 def _harm_cell(plant, move: Move) -> str:
     if move.dropped:
         return f"{move.order} ({move.customer}, {move.tier}) dropped"
-    beyond = _span(plant, move.after - move.limit) if move.limit is not None else "?"
+    beyond = describe_span(plant, move.after - move.limit) if move.limit is not None else "?"
     return f"{move.order} ({move.customer}, {move.tier}) +{beyond}, {move.cost:,.2f}"
-
-
-def _span(plant, ticks: int) -> str:
-    return format_duration(plant.grid.to_timedelta(ticks))
 
 
 def _when_fn(ev: Evaluation):
@@ -218,7 +216,7 @@ def _status(plant, move: Move, due: int) -> str:
         return "not made"
     late = move.after - due
     if late > 0:
-        text = f"late {_span(plant, late)}"
+        text = f"late {describe_span(plant, late)}"
         return f"[red]{text} (new)[/]" if not move.late_before else text
     return "on time"
 

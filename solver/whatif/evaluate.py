@@ -71,8 +71,6 @@ __all__ = [
     "order_moves",
 ]
 
-_MACHINE = ("deterministic", "deterministic_time", "wall_cap_factor")
-
 
 def _file_hashes(scenario: Scenario) -> list[str]:
     """sha256 of the scenario file and of its baseline plan file, when it names one."""

@@ -14,6 +14,7 @@ from solver.domain.plan import OrderOutcome, Plan
 from solver.domain.plant import Plant
 from solver.facts.kpis import objective_units
 from solver.rules.costs import units_per_currency
+from solver.solve.replanning import kept_baseline
 
 
 def completion(outcome: OrderOutcome | None) -> int | None:
@@ -72,12 +73,7 @@ def option_cost(
     plant's priority weights, so that a displaced order costs what its rank says.
     """
     judging, judged_plan = judged(plant, plan, limits)
-    kept = dataclasses.replace(
-        baseline,
-        outcomes=tuple(o for o in baseline.outcomes if o.order in plant.orders),
-        supplies=tuple(s for s in baseline.supplies if s.order in plant.orders),
-    )
-    _, judged_kept = judged(plant, kept, limits)
+    _, judged_kept = judged(plant, kept_baseline(plant, baseline), limits)
     new = sum(objective_units(judging, judged_plan, weights).values())
     old = sum(objective_units(judging, judged_kept, weights).values())
     return (new - old) / units_per_currency(plant)

@@ -16,13 +16,13 @@ import dataclasses
 from solver.domain.errors import SolveError
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
-from solver.domain.timegrid import format_duration
 from solver.facts.kpis import objective_units
 from solver.facts.stability import Reference
 from solver.rules.costs import units_per_currency
 from solver.rules.ranking import order_margin, rank_orders
 from solver.solve.promising import Promised, promise_dates
 from solver.solve.promising import as_asked as as_asked_plan
+from solver.solve.replanning import kept_baseline
 from solver.whatif.binding import binding_cause
 from solver.whatif.moves import attach_facts, order_moves, order_names
 from solver.whatif.outcome import (
@@ -37,7 +37,7 @@ from solver.whatif.outcome import (
     Outcome,
 )
 from solver.whatif.protect import completion, judged, option_cost, protect_limits, rule_text
-from solver.whatif.warnings import describe_moment
+from solver.whatif.warnings import describe_moment, describe_span
 
 
 def answer_customer_change(
@@ -108,11 +108,7 @@ def answer_customer_change(
 def _accept(outcome: Outcome, plant: Plant, baseline: Plan, plan: Plan, moves: list[Move]) -> None:
     """ACCEPT: a plan meets every asked date and harms no one (the plan itself proves it)."""
     outcome.verdict = ACCEPT
-    outcome.promises = _completions(plan, outcome.asked)
-    outcome.promise = max(outcome.promises.values())
-    outcome.worst_slip = 0
-    outcome.promise_proven = True
-    outcome.proven = "every asked date is met: the plan shows it"
+    _promise(outcome, _completions(plan, outcome.asked), 0, True, MET)
     outcome.reason = (
         f"{', '.join(outcome.asked)} can be made by {describe_moment(plant, outcome.promise)}, "
         f"on time, and {rule_text(plant)}."
@@ -131,11 +127,7 @@ def _as_asked(
 ) -> Outcome:
     """ACCEPT AS ASKED: meeting the asked dates costs less than the slip a date would."""
     outcome.verdict = ACCEPT_AS_ASKED
-    outcome.promises = dict(as_asked.promises)
-    outcome.promise = max(outcome.promises.values())
-    outcome.worst_slip = 0
-    outcome.promise_proven = True
-    outcome.proven = "every asked date is met: the plan shows it"
+    _promise(outcome, as_asked.promises, 0, True, MET)
     attach_facts(outcome, plant, baseline, as_asked.plan, moves)
     currency = plant.currency
     outcome.reason = (
@@ -160,14 +152,13 @@ def _with_date(
 ) -> Outcome:
     """ACCEPT WITH DATE: the dates that protect every other order."""
     outcome.verdict = ACCEPT_WITH_DATE
-    outcome.promises = dict(with_date.promises)
-    outcome.promise = max(outcome.promises.values())
-    outcome.worst_slip = promised.worst_slip
-    outcome.promise_proven = promised.worst_slip_proven
     if promised.dates_proven:
-        outcome.proven = "the worst slip and the dates are the least possible (solve optimal)"
+        proven = "the worst slip and the dates are the least possible (solve optimal)"
     elif promised.worst_slip_proven:
-        outcome.proven = "the worst slip is the least possible"
+        proven = "the worst slip is the least possible"
+    else:
+        proven = ""
+    _promise(outcome, with_date.promises, promised.worst_slip, promised.worst_slip_proven, proven)
     # The proposal promises these dates: judge its lateness and warnings against them.
     promised_plant, dated = _promised(plant, promised.plan, outcome.promises, reference)
     outcome.plant = promised_plant
@@ -215,6 +206,20 @@ def _reject_no_date(
     return outcome
 
 
+MET = "every asked date is met: the plan shows it"
+
+
+def _promise(
+    outcome: Outcome, promises: dict[str, int], worst_slip: int, proven: bool, what: str
+) -> None:
+    """The dates an answer promises, the latest of them, and what was proven about them."""
+    outcome.promises = dict(promises)
+    outcome.promise = max(promises.values())
+    outcome.worst_slip = worst_slip
+    outcome.promise_proven = proven
+    outcome.proven = what
+
+
 def _completions(plan: Plan, asked: list[str]) -> dict[str, int]:
     return {o: completion(plan.outcome(o)) or 0 for o in asked}
 
@@ -225,7 +230,7 @@ def _dates_text(plant: Plant, asked_dates: dict[str, int], promises: dict[str, i
     for oid, promise in promises.items():
         asked = asked_dates[oid]
         slip = promise - asked
-        extra = f", +{_span(plant, slip)}" if slip > 0 else ", on time"
+        extra = f", +{describe_span(plant, slip)}" if slip > 0 else ", on time"
         parts.append(
             f"{oid} {describe_moment(plant, promise)} (asked {describe_moment(plant, asked)}{extra})"
         )
@@ -240,15 +245,11 @@ def _harm_text(plant: Plant, harm: list[Move], shown: int = 3) -> str:
             parts.append(f"{m.order} ({m.customer}, tier {m.tier}) dropped")
         else:
             parts.append(
-                f"{m.order} ({m.customer}, tier {m.tier}) {_span(plant, m.after - m.limit)} past "
+                f"{m.order} ({m.customer}, tier {m.tier}) {describe_span(plant, m.after - m.limit)} past "
                 "its protected date"
             )
     more = f" and {len(harm) - shown} more" if len(harm) > shown else ""
     return f"{len(harm)} other order(s): " + ", ".join(parts) + more
-
-
-def _span(plant: Plant, ticks: int) -> str:
-    return format_duration(plant.grid.to_timedelta(ticks))
 
 
 def _on_time(plan: Plan, order_id: str) -> bool:
@@ -299,10 +300,5 @@ def _cost_delta(plant: Plant, baseline: Plan, proposal: Plan) -> float:
     weights = {r.order: r.weight for r in rank_orders(plant)}
     scale = units_per_currency(plant)
     new = sum(objective_units(plant, proposal, weights).values())
-    kept = dataclasses.replace(
-        baseline,
-        outcomes=tuple(o for o in baseline.outcomes if o.order in plant.orders),
-        supplies=tuple(s for s in baseline.supplies if s.order in plant.orders),
-    )
-    old = sum(objective_units(plant, kept, weights).values())
+    old = sum(objective_units(plant, kept_baseline(plant, baseline), weights).values())
     return (new - old) / scale

@@ -53,7 +53,7 @@ def early_warnings(plant: Plant, plan: Plan) -> list[Warning]:
                     INTERNAL,
                     o.order,
                     customer,
-                    f"on time with only {_span(plant, o.due - o.completion)} to spare",
+                    f"on time with only {describe_span(plant, o.due - o.completion)} to spare",
                     o.completion,
                 )
             )
@@ -81,7 +81,7 @@ def _late_warnings(plant: Plant, plan: Plan, late: list) -> list[Warning]:
                     EXTERNAL,
                     o.order,
                     customer,
-                    f"planned {_span(plant, o.tardiness)} late; recoverable",
+                    f"planned {describe_span(plant, o.tardiness)} late; recoverable",
                     o.completion,
                     measures,
                 )
@@ -138,7 +138,8 @@ def countermeasures(plant: Plant, plan: Plan, relaxed: Plan, order_id: str) -> l
     return measures or ["re-sequencing other orders"]
 
 
-def _span(plant: Plant, ticks: int) -> str:
+def describe_span(plant: Plant, ticks: int) -> str:
+    """A number of ticks as ``2d 3h 15m``, for messages."""
     return format_duration(plant.grid.to_timedelta(ticks))
 
 
