@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import sys
@@ -133,6 +134,17 @@ def _solver_flags(parser: argparse.ArgumentParser) -> None:
         "--search", choices=("auto", "cpsat", "lns"), help="search method (settings.search)"
     )
     _deterministic_flag(parser, "off for plan")
+
+
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (argparse names the flag when this refuses)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"give a number of seconds above 0 (got {text!r})")
+    return value
 
 
 def _overrides(args: argparse.Namespace) -> dict:
@@ -639,7 +651,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     whatif.add_argument(
         "--baseline-time-limit",
-        type=float,
+        type=_seconds,
         help="seconds for solving the baseline (default: --time-limit, else the scenario's and "
         "then the model's time_limit); a given or stored baseline is used as it is",
     )

@@ -492,3 +492,34 @@ def run_exit_code(tmp_path, model: dict, changes: list, baseline) -> int:
         yaml.safe_dump({"model": "plant.yaml", "baseline": str(baseline), "changes": changes})
     )
     return main(["whatif", str(path)])
+
+
+def test_bad_promise_rule_settings_name_the_field(tmp_path, capsys):
+    model = plant_model(O1="02:00")
+    write_model(tmp_path, model)
+    path = tmp_path / "scenario.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "model": "plant.yaml",
+                "changes": [rush("05:00")],
+                "settings": {"protect": "soon", "protect_tolerance": "-1h"},
+            }
+        )
+    )
+    assert main(["whatif", str(path)]) == 2
+    captured = capsys.readouterr()
+    out = captured.out + captured.err
+    assert "settings.protect" in out and "'due' or 'plan'" in out
+    assert "settings.protect_tolerance" in out
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "nan", "soon"])
+def test_a_bad_baseline_time_limit_is_refused_before_solving(tmp_path, value, capsys):
+    write_model(tmp_path, plant_model(O1="02:00"))
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump({"model": "plant.yaml", "changes": [rush("05:00")]}))
+    with pytest.raises(SystemExit) as stop:
+        main(["whatif", str(path), "--baseline-time-limit", value])
+    assert stop.value.code == 2
+    assert "--baseline-time-limit" in capsys.readouterr().err
