@@ -49,6 +49,11 @@ class Lane:
             return start
         return None
 
+    def idle_before(self, start: int) -> float:
+        """Time since this lane's last busy interval ended before ``start`` (inf if none)."""
+        k = bisect.bisect_right(self.ends, start)
+        return start - self.ends[k - 1] if k else math.inf
+
     def is_free(self, start: int, end: int) -> bool:
         k = bisect.bisect_right(self.ends, start)
         return k >= len(self.starts) or self.starts[k] >= end
@@ -81,12 +86,20 @@ class Timeline:
                     lane.occupy(down.start, down.end)
 
     def earliest(self, rid: str, ready: int, size: int) -> tuple[int, int] | None:
-        """(start, lane index) of the earliest placement on any lane of the resource."""
-        best = None
+        """(start, lane index) of the earliest placement on any lane of the resource.
+
+        Among lanes that start equally early, the one idle for the shortest time before
+        (best fit) keeps longer gaps for later work: with the first lane instead, a plan
+        dispatched again in its own order on a pool of two did not fit where it was.
+        """
+        best, best_key = None, None
         for index, lane in enumerate(self.lanes[rid]):
             start = lane.earliest(self.windows[rid], self._window_ends[rid], ready, size)
-            if start is not None and (best is None or start < best[0]):
-                best = (start, index)
+            if start is None:
+                continue
+            key = (start, lane.idle_before(start))
+            if best_key is None or key < best_key:
+                best, best_key = (start, index), key
         return best
 
     def occupy(self, rid: str, lane: int, start: int, end: int) -> None:
@@ -181,7 +194,10 @@ def dispatch(
     """
     timeline = Timeline(plant)
     steps: list[ScheduledStep] = []
-    for (oid, index), pin in plant.pins.items():
+    # By start time, first-fit lanes hold any set of pins a pool can run at once (interval
+    # partitioning); in file order they did not: a baseline held as pins on a pool of two lost
+    # its place (benchmarks/whatif_latency.py --quality, 200 orders, seed 1).
+    for (oid, index), pin in sorted(plant.pins.items(), key=lambda item: item[1].start):
         step = plant.products[plant.orders[oid].product].routing[index]
         option = next(o for o in step.options if o.resource == pin.resource)
         timeline.occupy_any(pin.resource, pin.start, pin.start + plant.duration(oid, option))
