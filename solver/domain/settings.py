@@ -169,7 +169,13 @@ class Settings(BaseModel):
         of solving the whole model (measured: the whole model stalls at its hint from 200
         orders within seconds).
     whatif_lns_orders : int
-        See ``whatif_lns_above``.
+        See ``whatif_lns_above``; also the orders freed around the asked ones when a big
+        book's promise dates and as-asked option are set on a neighbourhood.
+    whatif_time_limit : float
+        What-if: seconds for the solves of one change set's answer, shared among them
+        (``whatif/budget.py``: proposal 40 %, promise dates 30 %, as-asked option 20 %,
+        warnings check 10 %); each solve also stays within ``time_limit``. With
+        ``deterministic``, the same number of deterministic units.
     alert_slack : timedelta
         What-if warnings: an on-time order with less slack than this (T-3: three days) raises
         an internal alert.
@@ -218,6 +224,7 @@ class Settings(BaseModel):
     affected_window: Duration = timedelta(days=2)
     whatif_lns_above: Annotated[int, Field(ge=0)] = 100
     whatif_lns_orders: Annotated[int, Field(ge=1)] = 50
+    whatif_time_limit: Annotated[float, Field(gt=0, le=604800)] = 4.0
 
     @field_validator("tiers", "inventory_days_targets", mode="before")
     @classmethod
@@ -252,6 +259,13 @@ class Settings(BaseModel):
         changes: dict[str, object] = {"time_limit": max(at_least, self.time_limit * fraction)}
         if self.deterministic_time is not None:
             changes["deterministic_time"] = max(at_least, self.deterministic_time * fraction)
+        return self.with_overrides(**changes)
+
+    def within(self, seconds: float) -> Settings:
+        """A copy whose solve limit is at most ``seconds``, wall-clock and deterministic alike."""
+        changes: dict[str, object] = {"time_limit": min(self.time_limit, seconds)}
+        if self.deterministic_time is not None:
+            changes["deterministic_time"] = min(self.deterministic_time, seconds)
         return self.with_overrides(**changes)
 
     def with_overrides(self, **overrides: object) -> Settings:

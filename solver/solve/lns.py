@@ -57,6 +57,47 @@ def neighbourhood(
     return chosen
 
 
+def around(plant: Plant, plan: Plan, orders: list[str], size: int) -> set[str]:
+    """The given orders and up to ``size`` others sharing their resources: those that start
+    before the later of a given order's due date and its planned completion, nearest first to
+    its latest start (due date less remaining work); then the later ones, nearest first. The
+    orders a changed order can trade places with.
+
+    Parameters
+    ----------
+    plant : Plant
+    plan : Plan
+        A complete plan with the given orders in it (where they landed bounds their window).
+    orders : list of str
+    size : int
+
+    Returns
+    -------
+    set of str
+    """
+    resources = {
+        option.resource
+        for oid in orders
+        for _, step in plant.remaining_steps(oid)
+        for option in step.options
+    }
+    windows = []
+    for oid in orders:
+        due = plant.orders[oid].due
+        outcome = plan.outcome(oid)
+        landed = outcome.completion if outcome and outcome.completion is not None else due
+        windows.append((due - remaining_work(plant, oid), max(due, landed)))
+    # Any step from the start of the plan to where the order landed may have to give way;
+    # nearest first to the latest start that meets the due date.
+    nearest: dict[str, tuple[int, int]] = {}
+    for step in plan.steps:
+        if step.order in orders or step.resource not in resources:
+            continue
+        key = min((max(0, step.start - end), abs(step.start - begin)) for begin, end in windows)
+        nearest[step.order] = min(key, nearest.get(step.order, key))
+    return set(orders) | set(sorted(nearest, key=lambda o: (nearest[o], o))[:size])
+
+
 def sub_plant(plant: Plant, plan: Plan, free: set[str]) -> Plant:
     """The freed orders alone, on resources where every other order's steps are downtime."""
     blocked: dict[str, list[Downtime]] = {}
@@ -133,7 +174,7 @@ def improve(
             budget.charge(None)
             continue
         budget.charge(repaired)
-        candidate = _merge(current, repaired, free)
+        candidate = merge(current, repaired, free)
         value = sum(objective_units(plant, candidate, weights, reference).values())
         if value < best:
             best, current, improvements = value, candidate, improvements + 1
@@ -189,7 +230,8 @@ class Budget:
         return self.limit - self.used
 
 
-def _merge(current: Plan, repaired: Plan, free: set[str]) -> Plan:
+def merge(current: Plan, repaired: Plan, free: set[str]) -> Plan:
+    """``current`` with the freed orders' steps and outcomes taken from ``repaired``."""
     outcomes: list[OrderOutcome] = [o for o in current.outcomes if o.order not in free]
     return dataclasses.replace(
         current,

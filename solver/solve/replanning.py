@@ -19,7 +19,7 @@ from solver.facts.stability import Reference
 from solver.rules.ranking import rank_orders, tardiness_weights
 from solver.solve.cpsat.model import build, solve
 from solver.solve.dispatch import best_dispatch, dispatch
-from solver.solve.lns import _merge, improve, restrict, sub_plant
+from solver.solve.lns import improve, merge, restrict, sub_plant
 from solver.supply.allocation import build_purchases
 from solver.supply.sources import has_supply
 
@@ -148,7 +148,7 @@ def repair_affected(plant: Plant, baseline: Plan, now: int, changed: list[str]) 
     sub = sub_plant(plant, kept, free)
     weights = tardiness_weights(plant)
     repaired = solve(build(sub, None, weights, reference))
-    merged = _merge(restrict(kept, set(plant.orders) - free), repaired, free)
+    merged = merge(restrict(kept, set(plant.orders) - free), repaired, free)
     return with_objective(plant, merged, reference)
 
 

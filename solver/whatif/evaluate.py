@@ -39,6 +39,7 @@ from solver.solve.replanning import minimal_change
 from solver.solve.search import plan as solve_plan
 from solver.strategies.base import Strategy
 from solver.supply import sources
+from solver.whatif.budget import budgeted
 from solver.whatif.moves import attach_facts, order_moves, order_names
 from solver.whatif.outcome import (
     ACCEPT,
@@ -196,10 +197,11 @@ def evaluate_changes(
     reference = Reference(baseline, frozenset(asked))
     limits = protect_limits(changed, baseline, asked)
     try:
+        budget = budgeted(changed, "proposal")
         if strategy is None:
-            proposal = minimal_change(changed, baseline, reference, asked)
+            proposal = minimal_change(budget, baseline, reference, asked)
         else:
-            proposal = strategy.replan(changed, baseline, now, asked)
+            proposal = strategy.replan(budget, baseline, now, asked)
     except SolveError:
         outcome.verdict = REJECT if asked else IMPACT
         outcome.reason = (

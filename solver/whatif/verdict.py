@@ -24,6 +24,7 @@ from solver.solve.promising import Promised, promise_dates
 from solver.solve.promising import as_asked as as_asked_plan
 from solver.solve.replanning import kept_baseline
 from solver.whatif.binding import binding_cause
+from solver.whatif.budget import budgeted
 from solver.whatif.moves import attach_facts, order_moves, order_names
 from solver.whatif.outcome import (
     ACCEPT,
@@ -63,7 +64,7 @@ def answer_customer_change(
         return _unless_unprofitable(outcome, baseline, margin)
     weights = {r.order: r.weight for r in rank_orders(plant)}
     try:
-        promised = promise_dates(plant, baseline, reference, asked, limits)
+        promised = promise_dates(budgeted(plant, "promise"), baseline, reference, asked, limits)
     except SolveError:
         promised = None
     if promised is not None and promised.worst_slip == 0:
@@ -71,7 +72,11 @@ def answer_customer_change(
         _accept(outcome, plant, baseline, promised.plan, dated_moves)
         return _unless_unprofitable(outcome, baseline, margin)
     options = []
-    met = proposal if on_time else as_asked_plan(plant, baseline, reference, asked, proposal)
+    met = (
+        proposal
+        if on_time
+        else as_asked_plan(budgeted(plant, "as_asked"), baseline, reference, asked, proposal)
+    )
     if met is not None:
         met_moves = moves if met is proposal else order_moves(plant, baseline, met, limits)
         harm = [m for m in met_moves if m.order not in asked and m.harmed]

@@ -19,6 +19,7 @@ from solver.domain.timegrid import format_duration, format_moment
 from solver.facts.stability import Reference
 from solver.input.loading import ALWAYS
 from solver.solve.replanning import minimal_change
+from solver.whatif.budget import budgeted
 
 INTERNAL, EXTERNAL, BREAK = "internal alert", "external risk notice", "confirmed break"
 
@@ -63,9 +64,7 @@ def early_warnings(plant: Plant, plan: Plan) -> list[Warning]:
 
 
 def _late_warnings(plant: Plant, plan: Plan, late: list) -> list[Warning]:
-    relaxed_plant = relax(plant)
-    # A check, not the plan: half the time budget.
-    relaxed_plant = relaxed_plant.replace(settings=plant.settings.share(1 / 2))
+    relaxed_plant = relax(plant).replace(settings=budgeted(plant, "warnings").settings)
     try:
         relaxed = minimal_change(relaxed_plant, plan, Reference(plan), [])
     except SolveError:

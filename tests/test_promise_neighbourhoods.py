@@ -1,0 +1,102 @@
+"""Big books set promise dates on neighbourhoods of the asked orders (``solve.promising``).
+
+The plant is tiny, but ``whatif_lns_above`` makes it count as big. One machine runs O1..O6
+back to back from 00:00; O1 and O2 are due at 03:00, O6 at 06:00 (no slack), the others at
+12:00. A one-hour rush due at 01:00 fits only if O1..O3 each move an hour later and O4 goes
+after O6: pushing everyone right makes O6 late, a neighbourhood of the rush and its two
+nearest orders cannot do it, one of four can.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from solver.domain.plant import Plant
+from solver.facts.checker import check_plan
+from solver.facts.stability import Reference
+from solver.solve.lns import around
+from solver.solve.promising import promise_dates, pushed
+from solver.whatif.outcome import ACCEPT
+from solver.whatif.protect import protect_limits
+from tests.test_whatif import baseline_file, plant_model, run, rush
+
+DUES = {"O1": "03:00", "O2": "03:00", "O3": "12:00", "O4": "12:00", "O5": "12:00", "O6": "06:00"}
+
+
+@pytest.fixture
+def asked_rush(tmp_path):
+    """The changed plant (the rush asked for 01:00) and the hand-made baseline."""
+    return _asked(tmp_path, DUES)
+
+
+def _asked(tmp_path, dues: dict[str, str]):
+    model = plant_model(**dues)
+    placed = {oid: ("M1", 60 * i, 60 * (i + 1)) for i, oid in enumerate(dues)}
+    base = baseline_file(tmp_path, model, placed)
+    evaluation = run(tmp_path, model, [rush("01:00")], base)
+    return evaluation.outcomes[0].plant, evaluation.baseline
+
+
+def _promise(plant: Plant, baseline, **settings):
+    plant = plant.with_settings(**settings)
+    limits = protect_limits(plant, baseline, ["R"])
+    return promise_dates(
+        plant, baseline, Reference(baseline, frozenset({"R"})), ["R"], limits
+    ), limits
+
+
+def test_the_neighbourhood_grows_until_the_asked_date_is_met(asked_rush):
+    plant, baseline = asked_rush
+    promised, limits = _promise(plant, baseline, whatif_lns_above=3, whatif_lns_orders=2)
+    plan = promised.plan
+    assert promised.worst_slip == 0 and plan.outcome("R").completion == 60
+    # Pushing and two neighbours left the rush late; the doubled neighbourhood (four) met it.
+    assert plan.stats["method"] == "neighbourhood" and plan.stats["orders_freed"] == 5
+    assert not promised.worst_slip_proven and not promised.dates_proven
+    assert check_plan(plant, plan) == []
+    for oid, limit in limits.items():
+        assert plan.outcome(oid).completion <= limit, oid
+
+
+def test_a_neighbourhood_never_beats_the_whole_model(asked_rush):
+    plant, baseline = asked_rush
+    whole, _ = _promise(plant, baseline)  # 7 orders: below whatif_lns_above, the whole model
+    assert whole.worst_slip_proven and whole.dates_proven
+    for size in (1, 2, 4):
+        part, _ = _promise(plant, baseline, whatif_lns_above=3, whatif_lns_orders=size)
+        assert part.worst_slip >= whole.worst_slip
+        assert part.plan.outcome("R").completion >= whole.plan.outcome("R").completion
+
+
+def test_pushing_the_others_right_meets_the_date_when_everyone_has_slack(tmp_path):
+    plant, baseline = _asked(tmp_path, {**DUES, "O6": "12:00"})
+    plant = plant.with_settings(whatif_lns_above=3)
+    limits = protect_limits(plant, baseline, ["R"])
+    (plan,) = pushed(plant, baseline, ["R"], limits)
+    assert plan.outcome("R").completion == 60 and check_plan(plant, plan) == []
+    assert all(plan.outcome(o).completion == 60 * (i + 2) for i, o in enumerate(DUES))
+
+
+def test_pushing_stops_where_a_limit_would_break(asked_rush):
+    plant, baseline = asked_rush  # O6 has no slack: R goes after it, at 06:00-07:00
+    limits = protect_limits(plant, baseline, ["R"])
+    (plan,) = pushed(plant, baseline, ["R"], limits)
+    assert plan.outcome("R").completion == 7 * 60
+    assert all(plan.outcome(o).completion <= limit for o, limit in limits.items())
+
+
+def test_around_frees_the_asked_orders_and_their_nearest_neighbours(asked_rush):
+    plant, baseline = asked_rush
+    inserted = baseline  # R is not in it yet: its window is its due date less its work
+    freed = around(plant, inserted, ["R"], 2)
+    assert freed == {"R", "O1", "O2"}
+
+
+def test_a_big_book_rush_is_accepted_when_neighbours_have_slack(tmp_path):
+    model = plant_model(**DUES)
+    model["settings"].update(whatif_lns_above=3, whatif_lns_orders=2)
+    placed = {oid: ("M1", 60 * i, 60 * (i + 1)) for i, oid in enumerate(DUES)}
+    base = baseline_file(tmp_path, model, placed)
+    outcome = run(tmp_path, model, [rush("01:00")], base).outcomes[0]
+    assert outcome.verdict == ACCEPT and outcome.promise == 60
+    assert all(not m.late_after for m in outcome.moves)
