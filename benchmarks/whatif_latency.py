@@ -68,7 +68,7 @@ from solver.domain.errors import SolveError
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.facts.checker import check_plan
-from solver.facts.kpis import objective_money
+from solver.facts.kpis import objective_money, with_objective
 from solver.facts.stability import Reference, stability_metrics
 from solver.input.loading import load_plant
 from solver.report.bench import write_rows
@@ -251,8 +251,12 @@ def run_quality(
 
 
 def _on(plant: Plant, plan: Plan) -> Plan:
-    """The plan with each made order's lateness judged against its due date on ``plant``."""
-    return judged(plant, plan, {oid: o.due for oid, o in plant.orders.items()})[1]
+    """The plan with each made order's lateness judged against its due date on ``plant``,
+    and its objective recomputed to match (without the stability term), so that the checker
+    sees a consistent plan."""
+    return with_objective(
+        plant, judged(plant, plan, {oid: o.due for oid, o in plant.orders.items()})[1]
+    )
 
 
 def _cost(plant: Plant, plan: Plan) -> float:
