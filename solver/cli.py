@@ -154,6 +154,7 @@ def _overrides(args: argparse.Namespace) -> dict:
         "seed": getattr(args, "seed", None),
         "search": getattr(args, "search", None),
         "deterministic": getattr(args, "deterministic", None),
+        "whatif_time_limit": getattr(args, "whatif_time_limit", None),
     }
 
 
@@ -654,6 +655,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_seconds,
         help="seconds for solving the baseline (default: --time-limit, else the scenario's and "
         "then the model's time_limit); a given or stored baseline is used as it is",
+    )
+    whatif.add_argument(
+        "--whatif-time-limit",
+        type=_seconds,
+        help="seconds (deterministic units when deterministic) that the solves of one change "
+        "set's answer share (setting whatif_time_limit, default 4)",
     )
     whatif.add_argument("--workers", type=int, help="CP-SAT workers")
     whatif.add_argument("--seed", type=int, help="CP-SAT random seed")

@@ -8,6 +8,7 @@ what-if produces is run through the independent checker, and its objective recom
 
 from __future__ import annotations
 
+import importlib
 import json
 from datetime import timedelta
 
@@ -514,12 +515,33 @@ def test_bad_promise_rule_settings_name_the_field(tmp_path, capsys):
     assert "settings.protect_tolerance" in out
 
 
+@pytest.mark.parametrize("flag", ["--baseline-time-limit", "--whatif-time-limit"])
 @pytest.mark.parametrize("value", ["-1", "0", "nan", "soon"])
-def test_a_bad_baseline_time_limit_is_refused_before_solving(tmp_path, value, capsys):
+def test_a_bad_time_limit_flag_is_refused_before_solving(tmp_path, flag, value, capsys):
     write_model(tmp_path, plant_model(O1="02:00"))
     path = tmp_path / "scenario.yaml"
     path.write_text(yaml.safe_dump({"model": "plant.yaml", "changes": [rush("05:00")]}))
     with pytest.raises(SystemExit) as stop:
-        main(["whatif", str(path), "--baseline-time-limit", value])
+        main(["whatif", str(path), flag, value])
     assert stop.value.code == 2
-    assert "--baseline-time-limit" in capsys.readouterr().err
+    assert flag in capsys.readouterr().err
+
+
+def test_the_answer_budget_flag_reaches_every_change_set(tmp_path, monkeypatch):
+    # By module name: ``solver.whatif`` as an attribute is the API function of that name.
+    evaluate_module = importlib.import_module("solver.whatif.evaluate")
+    seen = []
+    original = evaluate_module.evaluate_changes
+
+    def recording(plant, *args, **kwargs):
+        seen.append(plant.settings.whatif_time_limit)
+        return original(plant, *args, **kwargs)
+
+    monkeypatch.setattr(evaluate_module, "evaluate_changes", recording)
+    write_model(tmp_path, plant_model(O1="02:00"))
+    path = tmp_path / "scenario.yaml"
+    variant = {"name": "later", "changes": [rush("06:00")]}
+    scenario = {"model": "plant.yaml", "changes": [rush("05:00")], "variants": [variant]}
+    path.write_text(yaml.safe_dump(scenario))
+    code = main(["whatif", str(path), "--whatif-time-limit", "1.5", "--workers", "2"])
+    assert code in (0, 3, 4) and seen == [1.5, 1.5]
