@@ -62,13 +62,18 @@ def baseline_file(tmp_path, model: dict, placed: dict[str, tuple[str, int, int]]
     return path
 
 
-def run(tmp_path, model: dict, changes: list, baseline=None, **extra):
+def scenario_file(tmp_path, model: dict, **scenario):
+    """The model as plant.yaml and a scenario on it (``scenario``'s fields) as scenario.yaml."""
     write_model(tmp_path, model)
-    scenario = {"model": "plant.yaml", "changes": changes, **extra}
-    if baseline is not None:
-        scenario["baseline"] = str(baseline)
     path = tmp_path / "scenario.yaml"
-    path.write_text(yaml.safe_dump(scenario, sort_keys=False))
+    path.write_text(yaml.safe_dump({"model": "plant.yaml", **scenario}, sort_keys=False))
+    return path
+
+
+def run(tmp_path, model: dict, changes: list, baseline=None, **extra):
+    if baseline is not None:
+        extra["baseline"] = str(baseline)
+    path = scenario_file(tmp_path, model, changes=changes, **extra)
     evaluation = evaluate(load_scenario(path))
     for outcome in evaluation.outcomes:
         if outcome.plan is None:
@@ -496,17 +501,9 @@ def run_exit_code(tmp_path, model: dict, changes: list, baseline) -> int:
 
 
 def test_bad_promise_rule_settings_name_the_field(tmp_path, capsys):
-    model = plant_model(O1="02:00")
-    write_model(tmp_path, model)
-    path = tmp_path / "scenario.yaml"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "model": "plant.yaml",
-                "changes": [rush("05:00")],
-                "settings": {"protect": "soon", "protect_tolerance": "-1h"},
-            }
-        )
+    settings = {"protect": "soon", "protect_tolerance": "-1h"}
+    path = scenario_file(
+        tmp_path, plant_model(O1="02:00"), changes=[rush("05:00")], settings=settings
     )
     assert main(["whatif", str(path)]) == 2
     captured = capsys.readouterr()
@@ -515,12 +512,21 @@ def test_bad_promise_rule_settings_name_the_field(tmp_path, capsys):
     assert "settings.protect_tolerance" in out
 
 
+@pytest.mark.parametrize("value", [0, -2, "soon"])
+def test_a_bad_whatif_time_limit_setting_names_the_field(tmp_path, value, capsys):
+    settings = {"whatif_time_limit": value}
+    path = scenario_file(
+        tmp_path, plant_model(O1="02:00"), changes=[rush("05:00")], settings=settings
+    )
+    assert main(["whatif", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "settings.whatif_time_limit" in captured.out + captured.err
+
+
 @pytest.mark.parametrize("flag", ["--baseline-time-limit", "--whatif-time-limit"])
 @pytest.mark.parametrize("value", ["-1", "0", "nan", "soon"])
 def test_a_bad_time_limit_flag_is_refused_before_solving(tmp_path, flag, value, capsys):
-    write_model(tmp_path, plant_model(O1="02:00"))
-    path = tmp_path / "scenario.yaml"
-    path.write_text(yaml.safe_dump({"model": "plant.yaml", "changes": [rush("05:00")]}))
+    path = scenario_file(tmp_path, plant_model(O1="02:00"), changes=[rush("05:00")])
     with pytest.raises(SystemExit) as stop:
         main(["whatif", str(path), flag, value])
     assert stop.value.code == 2
@@ -538,10 +544,9 @@ def test_the_answer_budget_flag_reaches_every_change_set(tmp_path, monkeypatch):
         return original(plant, *args, **kwargs)
 
     monkeypatch.setattr(evaluate_module, "evaluate_changes", recording)
-    write_model(tmp_path, plant_model(O1="02:00"))
-    path = tmp_path / "scenario.yaml"
     variant = {"name": "later", "changes": [rush("06:00")]}
-    scenario = {"model": "plant.yaml", "changes": [rush("05:00")], "variants": [variant]}
-    path.write_text(yaml.safe_dump(scenario))
+    path = scenario_file(
+        tmp_path, plant_model(O1="02:00"), changes=[rush("05:00")], variants=[variant]
+    )
     code = main(["whatif", str(path), "--whatif-time-limit", "1.5", "--workers", "2"])
     assert code in (0, 3, 4) and seen == [1.5, 1.5]

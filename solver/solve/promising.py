@@ -131,13 +131,7 @@ def pushed(plant: Plant, baseline: Plan, asked: list[str], limits: dict[str, int
                 keep[key] = (step.resource, step.start)
         sequence = others[:k] + asked + others[k:]
         plan = dispatch(plant.replace(pins=pins), sequence, keep).pinned_only_at(plant.pins)
-        kept = all(
-            (o := plan.outcome(oid)) is not None
-            and o.accepted
-            and (o.completion is None or o.completion <= limit)
-            for oid, limit in limits.items()
-        )
-        return plan if kept and valid_plan(plant, plan) else None
+        return plan if keeps(plan, limits) and valid_plan(plant, plan) else None
 
     low, high = 0, len(others)
     best = placed(high)
@@ -183,15 +177,22 @@ def settled(
         )
     except SolveError:
         return dated
-    keeps = all(
-        (o := again.outcome(oid)) is not None and o.accepted and (o.completion or 0) <= limit
-        for oid, limit in held.items()
-    )
 
     def cost(plan: Plan) -> float:
         return sum(objective_units(plant, plan, weights, reference).values())
 
-    return again if keeps and cost(again) < cost(dated) and valid_plan(plant, again) else dated
+    better = keeps(again, held) and cost(again) < cost(dated)
+    return again if better and valid_plan(plant, again) else dated
+
+
+def keeps(plan: Plan, limits: dict[str, int]) -> bool:
+    """Every order in ``limits`` is made (or shipped) and, if made, complete by its limit."""
+    return all(
+        (o := plan.outcome(oid)) is not None
+        and o.accepted
+        and (o.completion is None or o.completion <= limit)
+        for oid, limit in limits.items()
+    )
 
 
 def _worst(plan: Plan, asked: list[str]) -> int:
@@ -253,7 +254,7 @@ def grown(
             continue
         budget.charge(result)
         if not promise:
-            if all((result.outcome(o).completion or 0) <= limits[o] for o in asked):
+            if keeps(result, limits):
                 return result, False
             size *= 2
             continue
