@@ -165,10 +165,12 @@ EXPECTED = {
     "change-tier": (["IMPACT"], 0),
     "machine-breakdown": (["IMPACT"], 3),
     "receipt-delay": (["IMPACT"], 3),
-    # On the optimal baseline the scenario now solves (it no longer caps the baseline at 2 s):
-    # tier-A Acme's rush, whole or split, is worth more than the hours it costs five others;
-    # a day later, displacing others costs more than the slip.
-    "rush-order": (["ACCEPT AS ASKED", "ACCEPT AS ASKED", "ACCEPT WITH DATE"], 3),
+    # On the optimal baseline the scenario solves: split, tier-A Acme's rush is worth more than
+    # the hours it costs others; whole or a day later, the as-asked plan the what-if budget
+    # finds (issue 14's model: 8,127 EUR whole) costs more than the slip (7,763). Which of the
+    # two wins on the whole rush depends on how good an as-asked plan a 0.8-unit search finds:
+    # the model before issue 14 found one at 6,958 and answered ACCEPT AS ASKED.
+    "rush-order": (["ACCEPT WITH DATE", "ACCEPT AS ASKED", "ACCEPT WITH DATE"], 3),
     "stock-loss": (["IMPACT"], 3),
     "supplier-capacity": (["IMPACT"], 3),
     "supplier-delay": (["IMPACT"], 3),

@@ -1,7 +1,7 @@
 """Complete solution hints from a plan: every decision and every derived variable.
 
 A partial or inconsistent hint is much weaker than a complete one (DESIGN.md), so the hint
-sets acceptance, each step's start, end and chosen option, and each order's lateness and
+sets acceptance, each step's start, end and chosen option, and each order's
 tardiness; declined orders get a consistent dummy placement.
 """
 
@@ -49,9 +49,7 @@ def add_plan_hint(model: cp_model.CpModel, plant: Plant, variables: ModelVars, p
             hint(step.end, end)
             for option in step.options:
                 hint(option.present, int(option.resource == chosen))
-        lateness = max(0, end - plant.orders[oid].due)
-        hint(order_vars.lateness, lateness)
-        hint(order_vars.tardiness, lateness if made else 0)
+        hint(order_vars.tardiness, max(0, end - plant.orders[oid].due) if made else 0)
     if variables.supply is not None:
         _hint_supply(hint, plant, variables, plan)
     made = {o.order for o in plan.outcomes if o.accepted and not o.from_stock}
@@ -59,7 +57,6 @@ def add_plan_hint(model: cp_model.CpModel, plant: Plant, variables: ModelVars, p
         done = placed.get((entry.step.order, entry.step.index))
         start = done.start if done is not None else entry.step.options[0].domain.min()
         shift = abs(start - entry.baseline_start)
-        hint(entry.shift, shift)
         hint(entry.counted, shift if entry.step.order in made else 0)
 
 

@@ -43,6 +43,7 @@ class BuiltModel:
     build_seconds: float
     reference: Reference | None = None
     limited: bool = False  # completion limits: the model may have no solution at all
+    promise: bool = False  # minimises the promise objective, not the plan's terms
 
     def with_settings(self, **overrides: object) -> BuiltModel:
         """The same model, to be solved with other settings (a benchmark's limits, seeds)."""
@@ -101,6 +102,7 @@ def build(
         time.perf_counter() - began,
         reference,
         bool(limits),
+        bool(promise),
     )
 
 
@@ -314,33 +316,54 @@ def extract(
                 accepted,
                 completion,
                 plant.orders[oid].due,
-                solver.value(order_vars.tardiness),
+                0 if completion is None else max(0, completion - plant.orders[oid].due),
                 bool(shipped),
             )
         )
     supplies = extract_supplies(built.variables.supply, solver) if built.variables.supply else []
-    units = round(solver.objective_value)
-    bound = solver.best_objective_bound
-    gap = 0.0 if units == 0 else max(0.0, (units - bound) / abs(units))
+    model_units = round(solver.objective_value)
     stats = {
         **built.size(),
         "build_seconds": built.build_seconds,
         "first_solution_seconds": first_solution if first_solution is not None else -1.0,
+        "model_objective_units": float(model_units),
     }
-    return Plan(
+    plan = Plan(
         plant=plant.name,
         start=plant.grid.start,
         resolution=plant.grid.resolution,
         status=status,
         steps=tuple(steps),
         outcomes=tuple(outcomes),
-        objective=units / scale,
-        objective_units=units,
-        terms={name: solver.value(expr) / scale for name, expr in built.terms.items()},
-        best_bound=bound / scale,
-        gap=gap,
+        objective=model_units / scale,
+        objective_units=model_units,
+        terms={},
+        best_bound=solver.best_objective_bound / scale,
+        gap=None,
         solve_time=solver.wall_time,
         stats=stats,
         supplies=tuple(supplies),
         purchases=tuple(build_purchases(plant, supplies)),
+    )
+    return priced(built, plan, solver.best_objective_bound)
+
+
+def priced(built: BuiltModel, plan: Plan, bound: float) -> Plan:
+    """The plan with its terms recomputed exactly from its steps and outcomes.
+
+    The model states tardiness and shifts one-sided (they only bound the true values from
+    above), so its objective can exceed the plan's until the search proves an optimum; the
+    plan's objective is the exact one. A promise solve's objective is the promise objective
+    (``promise_terms``), which its caller prices itself: only its terms are recomputed.
+    """
+    scale = units_per_currency(built.plant)
+    terms = objective_units(built.plant, plan, built.weights, built.reference)
+    units = plan.objective_units if built.promise else sum(terms.values())
+    gap = 0.0 if units == 0 else max(0.0, (units - bound) / abs(units))
+    return dataclasses.replace(
+        plan,
+        objective=units / scale,
+        objective_units=units,
+        terms={name: value / scale for name, value in terms.items()},
+        gap=gap,
     )

@@ -21,16 +21,28 @@ from solver.solve.cpsat.variables import ModelVars, new_order_timing
 def add_completion_and_tardiness(
     model: cp_model.CpModel, plant: Plant, variables: ModelVars
 ) -> None:
-    """Completion = end of the last step; tardiness = max(0, completion - due) if accepted."""
+    """Completion = end of the last step; tardiness >= completion - due if made, and >= 0.
+
+    One-sided: the objective pushes tardiness down to max(0, completion - due) wherever its
+    coefficient counts, so a proven optimum states it exactly; a plan's tardiness and objective
+    are recomputed from its completions anyway (``model.extract``), never read from here.
+    An order that must be made and cannot finish by its due date gets that lateness as its
+    lower bound.
+    """
     for oid, order_vars in variables.orders.items():
         due = plant.orders[oid].due
         last = order_vars.steps[-1].end
-        latest = max(0, order_vars.steps[-1].latest_end - due)
-        lateness, tardiness = new_order_timing(model, order_vars, latest)
-        model.add_max_equality(lateness, [last - due, 0])
-        # Shipped from finished goods or declined: never late.
-        model.add(tardiness == lateness).only_enforce_if(order_vars.made)
-        model.add(tardiness == 0).only_enforce_if(~order_vars.made)
+        earliest_end, latest_end = _end_range(last)
+        always_made = not plant.orders[oid].optional and order_vars.from_stock is None
+        earliest = max(0, earliest_end - due) if always_made else 0
+        tardiness = new_order_timing(model, order_vars, earliest, max(0, latest_end - due))
+        if latest_end > due:
+            model.add(tardiness >= last - due).only_enforce_if(order_vars.made)
+
+
+def _end_range(end: cp_model.IntVar) -> tuple[int, int]:
+    domain = end.proto.domain  # negative indexes read 0 on this proto binding
+    return int(domain[0]), int(domain[len(domain) - 1])
 
 
 def objective_terms(

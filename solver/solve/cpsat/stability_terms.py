@@ -1,8 +1,9 @@
 """The minimal-change term (family 7).
 
-|start - baseline start| is exact (an absolute-value equality), counted only when the order is
-made, so that the objective recomputed from a plan by ``stability.stability_units`` equals the
-solver's at every solution, not only at the optimum.
+|start - baseline start| of a made order is stated one-sided (two inequalities, enforced only
+when the order is made): the objective pushes it down to the exact distance wherever it counts,
+so a proven optimum's objective equals the one ``stability.stability_units`` recomputes from the
+plan, and every plan is priced exactly by that recomputation (``model.priced``).
 """
 
 from __future__ import annotations
@@ -29,9 +30,8 @@ def stability_term(
                 continue
             if per_tick:
                 moved = new_shift(model, plant, variables, step, old.start)
-                model.add_abs_equality(moved.shift, step.start - old.start)
-                model.add(moved.counted == moved.shift).only_enforce_if(order_vars.made)
-                model.add(moved.counted == 0).only_enforce_if(~order_vars.made)
+                model.add(moved.counted >= step.start - old.start).only_enforce_if(order_vars.made)
+                model.add(moved.counted >= old.start - step.start).only_enforce_if(order_vars.made)
                 terms.append(per_tick * moved.counted)
             if per_change:
                 terms += [

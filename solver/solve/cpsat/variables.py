@@ -50,7 +50,6 @@ class OrderVars:
     made: cp_model.IntVar | None = None
     from_stock: cp_model.IntVar | None = None
     completion: cp_model.IntVar | None = None
-    lateness: cp_model.IntVar | None = None
     tardiness: cp_model.IntVar | None = None
 
 
@@ -97,8 +96,7 @@ class SupplyVars:
 class ShiftVars:
     step: StepVars
     baseline_start: int
-    shift: cp_model.IntVar  # |start - baseline start|
-    counted: cp_model.IntVar  # shift if the order is made, else 0
+    counted: cp_model.IntVar  # at least |start - baseline start| if the order is made
 
 
 @dataclass
@@ -141,15 +139,97 @@ def create_variables(model: cp_model.CpModel, plant: Plant) -> ModelVars:
             made = model.new_bool_var(f"make[{oid}]")
             from_stock = model.new_bool_var(f"ship_from_stock[{oid}]")
             model.add(made + from_stock == accepted)
+        windows = step_windows(plant, oid, domains)
         steps = [
-            _step_vars(model, plant, oid, index, made, domains)
+            _step_vars(model, plant, oid, index, made, windows.get(index))
             for index, _ in plant.remaining_steps(oid)
         ]
         variables.orders[oid] = OrderVars(oid, accepted, steps, made, from_stock)
     return variables
 
 
-def _step_vars(model, plant: Plant, oid: str, index: int, made, domains: dict) -> StepVars:
+def step_windows(
+    plant: Plant, oid: str, domains: dict[tuple[str, int, int], cp_model.Domain]
+) -> dict[int, list[tuple[str, int, cp_model.Domain]]]:
+    """Each unpinned remaining step's options as (resource, ticks, start domain), each domain
+    cut to the starts from which the order's routing can still be done in the horizon.
+
+    A forward pass from the release (every earlier step on its quickest option, with its lag)
+    and a backward pass from the horizon (every later step too) bound each start; CP-SAT with
+    presolve off would otherwise branch on starts no plan can use. An option with no start
+    left is dropped; when a step has none left, the order keeps its calendar domains only (an
+    optional order is then declined, a firm one is left for the solver to prove impossible).
+    ``domains`` caches calendar domains by (resource, ticks, release), shared by orders of one
+    product and size.
+    """
+    order = plant.orders[oid]
+    options: dict[int, list[tuple[str, int, cp_model.Domain]]] = {}
+    lags: dict[int, int] = {}
+    for index, step in plant.remaining_steps(oid):
+        lags[index] = step.min_lag
+        if (oid, index) in plant.pins:
+            pin = plant.pins[(oid, index)]
+            size = plant.duration(oid, next(o for o in step.options if o.resource == pin.resource))
+            options[index] = [(pin.resource, size, cp_model.Domain(pin.start, pin.start))]
+            continue
+        options[index] = []
+        for option in step.options:
+            size = plant.duration(oid, option)
+            key = (option.resource, size, order.release)
+            if key not in domains:
+                domains[key] = start_domain(plant, *key)
+            options[index].append((option.resource, size, domains[key]))
+    earliest = 0
+    for index in options:
+        options[index] = [
+            (r, size, _cut(d, earliest, plant.horizon)) for r, size, d in options[index]
+        ]
+        ends = [d.min() + size for _, size, d in options[index] if not d.is_empty()]
+        if not ends:
+            return _uncut(plant, oid, domains)
+        earliest = min(ends) + lags[index]
+    latest_end = plant.horizon
+    for index in reversed(options):
+        options[index] = [(r, size, _cut(d, 0, latest_end - size)) for r, size, d in options[index]]
+        starts = [d.max() for _, _, d in options[index] if not d.is_empty()]
+        if not starts:
+            return _uncut(plant, oid, domains)
+        latest_end = max(starts) - lags.get(index - 1, 0)
+    return {
+        index: [option for option in found if not option[2].is_empty()]
+        for index, found in options.items()
+        if (oid, index) not in plant.pins
+    }
+
+
+def _cut(domain: cp_model.Domain, low: int, high: int) -> cp_model.Domain:
+    return domain.intersection_with(cp_model.Domain(low, max(low - 1, high)))
+
+
+def _uncut(
+    plant: Plant, oid: str, domains: dict[tuple[str, int, int], cp_model.Domain]
+) -> dict[int, list[tuple[str, int, cp_model.Domain]]]:
+    """The calendar domains alone, options without a start dropped (``step_windows``)."""
+    release = plant.orders[oid].release
+    result = {}
+    for index, step in plant.remaining_steps(oid):
+        if (oid, index) in plant.pins:
+            continue
+        found = []
+        for option in step.options:
+            size = plant.duration(oid, option)
+            key = (option.resource, size, release)
+            if key not in domains:
+                domains[key] = start_domain(plant, *key)
+            if not domains[key].is_empty():
+                found.append((option.resource, size, domains[key]))
+        result[index] = found
+    return result
+
+
+def _step_vars(
+    model, plant: Plant, oid: str, index: int, made, candidates: list | None
+) -> StepVars:
     order = plant.orders[oid]
     step = plant.products[order.product].routing[index]
     name = f"{oid}/{step.id}"
@@ -174,15 +254,6 @@ def _step_vars(model, plant: Plant, oid: str, index: int, made, domains: dict) -
             pinned=True,
         )
 
-    candidates = []
-    for option in step.options:
-        size = plant.duration(oid, option)
-        key = (option.resource, size, order.release)
-        if key not in domains:
-            domains[key] = start_domain(plant, *key)
-        domain = domains[key]
-        if not domain.is_empty():
-            candidates.append((option.resource, size, domain))
     if not candidates:
         # Cannot be made in the horizon: only an optional order can get here (validation
         # refuses firm ones), and it must not be made.
@@ -258,17 +329,15 @@ def new_shipment(
 
 
 def new_order_timing(
-    model: cp_model.CpModel, order_vars: OrderVars, latest: int
-) -> tuple[cp_model.IntVar, cp_model.IntVar]:
-    """Lateness and tardiness of an order (at most ``latest`` ticks); completion is the end of
-    its last step."""
+    model: cp_model.CpModel, order_vars: OrderVars, earliest: int, latest: int
+) -> cp_model.IntVar:
+    """Tardiness of an order, between ``earliest`` and ``latest`` ticks; completion is the end
+    of its last step."""
     oid = order_vars.order
-    lateness = model.new_int_var(0, latest, f"lateness[{oid}]")
-    tardiness = model.new_int_var(0, latest, f"tardiness[{oid}]")
+    tardiness = model.new_int_var(earliest, latest, f"tardiness[{oid}]")
     order_vars.completion = order_vars.steps[-1].end
-    order_vars.lateness = lateness
     order_vars.tardiness = tardiness
-    return lateness, tardiness
+    return tardiness
 
 
 def new_worst_slip(model: cp_model.CpModel, plant: Plant) -> cp_model.IntVar:
@@ -283,11 +352,10 @@ def _dues(plant: Plant) -> list[int]:
 def new_shift(
     model: cp_model.CpModel, plant: Plant, variables: ModelVars, step: StepVars, baseline: int
 ) -> ShiftVars:
-    """|start - baseline start| of a baseline step, and the same counted only if made."""
+    """The distance of a baseline step from its baseline start, counted if its order is made."""
     name = f"{step.order}/{step.id}"
-    shift = model.new_int_var(0, plant.horizon, f"shift[{name}]")
     counted = model.new_int_var(0, plant.horizon, f"moved[{name}]")
-    moved = ShiftVars(step, baseline, shift, counted)
+    moved = ShiftVars(step, baseline, counted)
     variables.shifts.append(moved)
     return moved
 
