@@ -12,7 +12,11 @@ step with its one machine and the instance's duration in minutes on a 1-minute g
 A plan with no late order is then an optimal schedule of the instance.
 
 Both sides get the same seed, ``--workers`` workers (2) and the same wall-clock limit, one
-after the other for each seed so that they run side by side under the same load:
+after the other for each seed so that they run side by side under the same load. With
+``--deterministic`` both run as replan's ``deterministic`` setting does (interleaved workers,
+``--limit`` deterministic units), so each seed's run repeats and ``det_units`` (CP-SAT's
+deterministic time to the optimum) can be compared without the run-to-run noise of parallel
+workers; the summary's seconds are still wall time:
 
 - ``textbook`` (``textbook``): fixed-size intervals, one ``AddNoOverlap`` per machine,
   precedences, minimise the total tardiness against the same due date. Its time is the wall
@@ -45,9 +49,11 @@ import yaml
 from ortools.sat.python import cp_model
 
 from solver.domain.plant import Plant
+from solver.domain.settings import Settings
 from solver.facts.checker import check_plan
 from solver.input.loading import load_plant
 from solver.report.bench import write_rows
+from solver.solve.cpsat.model import solver_parameters
 from solver.solve.search import plan as solve_plan
 
 INSTANCES_FILE = Path(__file__).with_name("jobshop_instances.json")
@@ -159,7 +165,9 @@ def load(instance: dict, workers: int = 2, seed: int = 0) -> Plant:
         return load_plant(path, {"workers": workers, "seed": seed})
 
 
-def textbook(instance: dict, seed: int, workers: int, limit: float) -> dict:
+def textbook(
+    instance: dict, seed: int, workers: int, limit: float, deterministic: bool = False
+) -> dict:
     """Solve the instance with the textbook CP-SAT model, minimising total tardiness.
 
     Fixed-size intervals per operation, ``AddNoOverlap`` per machine, precedences within a
@@ -173,13 +181,17 @@ def textbook(instance: dict, seed: int, workers: int, limit: float) -> dict:
     seed, workers : int
         CP-SAT ``random_seed`` and ``num_workers``.
     limit : float
-        CP-SAT ``max_time_in_seconds``.
+        CP-SAT ``max_time_in_seconds``; with ``deterministic``, the deterministic-time limit.
+    deterministic : bool
+        Run as replan's ``deterministic`` setting does (``cpsat.model.solver_parameters``:
+        interleaved workers sharing a deterministic-time limit), CP-SAT's presolve left on.
 
     Returns
     -------
     dict
-        ``seconds`` (wall time of the solve), ``build_seconds``, ``status``, ``tardiness``
-        and ``makespan`` (None without a plan), ``no_late``.
+        ``seconds`` (wall time of the solve), ``det_units`` (CP-SAT's deterministic time),
+        ``build_seconds``, ``status``, ``tardiness`` and ``makespan`` (None without a plan),
+        ``no_late``.
     """
     durations, machines = instance["duration_matrix"], instance["machines_matrix"]
     due = instance["metadata"]["optimum"]
@@ -210,6 +222,11 @@ def textbook(instance: dict, seed: int, workers: int, limit: float) -> dict:
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = limit
+    if deterministic:
+        settings = Settings(
+            workers=workers, seed=seed, time_limit=limit, deterministic=True, presolve="full"
+        )
+        solver_parameters(solver, settings)
     began = time.perf_counter()
     status = solver.solve(model)
     seconds = time.perf_counter() - began
@@ -217,6 +234,7 @@ def textbook(instance: dict, seed: int, workers: int, limit: float) -> dict:
     total = round(solver.objective_value) if found else None
     return {
         "seconds": seconds,
+        "det_units": solver.deterministic_time,
         "build_seconds": build_seconds,
         "status": solver.status_name(status),
         "tardiness": total,
@@ -225,7 +243,9 @@ def textbook(instance: dict, seed: int, workers: int, limit: float) -> dict:
     }
 
 
-def replan_run(plant: Plant, seed: int, workers: int, limit: float, presolve: str) -> dict:
+def replan_run(
+    plant: Plant, seed: int, workers: int, limit: float, presolve: str, deterministic: bool = False
+) -> dict:
     """Plan the instance's plant with ``search.plan`` (CP-SAT search) and check the plan.
 
     Parameters
@@ -238,11 +258,14 @@ def replan_run(plant: Plant, seed: int, workers: int, limit: float, presolve: st
         Settings ``time_limit`` (wall-clock: ``deterministic`` off, as ``replan plan``).
     presolve : str
         Settings ``presolve``: off, light or full.
+    deterministic : bool
+        Settings ``deterministic`` (``time_limit`` is then the deterministic-time limit).
 
     Returns
     -------
     dict
-        ``seconds`` (wall time of ``search.plan``), ``build_seconds`` and ``cpsat_seconds``
+        ``seconds`` (wall time of ``search.plan``), ``det_units`` (CP-SAT's deterministic
+        time), ``build_seconds`` and ``cpsat_seconds``
         (model build and CP-SAT's wall time, from the plan's stats), ``other_seconds`` (the
         rest: ranking, dispatch hint, extraction), ``first_solution_seconds``, ``status``,
         ``late`` (orders late or not made), ``makespan`` in ticks, ``no_late``,
@@ -254,7 +277,7 @@ def replan_run(plant: Plant, seed: int, workers: int, limit: float, presolve: st
         time_limit=limit,
         search="cpsat",
         presolve=presolve,
-        deterministic=False,
+        deterministic=deterministic,
     )
     began = time.perf_counter()
     plan = solve_plan(plant)
@@ -264,6 +287,7 @@ def replan_run(plant: Plant, seed: int, workers: int, limit: float, presolve: st
     build = plan.stats.get("build_seconds", 0.0)
     return {
         "seconds": seconds,
+        "det_units": plan.stats.get("deterministic_time", 0.0),
         "build_seconds": build,
         "cpsat_seconds": plan.solve_time,
         "other_seconds": seconds - build - plan.solve_time,
@@ -283,6 +307,7 @@ def run(
     limit: float,
     workers: int,
     levels: list[str],
+    deterministic: bool = False,
 ) -> list[dict]:
     """Every run: per instance and seed the textbook model, then replan at each level.
 
@@ -297,9 +322,10 @@ def run(
         jobs, machines = size(instance)
         plant = load(instance, workers)
         for seed in seeds:
-            sides = [("textbook", textbook(instance, seed, workers, limit))]
+            sides = [("textbook", textbook(instance, seed, workers, limit, deterministic))]
             for level in levels:
-                sides.append((f"replan {level}", replan_run(plant, seed, workers, limit, level)))
+                result = replan_run(plant, seed, workers, limit, level, deterministic)
+                sides.append((f"replan {level}", result))
             for side, result in sides:
                 row = {
                     "instance": name,
@@ -317,7 +343,10 @@ def run(
 
 
 def _run_line(row: dict) -> str:
-    parts = [f"{row['instance']} seed {row['seed']} {row['side']}: {row['seconds']:.2f} s"]
+    parts = [
+        f"{row['instance']} seed {row['seed']} {row['side']}: {row['seconds']:.2f} s, "
+        f"{row['det_units']:.2f} units"
+    ]
     parts.append(f"{row['status']}, makespan {row['makespan']}")
     if "cpsat_seconds" in row:
         parts.append(
@@ -387,6 +416,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--presolve", nargs="+", choices=LEVELS, default=["off"])
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
     parser.add_argument("--file", type=Path, default=INSTANCES_FILE, help="instances file")
+    parser.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="both sides interleaved, limited in deterministic time (repeatable per seed)",
+    )
     args = parser.parse_args(argv)
     instances = load_instances(args.file)
     names = args.instances or list(instances)
@@ -397,7 +431,9 @@ def main(argv: list[str] | None = None) -> None:
     if any(t.resolve() == args.file.resolve() for t in targets):
         parser.error(f"--out {args.out} would overwrite the instances file {args.file}")
     args.out.mkdir(parents=True, exist_ok=True)
-    rows = run(instances, names, args.seeds, args.limit, args.workers, args.presolve)
+    rows = run(
+        instances, names, args.seeds, args.limit, args.workers, args.presolve, args.deterministic
+    )
     table = summarise(rows, args.presolve)
     write_rows(rows, targets[1])
     write_rows(table, targets[0])
