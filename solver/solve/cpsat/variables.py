@@ -179,6 +179,7 @@ def step_windows(
             if key not in domains:
                 domains[key] = start_domain(plant, *key)
             options[index].append((option.resource, size, domains[key]))
+    calendar = _usable(plant, oid, options)
     earliest = 0
     for index in options:
         options[index] = [
@@ -186,15 +187,20 @@ def step_windows(
         ]
         ends = [d.min() + size for _, size, d in options[index] if not d.is_empty()]
         if not ends:
-            return _uncut(plant, oid, domains)
+            return calendar
         earliest = min(ends) + lags[index]
     latest_end = plant.horizon
     for index in reversed(options):
         options[index] = [(r, size, _cut(d, 0, latest_end - size)) for r, size, d in options[index]]
         starts = [d.max() for _, _, d in options[index] if not d.is_empty()]
         if not starts:
-            return _uncut(plant, oid, domains)
+            return calendar
         latest_end = max(starts) - lags.get(index - 1, 0)
+    return _usable(plant, oid, options)
+
+
+def _usable(plant: Plant, oid: str, options: dict[int, list]) -> dict[int, list]:
+    """The unpinned steps' options that still have a start."""
     return {
         index: [option for option in found if not option[2].is_empty()]
         for index, found in options.items()
@@ -204,27 +210,6 @@ def step_windows(
 
 def _cut(domain: cp_model.Domain, low: int, high: int) -> cp_model.Domain:
     return domain.intersection_with(cp_model.Domain(low, max(low - 1, high)))
-
-
-def _uncut(
-    plant: Plant, oid: str, domains: dict[tuple[str, int, int], cp_model.Domain]
-) -> dict[int, list[tuple[str, int, cp_model.Domain]]]:
-    """The calendar domains alone, options without a start dropped (``step_windows``)."""
-    release = plant.orders[oid].release
-    result = {}
-    for index, step in plant.remaining_steps(oid):
-        if (oid, index) in plant.pins:
-            continue
-        found = []
-        for option in step.options:
-            size = plant.duration(oid, option)
-            key = (option.resource, size, release)
-            if key not in domains:
-                domains[key] = start_domain(plant, *key)
-            if not domains[key].is_empty():
-                found.append((option.resource, size, domains[key]))
-        result[index] = found
-    return result
 
 
 def _step_vars(
