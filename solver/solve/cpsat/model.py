@@ -212,6 +212,7 @@ def solve(built: BuiltModel, progress: Progress | None = None) -> Plan:
     settings = _safe(built, built.plant.settings)
     solver = cp_model.CpSolver()
     solver_parameters(solver, settings)
+    _without_local_search(solver, built, settings)
     scale = units_per_currency(built.plant)
     began = time.perf_counter()
     callback = _ProgressCallback(progress or (lambda *_: None), scale, began)
@@ -243,6 +244,25 @@ def _safe(built: BuiltModel, settings: Settings) -> Settings:
     if uncertain and settings.deterministic and settings.workers > 1:
         return settings.with_overrides(workers=1)
     return settings
+
+
+def _without_local_search(
+    solver: cp_model.CpSolver, built: BuiltModel, settings: Settings
+) -> None:
+    """Switch CP-SAT's local search off where OR-Tools 9.15 crashes the process in it.
+
+    With presolve off and parallel workers, the local-search subsolvers (feasibility jump,
+    violation LS) segfault on what-if models: completion limits or the promise objective.
+    Measured on a 200-order generated plant (seed 2) with a rush: ``replan whatif
+    --no-deterministic --workers 2`` ended in a segmentation fault on every run; the
+    neighbourhood model alone crashed 3 runs of 3 with either family on and none with both off
+    (OR-Tools issue 5357 reports the same fault in that code). Interleaved workers and one
+    worker did not crash, and models without limits or the promise objective never did.
+    """
+    parallel = settings.workers > 1 and not solver.parameters.interleave_search
+    if parallel and settings.presolve == "off" and (built.limited or built.promise):
+        solver.parameters.use_feasibility_jump = False
+        solver.parameters.num_violation_ls = 0
 
 
 def _search_stats(solver: cp_model.CpSolver, settings: Settings) -> dict[str, float]:
