@@ -246,9 +246,7 @@ def _safe(built: BuiltModel, settings: Settings) -> Settings:
     return settings
 
 
-def _without_local_search(
-    solver: cp_model.CpSolver, built: BuiltModel, settings: Settings
-) -> None:
+def _without_local_search(solver: cp_model.CpSolver, built: BuiltModel, settings: Settings) -> None:
     """Switch CP-SAT's local search off where OR-Tools 9.15 crashes the process in it.
 
     With presolve off and parallel workers, the local-search subsolvers (feasibility jump,
