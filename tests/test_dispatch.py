@@ -41,6 +41,16 @@ def test_dispatch_respects_pins_and_partial_downtime(make_plant):
     assert check_plan(plant, plan) == [] and sorted(s.start for s in plan.steps) == [0, 60]
 
 
+def test_a_step_takes_its_preferred_place_only_while_that_is_free(make_plant):
+    plant = make_plant(two_orders_model())
+    rid = dispatch(plant, ["O1", "O2"]).steps[0].resource
+    later = dispatch(plant, ["O1", "O2"], prefer={("O2", 0): (rid, 120)})
+    assert [(s.order, s.start) for s in later.steps] == [("O1", 0), ("O2", 120)]
+    taken = dispatch(plant, ["O1", "O2"], prefer={("O2", 0): (rid, 0)})
+    assert [(s.order, s.start) for s in taken.steps] == [("O1", 0), ("O2", 60)]
+    assert check_plan(plant, later) == [] and check_plan(plant, taken) == []
+
+
 def test_fallback_returns_the_dispatch_plan_with_its_objective(make_plant):
     plant = make_plant(two_orders_model())
     built = build(plant)

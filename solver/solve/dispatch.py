@@ -179,13 +179,17 @@ def dispatch(
     plant: Plant,
     sequence: Sequence[str] | None = None,
     keep: dict[tuple[str, int], tuple[str, int]] | None = None,
+    prefer: dict[tuple[str, int], tuple[str, int]] | None = None,
 ) -> Plan:
     """Schedule every order greedily in ``sequence`` (EDD by default).
 
     Optional orders that do not fit within the horizon are declined; a firm order that does
     not fit leaves the plan incomplete, with status ``DISPATCH_INCOMPLETE``. ``keep`` maps
     (order, step index) to (resource, not before): such a step stays on that resource (if it
-    still can do it) and starts no earlier than the given tick (right-shift).
+    still can do it) and starts no earlier than the given tick (right-shift). ``prefer`` maps
+    (order, step index) to (resource, start): the step takes exactly that place when it is
+    still free and ready then, and goes where it finishes first otherwise (a repair that
+    leaves the orders it need not move where they were).
 
     Returns
     -------
@@ -213,7 +217,7 @@ def dispatch(
         placed = None
         if choices is not None:
             ready = max([order.release, *(arrival for _, _, arrival in choices.values())])
-            placed = _place_order(plant, timeline, oid, ready, keep)
+            placed = _place_order(plant, timeline, oid, ready, keep, prefer)
         if placed is None:
             complete = complete and order.optional
             outcomes.append(OrderOutcome(oid, False, None, order.due, 0))
@@ -237,7 +241,12 @@ def dispatch(
 
 
 def _place_order(
-    plant: Plant, timeline: Timeline, oid: str, ready: int, keep: dict | None = None
+    plant: Plant,
+    timeline: Timeline,
+    oid: str,
+    ready: int,
+    keep: dict | None = None,
+    prefer: dict | None = None,
 ) -> list[ScheduledStep] | None:
     """Place the order's remaining steps from ``ready`` on, or None if one does not fit."""
     chosen: list[tuple[ScheduledStep, int]] = []
@@ -251,14 +260,14 @@ def _place_order(
             )
             ready = end + step.min_lag
             continue
-        best = None
         options = step.options
         kept = keep.get((oid, index)) if keep else None
         if kept is not None:
             same = [o for o in step.options if o.resource == kept[0]]
             options = same or step.options
             ready = max(ready, kept[1])
-        for option in options:
+        best = _preferred(plant, timeline, (oid, index), step.options, ready, prefer)
+        for option in options if best is None else ():
             size = plant.duration(oid, option)
             spot = timeline.earliest(option.resource, ready, size)
             if spot is not None and (best is None or spot[0] + size < best[0] + best[1]):
@@ -274,6 +283,21 @@ def _place_order(
         chosen.append((placed, lane))
         ready = placed.end + step.min_lag
     return [placed for placed, _ in chosen]
+
+
+def _preferred(
+    plant: Plant, timeline: Timeline, key: tuple[str, int], options, ready: int, prefer
+) -> tuple[int, int, str, int] | None:
+    """(start, size, resource, lane) of the step's preferred place, if it is free and ready."""
+    wanted = prefer.get(key) if prefer else None
+    if wanted is None or wanted[1] < ready:
+        return None
+    option = next((o for o in options if o.resource == wanted[0]), None)
+    if option is None:
+        return None
+    size = plant.duration(key[0], option)
+    spot = timeline.earliest(wanted[0], wanted[1], size)
+    return None if spot is None or spot[0] != wanted[1] else (spot[0], size, wanted[0], spot[1])
 
 
 def _release(timeline: Timeline, step: ScheduledStep, lane: int) -> None:
