@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from solver.domain.plan import OrderOutcome, Plan, ScheduledStep
-from solver.domain.plant import Plant
+from solver.domain.plant import Option, Plant
 from solver.facts.kpis import objective_units
 from solver.rules.ranking import Rank, rank_orders, remaining_work
 from solver.supply.allocation import SupplyBook, build_purchases
@@ -286,7 +286,12 @@ def _place_order(
 
 
 def _preferred(
-    plant: Plant, timeline: Timeline, key: tuple[str, int], options, ready: int, prefer
+    plant: Plant,
+    timeline: Timeline,
+    key: tuple[str, int],
+    options: Sequence[Option],
+    ready: int,
+    prefer: dict[tuple[str, int], tuple[str, int]] | None,
 ) -> tuple[int, int, str, int] | None:
     """(start, size, resource, lane) of the step's preferred place, if it is free and ready."""
     wanted = prefer.get(key) if prefer else None

@@ -18,10 +18,11 @@ with the rest held, not proven the earliest overall, and say so (``worst_slip_pr
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from solver.domain.errors import SolveError
-from solver.domain.plan import Plan
+from solver.domain.plan import Plan, ScheduledStep
 from solver.domain.plant import Pin, Plant
 from solver.facts.kpis import objective_units, with_objective
 from solver.facts.stability import Reference
@@ -172,9 +173,7 @@ def redispatched(
     slack first anywhere and 176 with old places kept after the rush.
     """
     deadlines = {**limits, **{oid: plant.orders[oid].due for oid in asked}}
-    where = {
-        (s.order, s.step_index): (s.resource, s.start) for s in start.steps if s.order not in asked
-    }
+    where = _places(start, skip=set(asked))
     found, size = [], 10
     while True:
         free = around(plant, start, asked, size)
@@ -192,13 +191,20 @@ def redispatched(
             if keeps(plan, limits) and valid_plan(plant, plan):
                 found.append(dataclasses.replace(plan, status="DISPATCH"))
         if len(free) - len(asked) < size:
-            return sorted(found, key=lambda p: _moved(p, where))
+            return sorted(found, key=lambda p: len(_displaced(p, where)))
         size *= 2
 
 
-def _moved(plan: Plan, where: dict[tuple[str, int], tuple[str, int]]) -> int:
-    """Steps of ``plan`` that are not where ``where`` has them (asked orders' steps too)."""
-    return sum(1 for s in plan.steps if where.get((s.order, s.step_index)) != (s.resource, s.start))
+def _places(plan: Plan, skip: Collection[str] = ()) -> dict[tuple[str, int], tuple[str, int]]:
+    """(order, step index) -> (resource, start) of every step of ``plan`` outside ``skip``."""
+    return {
+        (s.order, s.step_index): (s.resource, s.start) for s in plan.steps if s.order not in skip
+    }
+
+
+def _displaced(plan: Plan, places: dict[tuple[str, int], tuple[str, int]]) -> list[ScheduledStep]:
+    """Steps of ``plan`` not at their place in ``places`` (steps without one count too)."""
+    return [s for s in plan.steps if places.get((s.order, s.step_index)) != (s.resource, s.start)]
 
 
 def settled(
@@ -218,10 +224,7 @@ def settled(
     stability term, every asked order held to its date and every other to its limit; the
     result is kept only when it is cheaper.
     """
-    where = {(s.order, s.step_index): (s.resource, s.start) for s in baseline.steps}
-    moved = {
-        s.order for s in dated.steps if where.get((s.order, s.step_index)) != (s.resource, s.start)
-    }
+    moved = {s.order for s in _displaced(dated, _places(baseline))}
     held = dict(limits)
     for oid in asked:
         outcome = dated.outcome(oid)
