@@ -9,14 +9,18 @@ nearest orders cannot do it, one of four can.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from solver.domain.plant import Plant
 from solver.facts.checker import check_plan
+from solver.facts.kpis import with_objective
 from solver.facts.stability import Reference
 from solver.rules.ranking import rank_orders
+from solver.solve.cpsat.model import build, solve
 from solver.solve.lns import around
-from solver.solve.promising import grown, promise_dates, pushed, redispatched
+from solver.solve.promising import as_asked, grown, promise_dates, pushed, redispatched
 from solver.solve.replanning import insertion
 from solver.whatif.outcome import ACCEPT
 from solver.whatif.protect import protect_limits
@@ -137,3 +141,55 @@ def test_a_big_book_rush_is_accepted_when_neighbours_have_slack(tmp_path):
     outcome = run(tmp_path, model, [rush("01:00")], base).outcomes[0]
     assert outcome.verdict == ACCEPT and outcome.promise == 60
     assert all(not m.late_after for m in outcome.moves)
+
+
+def test_the_as_asked_option_of_a_big_book_starts_from_re_dispatching(tmp_path):
+    """No slack anywhere: meeting the rush's 01:00 makes others late, and the option says how.
+
+    The proposal (the rush last) is the hint, priced as a solved plan is. With 0.1 s no
+    neighbourhood search runs at all; re-dispatching with the rush first still meets its date
+    (before, the merged plan kept the proposal's stated objective, the checker refused it, and
+    the option was lost). With time, settling makes it as cheap as the whole model's.
+    """
+    dues = {
+        "O1": "01:00",
+        "O2": "02:00",
+        "O3": "03:00",
+        "O4": "04:00",
+        "O5": "05:00",
+        "O6": "06:00",
+    }
+    plant, baseline = _asked(tmp_path, dues)
+    # The verdict dated the rush, and its plant has the rush due then: back to the asked date.
+    plant = plant.replace(orders={**plant.orders, "R": replace(plant.orders["R"], due=60)})
+    reference = Reference(baseline, frozenset({"R"}))
+    proposal = with_objective(plant, insertion(plant, baseline, ["R"]), reference)
+    assert proposal.outcome("R").tardiness > 0 and proposal.objective_units > 0
+    big = plant.with_settings(whatif_lns_above=3, whatif_lns_orders=2)
+    hurried = as_asked(big.with_settings(time_limit=0.1), baseline, reference, ["R"], proposal)
+    assert hurried is not None and hurried.outcome("R").completion <= 60
+    assert check_plan(plant, hurried) == []
+    settled = as_asked(big, baseline, reference, ["R"], proposal)
+    whole = as_asked(plant, baseline, reference, ["R"], proposal)  # 7 orders: the whole model
+    assert settled.objective_units >= whole.objective_units  # never beats the whole model
+    if whole.status == "OPTIMAL":
+        assert settled.objective_units == whole.objective_units
+
+
+def test_a_limited_model_whose_hint_keeps_the_limits_searches_with_every_worker(asked_rush):
+    """A hint that keeps every limit proves a solution exists, so the interleaved workers that
+    OR-Tools 9.15 aborts on models without one are safe; the promise objective stays on one."""
+    plant, baseline = asked_rush
+    plant = plant.with_settings(deterministic=True, workers=2, time_limit=1)
+    limits = protect_limits(plant, baseline, ["R"])
+    weights = {r.order: r.weight for r in rank_orders(plant)}
+    reference = Reference(baseline, frozenset({"R"}))
+    hint = insertion(plant, baseline, ["R"])
+    kept = build(plant, hint, weights, reference, limits)
+    assert kept.hint_solves and solve(kept).stats["workers"] == 2
+    promise = build(plant, hint, weights, reference, limits, ["R"])
+    assert promise.hint_solves and solve(promise).stats["workers"] == 1
+    # O6 finishes at 06:00 in the hint; an hour earlier can be met, but the hint does not show it.
+    broken = dict(limits, O6=hint.outcome("O6").completion - 60)
+    unsure = build(plant, hint, weights, reference, broken)
+    assert not unsure.hint_solves and solve(unsure).stats["workers"] == 1

@@ -231,10 +231,19 @@ class Budget:
 
 
 def merge(current: Plan, repaired: Plan, free: set[str]) -> Plan:
-    """``current`` with the freed orders' steps and outcomes taken from ``repaired``."""
+    """``current`` with the freed orders' steps and outcomes taken from ``repaired``.
+
+    The merged plan states no objective: ``current``'s no longer describes it, and the checker
+    (``valid_plan``) would refuse it for the mismatch. Callers re-price it (``with_objective``).
+    """
     outcomes: list[OrderOutcome] = [o for o in current.outcomes if o.order not in free]
     return dataclasses.replace(
         current,
         steps=tuple(s for s in current.steps if s.order not in free) + repaired.steps,
         outcomes=tuple(outcomes) + repaired.outcomes,
+        objective=0.0,
+        objective_units=0,
+        terms={},
+        best_bound=None,
+        gap=None,
     )

@@ -6,10 +6,11 @@ import random
 
 from benchmarks.generate import generate_plant
 from solver.domain.plant import Downtime
-from solver.facts.kpis import objective_units
+from solver.facts.checker import check_plan
+from solver.facts.kpis import objective_units, with_objective
 from solver.input.loading import load_plant
-from solver.solve.dispatch import best_dispatch
-from solver.solve.lns import neighbourhood, sub_plant
+from solver.solve.dispatch import best_dispatch, dispatch, sequence_by
+from solver.solve.lns import merge, neighbourhood, sub_plant
 from solver.solve.search import uses_lns
 from tests.conftest import solve_checked, write_model
 
@@ -64,3 +65,17 @@ def test_replace_keeps_availability_unless_resources_change(tmp_path):
     changed = plant.replace(horizon=plant.horizon // 2)
     assert "availability" not in changed.__dict__
     assert max(e for w in changed.availability.values() for _, e in w) <= plant.horizon // 2
+
+
+def test_a_merged_plan_states_no_objective_and_passes_the_checker(tmp_path):
+    """The start's stated objective no longer describes a merge: kept, the checker refused the
+    merge (at 1,000 orders every re-dispatch of a what-if's as-asked option was lost so)."""
+    plant = generated(tmp_path, 40)
+    start = with_objective(plant, best_dispatch(plant))
+    free = neighbourhood(plant, start, 10, random.Random(0))
+    sub = sub_plant(plant, start, free)
+    repaired = dispatch(sub, sequence_by(sub, "wspt"))
+    merged = merge(start, repaired, free)
+    assert merged.steps != start.steps  # the neighbourhood moved
+    assert merged.objective_units == 0 and merged.terms == {} and merged.best_bound is None
+    assert check_plan(plant, merged) == []
