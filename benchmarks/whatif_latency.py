@@ -44,7 +44,9 @@ promised date, on its own plant), for reference only. Every plan (baseline, prop
 goes through ``check_plan``. ``CPU s`` is the process's CPU time during the what-if (every
 solver thread): on a busy machine the wall time grows, the CPU time hardly does. The what-if's
 plans repeat for a given baseline; the baseline and the cold solve are wall-clock limited, so a
-busy machine changes them. Writes ``whatif_quality.csv`` (after every row, so a long run keeps
+busy machine changes them; ``--baselines DIR`` keeps each (size, seed)'s baseline as a plan file
+there and reuses it on the next run, so two runs (two versions of the engine) answer for the
+same baselines. Writes ``whatif_quality.csv`` (after every row, so a long run keeps
 what it measured) and prints a Markdown table: a row per seed, the mean and the worst per size,
 and the verdict latency against its goal (under 5 s at 200 orders, 20 s at 1000).
 """
@@ -71,6 +73,7 @@ from solver.facts.checker import check_plan
 from solver.facts.kpis import objective_money, with_objective
 from solver.facts.stability import Reference, stability_metrics
 from solver.input.loading import load_plant
+from solver.input.plan_file import load_plan
 from solver.report.bench import write_rows
 from solver.solve.replanning import minimal_change
 from solver.solve.search import plan as solve_plan
@@ -189,11 +192,18 @@ def markdown(rows: list[dict]) -> str:
 
 
 def run_quality(
-    orders: int, seed: int, cold_limit: float, workers: int, baseline_limit: float
+    orders: int,
+    seed: int,
+    cold_limit: float,
+    workers: int,
+    baseline_limit: float,
+    baselines: Path | None = None,
 ) -> dict:
     """One (size, seed) of the quality table: the default what-if against a cold solve."""
     plant = generated(orders, seed, workers)
-    baseline = solve_plan(plant.with_settings(time_limit=baseline_limit))
+    baseline = kept_baseline(
+        plant, baseline_limit, baselines and baselines / f"{orders}_{seed}.json"
+    )
     changes = [TypeAdapter(Change).validate_python(rush_change(plant))]
     # As ``whatif.evaluate`` resolves them, with nothing overridden: the engine's defaults.
     default = plant.replace(settings=plant.settings.resolved(deterministic_by_default=True))
@@ -423,6 +433,18 @@ def _pct(value: float | None, signed: bool = False) -> str:
     return "inf" if math.isinf(value) else f"{value:{'+' if signed else ''}.1f} %"
 
 
+def kept_baseline(plant: Plant, limit: float, path: Path | None) -> Plan:
+    """The plant's baseline from ``path`` when it holds one, else solved (``limit`` s) and kept
+    there."""
+    if path is not None and path.exists():
+        return load_plan(path, plant)
+    baseline = solve_plan(plant.with_settings(time_limit=limit))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        baseline.to_json(path)
+    return baseline
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, nargs="+", default=[40, 200, 1000])
@@ -438,6 +460,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     parser.add_argument("--cold-limit", type=float, default=60.0, help="cold solve, seconds")
     parser.add_argument("--baseline-limit", type=float, default=20.0, help="baseline, seconds")
+    parser.add_argument(
+        "--baselines", type=Path, help="keep baselines here and reuse them on the next run"
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     if args.quality:
@@ -445,7 +470,14 @@ def main(argv: list[str] | None = None) -> None:
         for orders in args.orders:
             for seed in args.seeds:
                 rows.append(
-                    run_quality(orders, seed, args.cold_limit, args.workers, args.baseline_limit)
+                    run_quality(
+                        orders,
+                        seed,
+                        args.cold_limit,
+                        args.workers,
+                        args.baseline_limit,
+                        args.baselines,
+                    )
                 )
                 print(rows[-1], flush=True)
                 write_rows(rows, args.out / "whatif_quality.csv")

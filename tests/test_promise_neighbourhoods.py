@@ -176,20 +176,16 @@ def test_the_as_asked_option_of_a_big_book_starts_from_re_dispatching(tmp_path):
         assert settled.objective_units == whole.objective_units
 
 
-def test_a_limited_model_whose_hint_keeps_the_limits_searches_with_every_worker(asked_rush):
-    """A hint that keeps every limit proves a solution exists, so the interleaved workers that
-    OR-Tools 9.15 aborts on models without one are safe; the promise objective stays on one."""
+def test_a_limited_model_searches_on_one_worker_even_when_its_hint_keeps_the_limits(asked_rush):
+    """One worker is the guard against OR-Tools 9.15's abort on models without a solution; a
+    hint that keeps every limit proves one exists, but the interleaved workers settled worse
+    (1,000 orders, seed 5: a plan 87,152 EUR dearer, the what-if a REJECT), so it stays."""
     plant, baseline = asked_rush
     plant = plant.with_settings(deterministic=True, workers=2, time_limit=1)
     limits = protect_limits(plant, baseline, ["R"])
     weights = {r.order: r.weight for r in rank_orders(plant)}
     reference = Reference(baseline, frozenset({"R"}))
     hint = insertion(plant, baseline, ["R"])
-    kept = build(plant, hint, weights, reference, limits)
-    assert kept.hint_solves and solve(kept).stats["workers"] == 2
-    promise = build(plant, hint, weights, reference, limits, ["R"])
-    assert promise.hint_solves and solve(promise).stats["workers"] == 1
-    # O6 finishes at 06:00 in the hint; an hour earlier can be met, but the hint does not show it.
-    broken = dict(limits, O6=hint.outcome("O6").completion - 60)
-    unsure = build(plant, hint, weights, reference, broken)
-    assert not unsure.hint_solves and solve(unsure).stats["workers"] == 1
+    assert all(hint.outcome(oid).completion <= limit for oid, limit in limits.items())
+    assert solve(build(plant, hint, weights, reference, limits)).stats["workers"] == 1
+    assert solve(build(plant, hint, weights, reference)).stats["workers"] == 2

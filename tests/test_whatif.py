@@ -437,6 +437,21 @@ def test_a_tier_a_rush_that_displaces_a_tier_c_order_by_an_hour_is_recommended_a
     assert run_exit_code(tmp_path, model, [rush("01:00", customer="RC")], base) == 3
 
 
+def test_a_recommended_as_asked_that_costs_more_than_it_earns_gives_way_to_the_date(tmp_path):
+    """As asked, O1 is an hour late: 60 EUR, more than the rush's 30 EUR margin; dated an hour
+    later the rush harms no one and costs nothing beyond the baseline, so it is offered."""
+    model = tiered_model(rush_tier="A", other_tier="C")
+    base = baseline_file(tmp_path, model, {"O1": ("M1", 0, 60)})
+    thin = rush("01:00", customer="RC", price=31.0)  # margin 1 x (31 - 1) = 30 EUR
+    outcome = run(tmp_path, model, [thin], base).outcomes[0]
+    assert outcome.verdict == ACCEPT_WITH_DATE and outcome.promise == 120
+    with_date, as_asked = outcome.options
+    assert with_date.recommended and not as_asked.recommended
+    assert as_asked.cost < with_date.cost  # cheaper by the weights, but not worth making
+    assert outcome.change_value == pytest.approx(30.0) and outcome.cost_delta == 0
+    assert "As asked it would cost 60.00 EUR more than the baseline" in outcome.reason
+
+
 def test_a_tier_c_rush_that_would_displace_a_tier_a_order_gets_a_date(tmp_path):
     model = tiered_model(rush_tier="C", other_tier="A")
     base = baseline_file(tmp_path, model, {"O1": ("M1", 0, 60)})

@@ -6,7 +6,8 @@ every asked date within those limits is an ACCEPT. Otherwise the promise solve
 proposal, or a solve with the asked dates as hard limits) is weighed against it on the plan's
 own objective: ACCEPT AS ASKED when displacing others costs less than the slip, ACCEPT WITH
 DATE otherwise, REJECT when no date keeps the limits or the plan costs more than the change
-earns.
+earns. An as-asked plan that costs more than the change earns gives way to the date when the
+dated plan pays: a planner offers a date before refusing an order.
 """
 
 from __future__ import annotations
@@ -106,7 +107,20 @@ def answer_customer_change(
     chosen.recommended = True
     outcome.options = sorted(options, key=lambda o: not o.recommended)
     if chosen is as_asked:
-        return _as_asked(outcome, plant, baseline, as_asked, with_date, met_moves, margin)
+        answered = _as_asked(outcome, plant, baseline, as_asked, with_date, met_moves, margin)
+        if answered.verdict != REJECT:
+            return answered
+        # As asked it costs more than it earns; the date may still pay, and is then the answer.
+        as_asked_delta = answered.cost_delta
+        as_asked.recommended, with_date.recommended = False, True
+        outcome.options = sorted(options, key=lambda o: not o.recommended)
+        dated = _with_date(outcome, plant, baseline, reference, promised, with_date, harm, margin)
+        if dated.verdict != REJECT:
+            dated.reason += (
+                f" As asked it would cost {as_asked_delta:,.2f} {plant.currency} more than the "
+                f"baseline, more than it earns (margin {margin:,.2f})."
+            )
+        return dated
     return _with_date(outcome, plant, baseline, reference, promised, with_date, harm, margin)
 
 

@@ -14,7 +14,6 @@ from solver.domain.errors import SolveError
 from solver.domain.plan import OrderOutcome, Plan, ScheduledStep
 from solver.domain.plant import Plant
 from solver.domain.settings import Settings
-from solver.facts.checker import check_plan
 from solver.facts.kpis import objective_units
 from solver.facts.stability import Reference
 from solver.rules.costs import units_per_currency
@@ -45,7 +44,6 @@ class BuiltModel:
     reference: Reference | None = None
     limited: bool = False  # completion limits: the model may have no solution at all
     promise: bool = False  # minimises the promise objective, not the plan's terms
-    hint_solves: bool = False  # the hint keeps every rule and limit: a solution exists
 
     def with_settings(self, **overrides: object) -> BuiltModel:
         """The same model, to be solved with other settings (a benchmark's limits, seeds)."""
@@ -105,23 +103,7 @@ def build(
         reference,
         bool(limits),
         bool(promise),
-        bool(limits) and _solves(plant, hint, limits),
     )
-
-
-def _solves(plant: Plant, hint: Plan, limits: dict[str, int]) -> bool:
-    """The hint is complete, breaks no rule and finishes every limited order by its limit."""
-    if hint.status == "DISPATCH_INCOMPLETE":
-        return False
-    for oid, limit in limits.items():
-        if oid not in plant.orders:
-            continue  # held outside this (sub-)model
-        outcome = hint.outcome(oid)
-        if outcome is None or not outcome.accepted:
-            return False
-        if outcome.completion is not None and outcome.completion > limit:
-            return False
-    return not check_plan(plant, hint)
 
 
 class _ProgressCallback(cp_model.CpSolverSolutionCallback):
@@ -259,11 +241,6 @@ def _safe(built: BuiltModel, settings: Settings) -> Settings:
     INFEASIBLE.
     """
     uncertain = built.limited or built.hint.status == "DISPATCH_INCOMPLETE"
-    # A hint that keeps every limit proves a solution exists; the promise objective stays on
-    # one worker all the same: at 200 orders (seed 3) one worker proved a rush on time in 0.37
-    # units where two interleaved workers left it 316 hours late after 0.6.
-    if built.hint_solves and not built.promise:
-        uncertain = False
     if uncertain and settings.deterministic and settings.workers > 1:
         return settings.with_overrides(workers=1)
     return settings
