@@ -10,20 +10,31 @@ nearest orders cannot do it, one of four can.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
+from solver.domain.plan import OrderOutcome, Plan, ScheduledStep
 from solver.domain.plant import Plant
 from solver.facts.checker import check_plan
 from solver.facts.kpis import with_objective
 from solver.facts.stability import Reference
+from solver.input.loading import load_plant
 from solver.rules.ranking import rank_orders
 from solver.solve.cpsat.model import build, solve
 from solver.solve.lns import around
-from solver.solve.promising import as_asked, grown, promise_dates, pushed, redispatched
+from solver.solve.promising import (
+    as_asked,
+    grown,
+    promise_dates,
+    pushed,
+    redispatched,
+    slotted,
+)
 from solver.solve.replanning import insertion
 from solver.whatif.outcome import ACCEPT
 from solver.whatif.protect import protect_limits
+from tests.conftest import write_model
 from tests.test_whatif import baseline_file, plant_model, run, rush
 
 DUES = {"O1": "03:00", "O2": "03:00", "O3": "12:00", "O4": "12:00", "O5": "12:00", "O6": "06:00"}
@@ -143,6 +154,26 @@ def test_a_big_book_rush_is_accepted_when_neighbours_have_slack(tmp_path):
     assert all(not m.late_after for m in outcome.moves)
 
 
+def test_slotting_the_rush_into_a_deadline_queue_finds_the_earliest_protected_date(tmp_path):
+    """O2 (due 01:00) runs first, then O1 (due 12:00), then O3 (due 03:00); the rush is asked
+    for 01:00. Going first makes O2 late, so no plan meets the asked date; after O2 and before
+    O3 and O1 it ends at 02:00 and every limit holds (the whole model's answer). Pushing in
+    baseline order makes O3 late wherever the rush goes before it, so the rush goes last
+    (04:00)."""
+    plant, baseline = _asked(tmp_path, {"O2": "01:00", "O1": "12:00", "O3": "03:00"})
+    plant = plant.replace(orders={**plant.orders, "R": replace(plant.orders["R"], due=60)})
+    limits = protect_limits(plant, baseline, ["R"])
+    ranks = rank_orders(plant)
+    start = insertion(plant, baseline, ["R"])
+    (slot,) = slotted(plant, start, ["R"], limits, ranks)
+    assert slot.outcome("R").completion == 120 and check_plan(plant, slot) == []
+    assert all(slot.outcome(oid).completion <= limit for oid, limit in limits.items())
+    assert [p.outcome("R").completion for p in pushed(plant, baseline, ["R"], limits)] == [240]
+    big = plant.with_settings(whatif_lns_above=2, time_limit=0.1)  # no time to search
+    promised, _ = _promise(big, baseline)
+    assert promised.worst_slip == 60 and promised.plan.outcome("R").completion == 120
+
+
 def test_the_as_asked_option_of_a_big_book_starts_from_re_dispatching(tmp_path):
     """No slack anywhere: meeting the rush's 01:00 makes others late, and the option says how.
 
@@ -189,3 +220,26 @@ def test_a_limited_model_searches_on_one_worker_even_when_its_hint_keeps_the_lim
     assert all(hint.outcome(oid).completion <= limit for oid, limit in limits.items())
     assert solve(build(plant, hint, weights, reference, limits)).stats["workers"] == 1
     assert solve(build(plant, hint, weights, reference)).stats["workers"] == 2
+
+
+def test_an_optional_order_the_baseline_declines_stays_declined_in_the_starts(tmp_path):
+    """Dispatched after the others it would be made at the end of the horizon: at 1,000
+    orders one such order cost 28 times its margin in lateness and turned an ACCEPT into a
+    REJECT."""
+    model = plant_model(O1="01:00", O2="02:00")
+    model["orders"][1]["status"] = "proposed"
+    plant = load_plant(write_model(tmp_path, model))
+    baseline = Plan(
+        "tiny",
+        plant.grid.start,
+        timedelta(minutes=1),
+        "HAND",
+        (ScheduledStep("O1", 0, "s1", "M1", 0, 60),),
+        (OrderOutcome("O1", True, 60, 60, 0), OrderOutcome("O2", False, None, 120, 0)),
+    )
+    start = insertion(plant, baseline, [])
+    assert not start.outcome("O2").accepted and start.steps_of("O2") == []
+    assert start.outcome("O1").completion == 60 and check_plan(plant, start) == []
+    limits = protect_limits(plant, baseline, [])
+    (plan,) = pushed(plant, baseline, [], limits)
+    assert not plan.outcome("O2").accepted
