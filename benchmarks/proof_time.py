@@ -46,8 +46,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--orders", type=int, default=None)
     parser.add_argument("--plant-seed", type=int, default=1)
     parser.add_argument("--presolve", choices=("off", "light", "full"), default=None)
+    parser.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="the deterministic setting: --limit is then deterministic-time units",
+    )
     args = parser.parse_args(argv)
-    plant = the_plant(args.orders, args.plant_seed).with_settings(search="cpsat")
+    plant = the_plant(args.orders, args.plant_seed).with_settings(
+        search="cpsat", deterministic=args.deterministic
+    )
     if args.presolve is not None:
         plant = plant.with_settings(presolve=args.presolve)
     proofs, bests = [], []
