@@ -8,10 +8,10 @@ their summed completion.
 Big books (``uses_neighbourhoods``) start from the best of the insertion plan, the others
 pushed right (``pushed``), the neighbourhoods re-dispatched by deadline (``redispatched``) and
 the asked orders slotted into a deadline-ordered queue (``slotted``), and solve neighbourhoods
-instead (``grown``): the asked
-orders and the orders nearest them on their resources (``lns.around``), every other order
-held where the start plan has it, doubling while a date is missed and the budget lasts. Measured at 200 orders (one worker, as a solve
-with limits must run when deterministic): the whole model took 49 s of wall time for 2.9
+instead (``grown``): the asked orders and the orders nearest them on their resources
+(``lns.around``), every other order held where the start plan has it, doubling while a date
+is missed and the budget lasts. Measured at 200 orders (one worker, as a solve with limits
+must run when deterministic): the whole model took 49 s of wall time for 2.9
 deterministic units, and 16 s for a limit of 2 units. A neighbourhood's dates are the earliest
 with the rest held, not proven the earliest overall, and say so (``worst_slip_proven`` and
 ``dates_proven`` are false).
@@ -20,7 +20,7 @@ with the rest held, not proven the earliest overall, and say so (``worst_slip_pr
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from solver.domain.errors import SolveError
@@ -152,15 +152,7 @@ def pushed(plant: Plant, baseline: Plan, asked: list[str], limits: dict[str, int
         plan = with_declined(plant, plan, declined)
         return plan if keeps(plan, limits) and valid_plan(plant, plan) else None
 
-    low, high = 0, len(others)
-    best = placed(high)
-    while low < high and best is not None:
-        middle = (low + high) // 2
-        plan = placed(middle)
-        if plan is None:
-            low = middle + 1
-        else:
-            best, high = plan, middle
+    best = _earliest_slot(placed, len(others))
     return [] if best is None else [best]
 
 
@@ -190,11 +182,7 @@ def redispatched(
     while True:
         free = around(plant, start, asked, size)
         sub = sub_plant(plant, start, free)
-        orders = {
-            oid: dataclasses.replace(order, due=deadlines.get(oid, order.due))
-            for oid, order in sub.orders.items()
-        }
-        sequence = sequence_by(sub.replace(orders=orders), "min_slack", ranks)
+        sequence = _by_deadline(sub, deadlines, ranks)
         later = set(sequence[max(sequence.index(oid) for oid in asked) + 1 :])
         after = {key: place for key, place in where.items() if key[0] in later}
         first = asked + [oid for oid in sequence if oid not in asked]
@@ -220,20 +208,23 @@ def slotted(
     """
     free = around(plant, start, asked, len(plant.orders))
     sub = sub_plant(plant, start, free)
-    orders = {
-        oid: dataclasses.replace(order, due=limits.get(oid, order.due))
-        for oid, order in sub.orders.items()
-    }
-    queue = [
-        o for o in sequence_by(sub.replace(orders=orders), "min_slack", ranks) if o not in asked
-    ]
+    queue = [o for o in _by_deadline(sub, limits, ranks) if o not in asked]
     where = _places(start, skip=set(asked))
 
     def placed(k: int) -> Plan | None:
         plan = merge(start, dispatch(sub, queue[:k] + asked + queue[k:], prefer=where), free)
         return plan if keeps(plan, limits) else None
 
-    low, high = 0, len(queue)
+    best = _earliest_slot(placed, len(queue))
+    if best is None or not valid_plan(plant, best):
+        return []
+    return [dataclasses.replace(best, status="DISPATCH")]
+
+
+def _earliest_slot(placed: Callable[[int], Plan | None], slots: int) -> Plan | None:
+    """``placed(k)`` for the least ``k`` in 0..``slots`` found by bisection whose plan exists
+    (``placed`` gives None where a limit breaks); None when even the last slot has none."""
+    low, high = 0, slots
     best = placed(high)
     while low < high and best is not None:
         middle = (low + high) // 2
@@ -242,9 +233,16 @@ def slotted(
             low = middle + 1
         else:
             best, high = plan, middle
-    if best is None or not valid_plan(plant, best):
-        return []
-    return [dataclasses.replace(best, status="DISPATCH")]
+    return best
+
+
+def _by_deadline(plant: Plant, deadlines: dict[str, int], ranks: list) -> list[str]:
+    """The plant's orders least slack first, each order's due replaced by its deadline."""
+    orders = {
+        oid: dataclasses.replace(order, due=deadlines.get(oid, order.due))
+        for oid, order in plant.orders.items()
+    }
+    return sequence_by(plant.replace(orders=orders), "min_slack", ranks)
 
 
 def _places(plan: Plan, skip: Collection[str] = ()) -> dict[tuple[str, int], tuple[str, int]]:
