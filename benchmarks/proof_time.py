@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=float, default=30)
     parser.add_argument("--orders", type=int, default=None)
     parser.add_argument("--plant-seed", type=int, default=1)
-    parser.add_argument("--presolve", choices=("off", "light", "full"), default=None)
+    parser.add_argument("--presolve", choices=("auto", "off", "light", "full"), default=None)
     parser.add_argument(
         "--deterministic",
         action="store_true",

@@ -33,6 +33,7 @@ def test_replan_plans_ft06_on_time_with_makespan_55():
     assert check_plan(plant, plan) == []
     assert all(o.accepted and o.tardiness == 0 for o in plan.outcomes)
     assert max(s.end for s in plan.steps) == 55
+    assert plan.stats["presolve"] == "full"  # presolve: auto on a deterministic job shop
 
 
 def test_textbook_model_reaches_zero_tardiness_on_ft06():

@@ -119,10 +119,12 @@ class Settings(BaseModel):
         (seed 003: +/-20 %): below ``target x (1 - tolerance)`` or above
         ``target x (1 + tolerance)``.
     presolve : str
-        CP-SAT presolve: ``off`` (default), ``light`` (no probing, one pass) or ``full``.
-        Off measured fastest on the demo and generated plants: with the complete dispatch
-        hint, full presolve delayed the first plan by 4 s at 200 orders and past 10 s at 1000
-        (benchmarks/README.md).
+        CP-SAT presolve: ``auto`` (default), ``off``, ``light`` (no probing, one pass) or
+        ``full``. ``auto`` picks by the model's shape (``cpsat.model.presolve_level``): ``full``
+        for a deterministic solve where every step has one resource and no stock is modelled
+        (a job shop: la16 0.59 deterministic units against 2.15 with it off), ``off`` for
+        everything else (with alternative resources full presolve doubled the demo's time to
+        proof and delayed the first plan by 4 s at 200 orders; benchmarks/README.md).
     search : str
         ``cpsat`` solves the whole model; ``lns`` improves the dispatch plan by re-solving
         neighbourhoods of ``lns_orders`` orders (``lns_step_limit`` seconds each); ``auto``
@@ -204,7 +206,7 @@ class Settings(BaseModel):
     inventory_days_target: Annotated[float, Field(ge=0, le=3650)] | None = None
     inventory_days_targets: dict[str, Annotated[float, Field(ge=0, le=3650)]] = {}
     inventory_days_tolerance: Annotated[float, Field(ge=0, le=1)] = 0.2
-    presolve: Literal["off", "light", "full"] = "off"
+    presolve: Literal["auto", "off", "light", "full"] = "auto"
     search: Literal["auto", "cpsat", "lns"] = "auto"
     lns_above: Annotated[int, Field(ge=0)] = 300
     lns_orders: Annotated[int, Field(ge=1)] = 150
