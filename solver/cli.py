@@ -84,7 +84,7 @@ from solver.supply.sources import has_supply
 from solver.whatif.evaluate import evaluate
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_NO_PLAN = 0, 1, 2, 5
-EXIT_STORE, EXIT_INTERNAL, EXIT_INTERRUPTED = 6, 70, 130
+EXIT_STORE, EXIT_NO_SEARCH, EXIT_INTERNAL, EXIT_INTERRUPTED = 6, 7, 70, 130
 STORE_VARIABLE = "REPLAN_STORE"
 INTERRUPTED = "interrupted: no plan reported, nothing written"
 DEBUG_VARIABLE = "REPLAN_DEBUG"
@@ -133,6 +133,11 @@ def _solver_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--search", choices=("auto", "cpsat", "lns"), help="search method (settings.search)"
     )
+    parser.add_argument(
+        "--memory",
+        help="memory budget of a solve, e.g. 300MB or 16GB (settings.memory; default half "
+        "the available memory)",
+    )
     _deterministic_flag(parser, "off for plan")
 
 
@@ -153,6 +158,7 @@ def _overrides(args: argparse.Namespace) -> dict:
         "workers": getattr(args, "workers", None),
         "seed": getattr(args, "seed", None),
         "search": getattr(args, "search", None),
+        "memory": getattr(args, "memory", None),
         "deterministic": getattr(args, "deterministic", None),
         "whatif_time_limit": getattr(args, "whatif_time_limit", None),
     }
@@ -350,7 +356,16 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
         plan_id = save_plan(store, plant, result, name=name, release=release, by=_by(args))
         state = "saved and released" if release else "saved"
         console.print(f"plan {plan_id} {state} in {store.label}", markup=False, highlight=False)
-    return EXIT_VIOLATIONS if violations else EXIT_OK
+    if violations:
+        return EXIT_VIOLATIONS
+    if result.stats.get("memory_cut"):
+        _errors().print(
+            f"memory budget: {result.stats['workers_note']}",
+            markup=False,
+            highlight=False,
+        )
+        return EXIT_NO_SEARCH
+    return EXIT_OK
 
 
 def cmd_bench(args: argparse.Namespace, console: Console) -> int:

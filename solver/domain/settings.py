@@ -40,6 +40,44 @@ Duration = Annotated[
 ]
 
 
+_SIZE_UNITS = {"": 1.0, "mb": 1.0, "m": 1.0, "gb": 1024.0, "g": 1024.0, "tb": 1024.0**2}
+
+
+def parse_memory(value: object) -> object:
+    """A memory size in MB from a number (MB) or text with a unit (``300MB``, ``16 GB``)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip().lower().replace(" ", "")
+    number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = text[len(number) :]
+    if unit not in _SIZE_UNITS or not number:
+        raise ValueError(f"{value!r} is not a memory size; give MB or GB, e.g. 300MB or 16GB")
+    try:
+        return float(number) * _SIZE_UNITS[unit]
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a memory size; give MB or GB, e.g. 300MB or 16GB"
+        ) from None
+
+
+def memory_text(megabytes: float | None) -> str | None:
+    """A memory size as the text a file would give (``300MB``, ``16GB``)."""
+    if megabytes is None:
+        return None
+    if megabytes >= 1024 and megabytes % 1024 == 0:
+        return f"{megabytes / 1024:g}GB"
+    return f"{megabytes:g}MB"
+
+
+# Read as MB (``"16GB"`` -> 16384.0); written back as text.
+MemorySize = Annotated[
+    float,
+    BeforeValidator(parse_memory),
+    Field(gt=0),
+    PlainSerializer(memory_text, return_type=str | None),
+]
+
+
 def _default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -118,6 +156,17 @@ class Settings(BaseModel):
         Share either side of an item's target outside which its inventory days are flagged
         (seed 003: +/-20 %): below ``target x (1 - tolerance)`` or above
         ``target x (1 + tolerance)``.
+    memory : float or None
+        Memory budget of one solve in MB (a file may say ``300MB`` or ``16GB``); ``None``
+        (default): half the memory available when the solve starts. The worker count is cut
+        so that the model's estimated footprint fits (``cpsat.memory``); a model that does
+        not fit with one worker is not searched and the dispatch plan is returned, saying so.
+    big_model_variables, big_model_workers : int
+        A whole-model search of more than ``big_model_variables`` variables uses at most
+        ``big_model_workers`` workers: at 1,000 orders with materials (114,000 variables)
+        1 to 16 workers reached the same objective within 0.1 % while peak memory grew from
+        1.1 to 2.8 GB on this machine, and at 5,000 orders 16 workers on a 16-core server
+        returned the dispatch plan as 2 did, with 79 GB against 12 GB (benchmarks/README.md).
     presolve : str
         CP-SAT presolve: ``auto`` (default), ``off``, ``light`` (no probing, one pass) or
         ``full``. ``auto`` picks by the model's shape (``cpsat.model.presolve_level``): ``full``
@@ -206,6 +255,9 @@ class Settings(BaseModel):
     inventory_days_target: Annotated[float, Field(ge=0, le=3650)] | None = None
     inventory_days_targets: dict[str, Annotated[float, Field(ge=0, le=3650)]] = {}
     inventory_days_tolerance: Annotated[float, Field(ge=0, le=1)] = 0.2
+    memory: MemorySize | None = None
+    big_model_variables: Annotated[int, Field(ge=1)] = 100_000
+    big_model_workers: Annotated[int, Field(ge=1, le=1024)] = 2
     presolve: Literal["auto", "off", "light", "full"] = "auto"
     search: Literal["auto", "cpsat", "lns"] = "auto"
     lns_above: Annotated[int, Field(ge=0)] = 300

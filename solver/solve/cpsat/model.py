@@ -21,6 +21,7 @@ from solver.rules.ranking import tardiness_weights
 from solver.solve.cpsat import constraints, objective
 from solver.solve.cpsat.hints import add_plan_hint
 from solver.solve.cpsat.materials import extract_supplies
+from solver.solve.cpsat.memory import WorkerChoice, choose_workers
 from solver.solve.cpsat.promise_terms import add_completion_limits
 from solver.solve.cpsat.variables import ModelVars, create_variables
 from solver.solve.dispatch import best_dispatch
@@ -214,8 +215,14 @@ def solve(built: BuiltModel, progress: Progress | None = None) -> Plan:
     """
     settings = _safe(built, built.plant.settings)
     settings = settings.with_overrides(presolve=presolve_level(built, settings))
+    choice = choose_workers(settings, built.size()["variables"])
+    if choice.workers == 0:
+        return _without_search(built, choice)
+    settings = settings.with_overrides(workers=choice.workers)
     solver = cp_model.CpSolver()
     solver_parameters(solver, settings)
+    # A backstop only: CP-SAT stops searching past it, but its workers' copies come first.
+    solver.parameters.max_memory_in_mb = max(1, int(choice.budget_mb))
     _without_local_search(solver, built, settings)
     scale = units_per_currency(built.plant)
     began = time.perf_counter()
@@ -224,13 +231,24 @@ def solve(built: BuiltModel, progress: Progress | None = None) -> Plan:
     name = solver.status_name(status)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         plan = extract(built, solver, name, callback.first_solution_seconds)
-        return dataclasses.replace(plan, stats={**plan.stats, **_search_stats(solver, settings)})
+        stats = {**plan.stats, **_search_stats(solver, settings), **choice.stats()}
+        return dataclasses.replace(plan, stats=stats)
     if status == cp_model.INFEASIBLE:
         raise SolveError(f"{name}: no plan satisfies every constraint")
     if built.hint.status != "DISPATCH_INCOMPLETE":  # a complete, valid hint: never nothing
         plan = fallback(built, solver.best_objective_bound, solver.wall_time)
-        return dataclasses.replace(plan, stats={**plan.stats, **_search_stats(solver, settings)})
+        stats = {**plan.stats, **_search_stats(solver, settings), **choice.stats()}
+        return dataclasses.replace(plan, stats=stats)
     raise SolveError(f"{name}: no plan found within {settings.time_limit:g} s")
+
+
+def _without_search(built: BuiltModel, choice: WorkerChoice) -> Plan:
+    """The dispatch plan, when the memory budget fits no CP-SAT worker (never a kill)."""
+    if built.hint.status == "DISPATCH_INCOMPLETE":
+        raise SolveError(f"no plan: {choice.note()}; the dispatch plan is incomplete")
+    plan = fallback(built, 0.0, 0.0)
+    stats = {**plan.stats, "workers": 0.0, "memory_cut": 1.0, **choice.stats()}
+    return dataclasses.replace(plan, stats=stats)
 
 
 def presolve_level(built: BuiltModel, settings: Settings) -> str:
