@@ -97,10 +97,11 @@ def run_plan(path: Path, workers: int, limit: float, budget: str, out: Path) -> 
         row.update(
             status=plan["status"],
             objective=round(plan["objective"], 2),
-            workers_used=int(stats.get("workers", workers)),
+            workers_used=int(stats.get("workers", 0)),  # 0: no search ran
+            preparation_s=stats.get("preparation_seconds"),
             estimate_mb=stats.get("memory_estimate_mb"),
             budget_mb=stats.get("memory_budget_mb"),
-            note=stats.get("workers_note", ""),
+            note=stats.get("workers_note") or stats.get("build_note", ""),
         )
     else:
         row["error"] = output.strip().splitlines()[-1:] or [""]
@@ -165,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
     table.to_csv(args.out / "server.csv", index=False)
     plot(table, args.out / "server.png")
     columns = ["orders", "budget", "workers_asked", "workers_used", "peak_mb", "estimate_mb",
-               "status", "objective", "dispatch_objective", "exit"]  # fmt: skip
+               "preparation_s", "status", "objective", "dispatch_objective", "exit"]  # fmt: skip
     shown = table[[c for c in columns if c in table]]
     print("| " + " | ".join(shown.columns) + " |")
     print("|" + "---|" * len(shown.columns))

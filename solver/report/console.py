@@ -112,6 +112,8 @@ def print_plan_summary(
         f"[bold]{plant.name}[/bold]: plan of {len(plant.orders)} orders, {status}, "
         f"solved in {plan.solve_time:.1f} s"
     )
+    if plan.stats.get("build_note"):
+        console.print(f"time: {plan.stats['build_note']}", markup=False, highlight=False)
     if plan.stats.get("workers_note"):
         console.print(f"memory: {plan.stats['workers_note']}", markup=False, highlight=False)
     table = Table(title="Key figures", title_justify="left", show_header=False)

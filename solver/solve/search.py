@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
+
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.domain.provenance import stamp
 from solver.rules.ranking import rank_orders
-from solver.solve.cpsat.model import Progress, build, solve
+from solver.solve.cpsat.model import BuiltModel, Progress, build, solve, unsearched
 from solver.solve.dispatch import best_dispatch
 from solver.solve.lns import improve
 from solver.supply.sources import has_supply
+
+# Below this, CP-SAT would spend the time loading the model and return the hint anyway.
+MIN_SEARCH_SECONDS = 0.5
 
 
 def uses_lns(plant: Plant) -> bool:
@@ -42,10 +48,45 @@ def plan(plant: Plant, progress: Progress | None = None) -> Plan:
     Plan
         With its provenance (``solver.domain.provenance``).
     """
+    began = time.perf_counter()
     ranks = rank_orders(plant)
     hint = best_dispatch(plant, ranks)
     if uses_lns(plant) and hint.status == "DISPATCH":
         result = improve(plant, hint, progress)
     else:
-        result = solve(build(plant, hint, {r.order: r.weight for r in ranks}), progress)
+        built = build(plant, hint, {r.order: r.weight for r in ranks})
+        result = _within_limit(built, time.perf_counter() - began, progress)
     return stamp(result, plant)
+
+
+def _within_limit(built: BuiltModel, prepared: float, progress: Progress | None) -> Plan:
+    """Solve in what is left of the wall-clock limit after ranking, dispatch and the build.
+
+    ``time_limit`` bounds the whole plan call: a 5,000-order plant with materials took 54 s to
+    build, so a 60-s limit ran for 150 s. The plan says how long the preparation took
+    (``stats.preparation_seconds``) and warns (``stats.build_note``) when it took more than
+    half the limit; with less than ``MIN_SEARCH_SECONDS`` left, the dispatch plan is the
+    answer. Deterministic solves keep their deterministic-time limit: their work, not the
+    clock, bounds them, so that they repeat.
+    """
+    settings = built.plant.settings
+    limit = settings.time_limit
+    note = ""
+    if not settings.deterministic:
+        left = limit - prepared
+        if prepared > limit / 2:
+            note = (
+                f"ranking, dispatch and building the model took {prepared:.1f} s of the "
+                f"{limit:g} s limit; {max(0.0, left):.1f} s were left to search"
+            )
+        if left < MIN_SEARCH_SECONDS:
+            return _stats(unsearched(built), prepared, note + ": the plan is the dispatch plan")
+        built = built.with_settings(time_limit=left)
+    return _stats(solve(built, progress), prepared, note)
+
+
+def _stats(result: Plan, prepared: float, note: str) -> Plan:
+    stats = {**result.stats, "preparation_seconds": round(prepared, 3)}
+    if note:
+        stats["build_note"] = note
+    return dataclasses.replace(result, stats=stats)

@@ -244,11 +244,22 @@ def solve(built: BuiltModel, progress: Progress | None = None) -> Plan:
 
 def _without_search(built: BuiltModel, choice: WorkerChoice) -> Plan:
     """The dispatch plan, when the memory budget fits no CP-SAT worker (never a kill)."""
-    if built.hint.status == "DISPATCH_INCOMPLETE":
-        raise SolveError(f"no plan: {choice.note()}; the dispatch plan is incomplete")
-    plan = fallback(built, 0.0, 0.0)
+    plan = unsearched(built, choice.note())
     stats = {**plan.stats, "workers": 0.0, "memory_cut": 1.0, **choice.stats()}
     return dataclasses.replace(plan, stats=stats)
+
+
+def unsearched(built: BuiltModel, why: str = "no time left to search") -> Plan:
+    """The model's complete hint as the plan, without a search (bound 0: none proven).
+
+    Raises
+    ------
+    SolveError
+        When the hint is incomplete: there is then no plan to give.
+    """
+    if built.hint.status == "DISPATCH_INCOMPLETE":
+        raise SolveError(f"no plan: {why}; the dispatch plan is incomplete")
+    return fallback(built, 0.0, 0.0)
 
 
 def presolve_level(built: BuiltModel, settings: Settings) -> str:
