@@ -76,11 +76,24 @@ class BuyOption:
     arrival: int
 
 
+def free_flowing(offer: Offer, mode: Mode) -> bool:
+    """Whether buying in one period is as good as in any other for this offer and mode.
+
+    With no capacity, no minimum order and no charge per shipment, a purchase's cost and
+    feasibility do not depend on its period or on other purchases: only its arrival does, and
+    the earliest arrival is never worse for an order's dates.
+    """
+    return offer.capacity is None and offer.min_order == 0 and mode.cost_per_shipment == 0
+
+
 def buy_options(plant: Plant, material: str, latest: int) -> Iterator[BuyOption]:
     """Every (supplier, mode, period) that can deliver a material by tick ``latest``.
 
     An expedite is offered only in periods where the standard mode cannot arrive as early:
-    elsewhere it would arrive at the same time for more money.
+    elsewhere it would arrive at the same time for more money. A ``free_flowing`` offer and
+    mode is offered in its first period only: any plan buying it later is matched by the same
+    plan buying it then, at the same cost (the generated plants' broker: one option per need
+    instead of one per week of the horizon).
     """
     for sid, supplier in plant.suppliers.items():
         offer = supplier.offers.get(material)
@@ -88,6 +101,7 @@ def buy_options(plant: Plant, material: str, latest: int) -> Iterator[BuyOption]
             continue
         standard = offer.modes[0]
         for mode in offer.modes:
+            first_only = free_flowing(offer, mode)
             for period in range(plant.horizon // supplier.period + 1):
                 arrival = arrival_in(plant, supplier, mode, period)
                 if arrival is None:
@@ -99,6 +113,8 @@ def buy_options(plant: Plant, material: str, latest: int) -> Iterator[BuyOption]
                     if usual is not None and usual <= arrival:
                         continue
                 yield BuyOption(sid, mode, period, arrival)
+                if first_only:
+                    break
 
 
 def offer_for(plant: Plant, supplier: str, material: str) -> Offer:

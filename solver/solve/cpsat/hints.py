@@ -12,7 +12,7 @@ from ortools.sat.python import cp_model
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.solve.cpsat.variables import ModelVars
-from solver.supply.sources import STOCK
+from solver.supply.sources import STOCK, free_flowing
 
 
 def add_plan_hint(model: cp_model.CpModel, plant: Plant, variables: ModelVars, plan: Plan) -> None:
@@ -74,12 +74,12 @@ def _hint_supply(hint, plant: Plant, variables: ModelVars, plan: Plan) -> None:
             for tick, before in need.checkpoints.items():
                 hint(before, int(from_stock and start < tick))
         for buy in need.buys:
-            hint(buy.chosen, int(_chosen(chosen, buy)))
+            hint(buy.chosen, int(_chosen(chosen, buy, plant)))
     for (supplier, material, _, _), shipment in variables.supply.shipments.items():
         bought = sum(
             need.quantity
             for need, buy in shipment.members
-            if _chosen(sources.get((need.order, need.material)), buy)
+            if _chosen(sources.get((need.order, need.material)), buy, plant)
         )
         hint(shipment.used, int(bought > 0))
         if shipment.surplus is not None:
@@ -87,12 +87,14 @@ def _hint_supply(hint, plant: Plant, variables: ModelVars, plan: Plan) -> None:
             hint(shipment.surplus, max(0, minimum - bought) if bought else 0)
 
 
-def _chosen(source, buy) -> bool:
-    return (
-        source is not None
-        and source.source == buy.supplier
-        and source.mode == buy.mode.name
-        and source.arrival == buy.arrival
+def _chosen(source, buy, plant: Plant) -> bool:
+    """Whether a plan's supply is this buy option; a free-flowing purchase in a later period
+    (a plan made before those were offered once) is the same purchase in the first."""
+    if source is None or source.source != buy.supplier or source.mode != buy.mode.name:
+        return False
+    offer = plant.suppliers[buy.supplier].offers.get(source.material)
+    return source.arrival == buy.arrival or (
+        offer is not None and free_flowing(offer, buy.mode) and source.arrival >= buy.arrival
     )
 
 
