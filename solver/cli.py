@@ -133,12 +133,16 @@ def _solver_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--search", choices=("auto", "cpsat", "lns"), help="search method (settings.search)"
     )
+    _memory_flag(parser)
+    _deterministic_flag(parser, "off for plan")
+
+
+def _memory_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--memory",
         help="memory budget of a solve, e.g. 300MB or 16GB (settings.memory; default half "
         "the available memory)",
     )
-    _deterministic_flag(parser, "off for plan")
 
 
 def _seconds(text: str) -> float:
@@ -371,7 +375,12 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
 def cmd_bench(args: argparse.Namespace, console: Console) -> int:
     suite = load_suite(args.suite)
     out = resolve_folder("--out", args.out, OUTPUT_FILES, suite_inputs(suite))
-    given = {"workers": args.workers, "seed": args.seed, "deterministic": args.deterministic}
+    given = {
+        "workers": args.workers,
+        "seed": args.seed,
+        "deterministic": args.deterministic,
+        "memory": args.memory,
+    }
     overrides = {k: v for k, v in given.items() if v is not None}  # --seed 0 is a seed
     columns = (
         TextColumn("{task.description}"),
@@ -679,6 +688,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     whatif.add_argument("--workers", type=int, help="CP-SAT workers")
     whatif.add_argument("--seed", type=int, help="CP-SAT random seed")
+    _memory_flag(whatif)
     _deterministic_flag(whatif, "on for whatif")
     whatif.add_argument("--json", help="write the whole evaluation as JSON; - for standard output")
     whatif.add_argument("--all", action="store_true", help="details for every variant")
@@ -698,6 +708,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", default="benchmarks/out/bench", help="folder for CSV and plots")
     bench.add_argument("--workers", type=int, help="CP-SAT workers")
     bench.add_argument("--seed", type=int, help="CP-SAT random seed")
+    _memory_flag(bench)
     _deterministic_flag(bench, "on for bench")
     bench.set_defaults(run=cmd_bench)
 

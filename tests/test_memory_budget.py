@@ -15,6 +15,7 @@ import yaml
 
 from benchmarks.generate import generate_plant
 from benchmarks.server import peak_run
+from solver.cli import main
 from solver.domain.errors import DataError
 from solver.domain.settings import Settings
 from solver.facts.checker import check_plan
@@ -108,3 +109,21 @@ def test_a_budget_that_fits_no_worker_writes_the_dispatch_plan_and_exits_7(tmp_p
     assert "memory budget: no search:" in output and "dispatch plan" in output
     record = json.loads(plan_file.read_text())
     assert record["status"] == "DISPATCH" and record["stats"]["workers"] == 0
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["plan", str(ROOT / "models" / "demo.yaml")],
+        ["nightly", str(ROOT / "models" / "demo.yaml")],
+        ["whatif", str(ROOT / "scenarios" / "rush-order.yaml")],
+        ["bench", str(ROOT / "benchmarks" / "suites" / "small.yaml"), "--out", "OUT"],
+    ],
+)
+def test_every_solving_command_takes_a_memory_budget_and_refuses_a_bad_one(
+    command, tmp_path, capsys
+):
+    args = [str(tmp_path / "out") if a == "OUT" else a for a in command]
+    assert main([*args, "--memory", "lots"]) == 2
+    problems = capsys.readouterr().err
+    assert "memory" in problems and "300MB or 16GB" in problems
