@@ -35,9 +35,8 @@ import pandas as pd
 import yaml
 
 from benchmarks.generate import generate_plant
-from solver.facts.kpis import objective_units
+from solver.facts.kpis import with_objective
 from solver.input.loading import load_plant
-from solver.rules.costs import units_per_currency
 from solver.solve.dispatch import best_dispatch
 
 # Runs ``replan`` in a fresh interpreter and reports that process's own high-water mark. The
@@ -110,8 +109,7 @@ def run_plan(path: Path, workers: int, limit: float, budget: str, out: Path) -> 
 
 def dispatch_objective(path: Path) -> float:
     plant = load_plant(path)
-    plan = best_dispatch(plant)
-    return sum(objective_units(plant, plan).values()) / units_per_currency(plant)
+    return with_objective(plant, best_dispatch(plant)).objective
 
 
 def plot(table: pd.DataFrame, path: Path) -> None:

@@ -375,13 +375,7 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
 def cmd_bench(args: argparse.Namespace, console: Console) -> int:
     suite = load_suite(args.suite)
     out = resolve_folder("--out", args.out, OUTPUT_FILES, suite_inputs(suite))
-    given = {
-        "workers": args.workers,
-        "seed": args.seed,
-        "deterministic": args.deterministic,
-        "memory": args.memory,
-    }
-    overrides = {k: v for k, v in given.items() if v is not None}  # --seed 0 is a seed
+    overrides = {k: v for k, v in _overrides(args).items() if v is not None}  # --seed 0 is a seed
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

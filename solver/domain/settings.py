@@ -50,11 +50,9 @@ def parse_memory(value: object) -> object:
     text = value.strip().lower().replace(" ", "")
     number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
     unit = text[len(number) :]
-    if unit not in _SIZE_UNITS or not number:
-        raise ValueError(f"{value!r} is not a memory size; give MB or GB, e.g. 300MB or 16GB")
     try:
         return float(number) * _SIZE_UNITS[unit]
-    except ValueError:
+    except (KeyError, ValueError):  # an unknown unit, or no number before it
         raise ValueError(
             f"{value!r} is not a memory size; give MB or GB, e.g. 300MB or 16GB"
         ) from None

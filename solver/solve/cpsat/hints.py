@@ -12,7 +12,7 @@ from ortools.sat.python import cp_model
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.solve.cpsat.variables import ModelVars
-from solver.supply.sources import STOCK, free_flowing
+from solver.supply.sources import STOCK, free_flowing, offer_for
 
 
 def add_plan_hint(model: cp_model.CpModel, plant: Plant, variables: ModelVars, plan: Plan) -> None:
@@ -92,9 +92,9 @@ def _chosen(source, buy, plant: Plant) -> bool:
     (a plan made before those were offered once) is the same purchase in the first."""
     if source is None or source.source != buy.supplier or source.mode != buy.mode.name:
         return False
-    offer = plant.suppliers[buy.supplier].offers.get(source.material)
+    offer = offer_for(plant, buy.supplier, source.material)
     return source.arrival == buy.arrival or (
-        offer is not None and free_flowing(offer, buy.mode) and source.arrival >= buy.arrival
+        free_flowing(offer, buy.mode) and source.arrival >= buy.arrival
     )
 
 

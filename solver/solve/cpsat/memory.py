@@ -49,10 +49,6 @@ class WorkerChoice:
     per_worker_mb: float
     reason: str  # "" (as asked), "budget", "big model" or "no search fits"
 
-    @property
-    def cut(self) -> bool:
-        return self.workers < self.asked
-
     def note(self) -> str:
         """One line for the planner: what was chosen and why (empty when nothing was cut)."""
         need = f"the model needs about {_size(self.first_mb)} for its first worker"
