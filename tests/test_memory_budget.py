@@ -127,3 +127,20 @@ def test_every_solving_command_takes_a_memory_budget_and_refuses_a_bad_one(
     assert main([*args, "--memory", "lots"]) == 2
     problems = capsys.readouterr().err
     assert "memory" in problems and "300MB or 16GB" in problems
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "valid"),
+    [
+        ("big_model_workers", 0, "greater than or equal to 1"),
+        ("big_model_workers", 2000, "less than or equal to 1024"),
+        ("big_model_variables", 0, "greater than or equal to 1"),
+        ("big_model_variables", "many", "valid integer"),
+    ],
+)
+def test_a_bad_big_model_setting_names_the_field_and_what_is_valid(make_plant, field, value, valid):
+    model = base_model()
+    model["settings"][field] = value
+    with pytest.raises(DataError) as raised:
+        make_plant(model)
+    assert field in str(raised.value) and valid in str(raised.value)

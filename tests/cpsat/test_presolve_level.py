@@ -5,6 +5,9 @@ where full presolve measured slower (benchmarks/README.md). An explicit level al
 
 from __future__ import annotations
 
+import pytest
+
+from solver.domain.errors import DataError
 from solver.facts.stability import Reference
 from solver.input.loading import load_plant
 from solver.solve.cpsat.model import build, presolve_level
@@ -59,3 +62,12 @@ def test_an_explicit_level_is_kept_whatever_the_shape(make_plant):
         assert presolve_level(build(plant), plant.settings) == level
         plant = _job_shop(make_plant, deterministic=False, presolve=level)
         assert presolve_level(build(plant), plant.settings) == level
+
+
+def test_an_unknown_presolve_level_names_the_field_and_the_valid_ones(make_plant):
+    model = base_model()
+    model["settings"]["presolve"] = "sometimes"
+    with pytest.raises(DataError) as raised:
+        make_plant(model)
+    message = str(raised.value)
+    assert "presolve" in message and all(level in message for level in ("auto", "off", "full"))
