@@ -34,6 +34,7 @@ from solver.solve.cpsat.model import build, solve
 from solver.solve.cpsat.promise_terms import slip_weight
 from solver.solve.dispatch import best_dispatch, dispatch, sequence_by
 from solver.solve.lns import Budget, around, merge, restrict, sub_plant
+from solver.solve.putting_back import put_back
 from solver.solve.replanning import (
     baseline_declined,
     baseline_sequence,
@@ -272,7 +273,8 @@ def settled(
     wherever that objective left them: at 200 orders an ACCEPT moved 101-176 steps where a few
     would do. Here the moved orders are solved again with the plan's objective and the
     stability term, every asked order held to its date and every other to its limit; the
-    result is kept only when it is cheaper.
+    result is kept only when it is cheaper. Then every moved order whose old places are free
+    goes back (``putting_back``).
     """
     moved = {s.order for s in _displaced(dated, _places(baseline))}
     held = dict(limits)
@@ -285,12 +287,14 @@ def settled(
             plant, dated, asked, weights, reference, held, False, 0, moved | set(asked)
         )
     except SolveError:
-        return dated
+        return put_back(plant, dated, reference, weights, held)
 
     better = keeps(again, held) and _cost(plant, again, weights, reference) < _cost(
         plant, dated, weights, reference
     )
-    return again if better and valid_plan(plant, again) else dated
+    return put_back(
+        plant, again if better and valid_plan(plant, again) else dated, reference, weights, held
+    )
 
 
 def _cost(plant: Plant, plan: Plan, weights: dict[str, int], reference: Reference) -> float:
