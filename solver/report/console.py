@@ -114,6 +114,12 @@ def print_plan_summary(
     )
     if plan.stats.get("build_note"):
         console.print(f"time: {plan.stats['build_note']}", markup=False, highlight=False)
+    if plan.stats.get("bound_note"):
+        console.print(
+            f"bound: a relaxation, not proven by the search: {plan.stats['bound_note']}",
+            markup=False,
+            highlight=False,
+        )
     if plan.stats.get("workers_note"):
         console.print(f"memory: {plan.stats['workers_note']}", markup=False, highlight=False)
     table = Table(title="Key figures", title_justify="left", show_header=False)

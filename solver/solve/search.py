@@ -12,6 +12,7 @@ from solver.rules.ranking import rank_orders
 from solver.solve.cpsat.model import BuiltModel, Progress, build, solve, unsearched
 from solver.solve.dispatch import best_dispatch
 from solver.solve.lns import improve
+from solver.solve.lower_bound import with_bound
 from solver.supply.sources import has_supply
 
 # Below this, CP-SAT would spend the time loading the model and return the hint anyway.
@@ -51,10 +52,12 @@ def plan(plant: Plant, progress: Progress | None = None) -> Plan:
     began = time.perf_counter()
     ranks = rank_orders(plant)
     hint = best_dispatch(plant, ranks)
+    weights = {r.order: r.weight for r in ranks}
     if uses_lns(plant) and hint.status == "DISPATCH":
-        result = improve(plant, hint, progress)
+        # LNS proves no bound: the relaxation's bound says how far from the best it may be.
+        result = with_bound(plant, improve(plant, hint, progress), weights)
     else:
-        built = build(plant, hint, {r.order: r.weight for r in ranks})
+        built = build(plant, hint, weights)
         result = _within_limit(built, time.perf_counter() - began, progress)
     return stamp(result, plant)
 
