@@ -33,7 +33,16 @@ LAYERS = [
 ]
 # Inside ``solve``: the dispatch heuristic (the hint of every model), the CP-SAT model, then
 # the searches that drive it.
-SOLVE_ORDER = ["dispatch", "cpsat", "lns", "replanning", "promising", "search"]
+SOLVE_ORDER = [
+    "dispatch",
+    "cpsat",
+    "putting_back",
+    "lower_bound",
+    "lns",
+    "replanning",
+    "promising",
+    "search",
+]
 
 
 def module_name(path: Path) -> str:
