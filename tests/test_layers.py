@@ -38,6 +38,7 @@ SOLVE_ORDER = [
     "cpsat",
     "putting_back",
     "lower_bound",
+    "residual_supply",
     "lns",
     "replanning",
     "promising",

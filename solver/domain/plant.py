@@ -150,13 +150,25 @@ class Mode:
 
 @dataclass(frozen=True)
 class Offer:
-    """A supplier's terms for one material. ``capacity`` is units per supplier period."""
+    """A supplier's terms for one material. ``capacity`` is units per supplier period.
+
+    ``booked``: (period, units) already bought by orders outside the plant, which the capacity
+    must still hold: the purchases of the orders an LNS neighbourhood keeps fixed. Empty for a
+    plant read from files.
+    """
 
     material: str
     price: float
     modes: tuple[Mode, ...]
     capacity: int | None = None
     min_order: int = 0
+    booked: tuple[tuple[int, int], ...] = ()
+
+    def capacity_left(self, period: int) -> int | None:
+        """Units that may still be bought in ``period`` (None: no capacity limit)."""
+        if self.capacity is None:
+            return None
+        return self.capacity - sum(units for p, units in self.booked if p == period)
 
 
 @dataclass(frozen=True)

@@ -175,9 +175,10 @@ class Settings(BaseModel):
     search : str
         ``cpsat`` solves the whole model; ``lns`` improves the dispatch plan by re-solving
         neighbourhoods of ``lns_orders`` orders (``lns_step_limit`` seconds each); ``auto``
-        (default) uses LNS above ``lns_above`` orders, where it measured better. Plants with
-        materials, suppliers or finished goods always use ``cpsat`` (LNS does not share stock
-        and supplier capacity between neighbourhoods yet).
+        (default) uses LNS above ``lns_above`` orders, where it measured better, with
+        materials too: a neighbourhood's orders get the stock, supplier capacity and finished
+        goods the others leave (``solve.residual_supply``), in neighbourhoods of
+        ``lns_supply_orders``.
     log_search : bool
         Print CP-SAT's search log.
     supplier_risk : str
@@ -260,6 +261,7 @@ class Settings(BaseModel):
     search: Literal["auto", "cpsat", "lns"] = "auto"
     lns_above: Annotated[int, Field(ge=0)] = 300
     lns_orders: Annotated[int, Field(ge=1)] = 150
+    lns_supply_orders: Annotated[int, Field(ge=1)] = 40
     lns_step_limit: Annotated[float, Field(gt=0)] = 2.0
     log_search: bool = False
     supplier_risk: Literal["pad", "premium", "none"] = "pad"

@@ -200,7 +200,7 @@ def _purchases(plant: Plant, plan: Plan) -> list[Violation]:
                 )
             )
     for (sid, mid, period), units in by_period.items():
-        capacity = plant.suppliers[sid].offers[mid].capacity
+        capacity = plant.suppliers[sid].offers[mid].capacity_left(period)
         if capacity is not None and units > capacity:
             out.append(
                 Violation(

@@ -23,6 +23,9 @@ from solver.facts.stability import Reference
 from solver.rules.costs import units_per_currency
 from solver.rules.ranking import remaining_work, tardiness_weights
 from solver.solve.cpsat.model import Progress, build, deterministic_limit, solve
+from solver.solve.residual_supply import residual_supply
+from solver.supply.allocation import build_purchases
+from solver.supply.sources import has_supply
 
 
 def neighbourhood(
@@ -99,7 +102,9 @@ def around(plant: Plant, plan: Plan, orders: list[str], size: int) -> set[str]:
 
 
 def sub_plant(plant: Plant, plan: Plan, free: set[str]) -> Plant:
-    """The freed orders alone, on resources where every other order's steps are downtime."""
+    """The freed orders alone, on resources where every other order's steps are downtime,
+    with the stock, supplier capacity and finished goods the others leave
+    (``residual_supply``)."""
     blocked: dict[str, list[Downtime]] = {}
     for step in plan.steps:
         if step.order not in free:
@@ -107,18 +112,20 @@ def sub_plant(plant: Plant, plan: Plan, free: set[str]) -> Plant:
             blocked.setdefault(step.resource, []).append(
                 Downtime(step.start, step.end, units, "fixed")
             )
-    return plant.with_downtime(blocked).replace(
+    return residual_supply(plant.with_downtime(blocked), plan, free).replace(
         orders={oid: order for oid, order in plant.orders.items() if oid in free},
         pins={key: pin for key, pin in plant.pins.items() if key[0] in free},
     )
 
 
 def restrict(plan: Plan, orders: set[str]) -> Plan:
-    """The part of a plan that concerns the given orders."""
+    """The part of a plan that concerns the given orders (their purchases are not grouped)."""
     return dataclasses.replace(
         plan,
         steps=tuple(s for s in plan.steps if s.order in orders),
         outcomes=tuple(o for o in plan.outcomes if o.order in orders),
+        supplies=tuple(s for s in plan.supplies if s.order in orders),
+        purchases=(),
     )
 
 
@@ -135,9 +142,12 @@ def improve(
 
     With a ``reference`` (a what-if's baseline) the objective includes the stability term;
     ``focus`` names orders the neighbourhoods should often be built around; ``size`` and
-    ``step_limit`` override ``settings.lns_orders`` and ``settings.lns_step_limit``. The
-    plant's settings give ``time_limit`` for the whole search, ``lns_orders`` per neighbourhood,
-    ``lns_step_limit`` seconds per neighbourhood, ``seed`` and ``workers``.
+    ``step_limit`` override ``settings.lns_orders`` (``lns_supply_orders`` with supply) and
+    ``settings.lns_step_limit``. The plant's settings give ``time_limit`` for the whole search,
+    the orders per neighbourhood, ``lns_step_limit`` seconds per neighbourhood, ``seed`` and
+    ``workers``. With supply, each neighbourhood's orders get the stock, supplier capacity and
+    finished goods the others leave (``sub_plant``) and the merged plan's purchases are grouped
+    again.
 
     Parameters
     ----------
@@ -159,14 +169,17 @@ def improve(
     best = sum(objective_units(plant, current, weights, reference).values())
     iterations = improvements = 0
     budget = Budget(settings)
+    supply = has_supply(plant)
+    size = size or (settings.lns_supply_orders if supply else settings.lns_orders)
     while (left := budget.left()) > 0.2:
         iterations += 1
-        free = neighbourhood(plant, current, size or settings.lns_orders, rng, focus)
+        free = neighbourhood(plant, current, size, rng, focus)
         step = min(step_limit or settings.lns_step_limit, left)
         sub = sub_plant(plant, current, free).with_settings(
             time_limit=step,
             deterministic_time=step if settings.deterministic else None,
             seed=settings.seed + iterations,
+            presolve=_neighbourhood_presolve(settings, supply),
         )
         try:
             repaired = solve(build(sub, restrict(current, free), weights, reference))
@@ -174,7 +187,7 @@ def improve(
             budget.charge(None)
             continue
         budget.charge(repaired)
-        candidate = merge(current, repaired, free)
+        candidate = merge(current, repaired, free, plant)
         value = sum(objective_units(plant, candidate, weights, reference).values())
         if value < best:
             best, current, improvements = value, candidate, improvements + 1
@@ -230,17 +243,36 @@ class Budget:
         return self.limit - self.used
 
 
-def merge(current: Plan, repaired: Plan, free: set[str]) -> Plan:
-    """``current`` with the freed orders' steps and outcomes taken from ``repaired``.
+def _neighbourhood_presolve(settings: Settings, supply: bool) -> str | None:
+    """Light presolve for a neighbourhood with supply when the level is ``auto``.
 
-    The merged plan states no objective: ``current``'s no longer describes it, and the checker
+    Measured at 1,000 orders with materials (generated, seed 1, 60 orders a neighbourhood,
+    2 workers, one run each): 20 s of LNS took the dispatch plan's 801,054 EUR to 796,741 with
+    light presolve, 800,530 (twice) with none and 801,054 with full; 60 s with light reached
+    792,299, with none 796,329.
+    """
+    return "light" if supply and settings.presolve == "auto" else None
+
+
+def merge(current: Plan, repaired: Plan, free: set[str], plant: Plant | None = None) -> Plan:
+    """``current`` with the freed orders' steps, outcomes and supplies taken from ``repaired``.
+
+    With ``plant`` (needed where it has supply) the purchases are grouped again from the
+    merged supplies: a freed order may join or leave a kept order's shipment. The merged plan
+    states no objective: ``current``'s no longer describes it, and the checker
     (``valid_plan``) would refuse it for the mismatch. Callers re-price it (``with_objective``).
     """
     outcomes: list[OrderOutcome] = [o for o in current.outcomes if o.order not in free]
+    supplies = tuple(s for s in current.supplies if s.order not in free) + repaired.supplies
+    purchases = current.purchases
+    if plant is not None and has_supply(plant):
+        purchases = tuple(build_purchases(plant, supplies))
     return dataclasses.replace(
         current,
         steps=tuple(s for s in current.steps if s.order not in free) + repaired.steps,
         outcomes=tuple(outcomes) + repaired.outcomes,
+        supplies=supplies,
+        purchases=purchases,
         objective=0.0,
         objective_units=0,
         terms={},

@@ -1,6 +1,6 @@
 """A lower bound on the objective of any plan of the whole book, for searches that prove none.
 
-LNS (every big book without supply) proves no bound of its own, so its plans said "no bound"
+LNS (every big book) proves no bound of its own, so its plans said "no bound"
 and nobody could tell a plan 2 % from the best possible from one 60 % away. This bound is a
 relaxation computed from the plant alone, in two parts, both exact lower bounds:
 
@@ -20,7 +20,8 @@ relaxation computed from the plant alone, in two parts, both exact lower bounds:
 
 Relaxed, and so not counted: the other resources' capacity, steps with alternatives (they may
 go elsewhere), partial downtime on pools, steps split across breaks, and the stability term
-(at least 0). Plants with supply get no bound here: CP-SAT proves one for them.
+(at least 0). Plants with supply get no bound here (their purchases would need one too): their
+LNS plans still say "no bound proven", and a whole-model solve proves one.
 """
 
 from __future__ import annotations

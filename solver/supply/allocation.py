@@ -111,7 +111,8 @@ class SupplyBook:
         extra = max(current + quantity, offer.min_order) - (
             max(current, offer.min_order) if current else 0
         )
-        return self.bought_in(option.supplier, material, option.period) + extra <= offer.capacity
+        left = offer.capacity_left(option.period)
+        return self.bought_in(option.supplier, material, option.period) + extra <= left
 
     def choose(self, order_id: str, target: int) -> dict[str, tuple[str, object, int]] | None:
         """For each material: (``stock`` or ``buy``, the option, arrival), or None if impossible.

@@ -190,9 +190,12 @@ def test_checker_catches_negative_stock_capacity_and_early_start(make_plant):
     assert isinstance(plan.supplies[0], Supply)
 
 
-def test_plants_with_supply_are_solved_whole_not_by_lns(make_plant):
+def test_plants_with_supply_may_be_planned_by_lns(make_plant):
     from solver.solve.search import uses_lns
 
     plant = make_plant(supply_model())
-    assert not uses_lns(plant.with_settings(search="lns"))
-    assert not uses_lns(plant.with_settings(search="auto", lns_above=0))
+    assert uses_lns(plant.with_settings(search="lns"))
+    assert uses_lns(plant.with_settings(search="auto", lns_above=0))
+    # Neighbourhoods of one order: the others' stock, capacity and purchases stay theirs.
+    plan = solve_checked(plant, search="lns", time_limit=2, lns_supply_orders=1, lns_step_limit=1)
+    assert plan.stats["method"] == "lns" and plan.purchases

@@ -164,8 +164,8 @@ def add_supplier_capacity(model: cp_model.CpModel, plant: Plant, sv: SupplyVars)
         terms += [need.quantity * buy.chosen for need, buy in shipment.members]
         if shipment.surplus is not None:
             terms.append(shipment.surplus)
-    for (supplier, material, _period), terms in load.items():
-        capacity = sources.offer_for(plant, supplier, material).capacity
+    for (supplier, material, period), terms in load.items():
+        capacity = sources.offer_for(plant, supplier, material).capacity_left(period)
         if capacity is not None:
             model.add(sum(terms) <= capacity)
 
