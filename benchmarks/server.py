@@ -4,8 +4,9 @@ Usage::
 
     python -m benchmarks.server --orders 1000 --workers 1 2 4 8 16 --limit 20 --out benchmarks/out/server
 
-Each run is ``replan plan`` on a generated plant with materials (``--search cpsat``, the
-given ``--workers``, seed 0, parallel workers as ``replan plan`` runs them) in a child
+Each run is ``replan plan`` on a generated plant with materials (``--search cpsat`` by
+default, or each of ``--search``'s methods, the given ``--workers``, seed 0, parallel
+workers as ``replan plan`` runs them; LNS gives them to each neighbourhood's solve) in a child
 process; its peak resident memory is the child's own high-water mark (``VmHWM``, see
 ``peak_run``), so it counts Python, the model build and every CP-SAT worker. "budget on" is the default setting (half the
 available memory, the big-model cap); "budget off" is ``memory: 1000000GB`` and
@@ -70,7 +71,9 @@ def peak_run(args: list[str], cwd: Path | None = None) -> tuple[int, float, str]
     return done.returncode, peak, done.stdout + stderr
 
 
-def run_plan(path: Path, workers: int, limit: float, budget: str, out: Path) -> dict:
+def run_plan(
+    path: Path, workers: int, limit: float, budget: str, out: Path, search: str = "cpsat"
+) -> dict:
     """One ``replan plan`` in a child process: exit code, peak MB, the plan's figures.
 
     ``budget`` is ``on`` (the default settings), ``off`` (no budget, no big-model cap) or a
@@ -83,20 +86,28 @@ def run_plan(path: Path, workers: int, limit: float, budget: str, out: Path) -> 
         data.setdefault("settings", {}).update({"memory": memory, "big_model_workers": 1024})
         plant_file = out / f"{path.stem}_budget_{budget}.yaml"
         plant_file.write_text(yaml.safe_dump(data, sort_keys=False))
-    plan_file = out / f"plan_{path.stem}_{workers}_{budget}.json"
+    plan_file = out / f"plan_{path.stem}_{workers}_{budget}_{search}.json"
     args = [
-        "plan", str(plant_file), "--search", "cpsat", "--workers", str(workers), "--seed", "0",
+        "plan", str(plant_file), "--search", search, "--workers", str(workers), "--seed", "0",
         "--time-limit", str(limit), "--no-deterministic", "--json", str(plan_file),
     ]  # fmt: skip
     code, peak, output = peak_run(args)
-    row = {"workers_asked": workers, "budget": budget, "exit": code, "peak_mb": round(peak)}
+    row = {
+        "search": search,
+        "workers_asked": workers,
+        "budget": budget,
+        "exit": code,
+        "peak_mb": round(peak),
+    }
     if plan_file.exists():
         plan = json.loads(plan_file.read_text())
         stats = plan.get("stats", {})
         row.update(
             status=plan["status"],
             objective=round(plan["objective"], 2),
-            workers_used=int(stats.get("workers", 0)),  # 0: no search ran
+            method=stats.get("method", "cpsat"),
+            # 0: no search ran; LNS states none (each neighbourhood chooses its own)
+            workers_used=int(stats["workers"]) if "workers" in stats else None,
             preparation_s=stats.get("preparation_seconds"),
             estimate_mb=stats.get("memory_estimate_mb"),
             budget_mb=stats.get("memory_budget_mb"),
@@ -119,9 +130,9 @@ def plot(table: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    for (orders, budget), rows in table.groupby(["orders", "budget"]):
+    for (orders, budget, search), rows in table.groupby(["orders", "budget", "search"]):
         ax.plot(rows["workers_asked"], rows["peak_mb"] / 1024, marker="o",
-                label=f"{orders} orders, budget {budget}")  # fmt: skip
+                label=f"{orders} orders, budget {budget}, {search}")  # fmt: skip
     ax.set_xscale("log", base=2)
     ax.set_xlabel("workers asked (--workers)")
     ax.set_ylabel("peak memory, GB")
@@ -144,6 +155,9 @@ def main(argv: list[str] | None = None) -> None:
         default=["on", "off"],
         help="on (default settings), off (no budget, no big-model cap) or a size like 3GB",
     )
+    parser.add_argument(
+        "--search", nargs="+", default=["cpsat"], help="cpsat (whole model), lns or auto"
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out/server"))
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -154,16 +168,17 @@ def main(argv: list[str] | None = None) -> None:
             plant = generate_plant(orders, args.seed, materials=True)
             path.write_text(yaml.safe_dump(plant, sort_keys=False))
             reference = dispatch_objective(path)
-            for budget in args.budget:
-                for workers in args.workers:
-                    row = {"orders": orders, "dispatch_objective": round(reference, 2)}
-                    row.update(run_plan(path, workers, args.limit, budget, Path(tmp)))
-                    rows.append(row)
-                    print(json.dumps(row), file=sys.stderr, flush=True)
+            for search in args.search:
+                for budget in args.budget:
+                    for workers in args.workers:
+                        row = {"orders": orders, "dispatch_objective": round(reference, 2)}
+                        row.update(run_plan(path, workers, args.limit, budget, Path(tmp), search))
+                        rows.append(row)
+                        print(json.dumps(row), file=sys.stderr, flush=True)
     table = pd.DataFrame(rows)
     table.to_csv(args.out / "server.csv", index=False)
     plot(table, args.out / "server.png")
-    columns = ["orders", "budget", "workers_asked", "workers_used", "peak_mb", "estimate_mb",
+    columns = ["orders", "search", "budget", "workers_asked", "workers_used", "peak_mb", "estimate_mb",
                "preparation_s", "status", "objective", "dispatch_objective", "exit"]  # fmt: skip
     shown = table[[c for c in columns if c in table]]
     print("| " + " | ".join(shown.columns) + " |")
