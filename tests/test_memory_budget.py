@@ -144,3 +144,28 @@ def test_a_bad_big_model_setting_names_the_field_and_what_is_valid(make_plant, f
     with pytest.raises(DataError) as raised:
         make_plant(model)
     assert field in str(raised.value) and valid in str(raised.value)
+
+
+def test_a_whole_model_over_the_budget_gives_way_to_lns_neighbourhoods(tmp_path, monkeypatch):
+    # Nothing else in use: the 60-order model needs about 67 MB for one worker, a neighbourhood
+    # of 15 orders about 62. A 64 MB budget fits the neighbourhoods and not the whole model.
+    from solver.facts.kpis import objective_units
+    from solver.rules.ranking import rank_orders
+    from solver.solve.dispatch import best_dispatch
+    from solver.solve.search import plan
+
+    monkeypatch.setattr(memory, "in_use_mb", lambda: 0.0)
+    path = tmp_path / "plant.yaml"
+    path.write_text(yaml.safe_dump(generate_plant(60, 1), sort_keys=False))
+    settings = {"workers": 2, "seed": 0, "time_limit": 3, "search": "cpsat", "lns_orders": 15}
+    plant = load_plant(path, {**settings, "memory": "64MB"})
+    result = plan(plant)
+    assert result.stats["method"] == "lns" and result.stats["searched"] >= 1
+    assert "LNS on neighbourhoods instead" in result.stats["workers_note"]
+    assert "memory_cut" not in result.stats and result.stats["memory_budget_mb"] == 64
+    assert check_plan(plant, result) == []
+    dispatched = best_dispatch(plant, rank_orders(plant))
+    assert result.objective_units <= sum(objective_units(plant, dispatched).values())
+    # Too small for a neighbourhood too: the dispatch plan, marked as cut.
+    tiny = plan(load_plant(path, {**settings, "memory": "20MB"}))
+    assert tiny.status == "DISPATCH" and tiny.stats["memory_cut"] == 1.0

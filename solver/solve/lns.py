@@ -158,7 +158,9 @@ def improve(
     Returns
     -------
     Plan
-        Status FEASIBLE (nothing is proven), no bound, ``stats`` with iterations and improvements.
+        Status FEASIBLE (nothing is proven), no bound, ``stats`` with iterations, the
+        neighbourhoods CP-SAT searched (``searched``: it stops at the first the memory budget
+        fits no worker for) and improvements.
     """
     began = time.perf_counter()
     settings = plant.settings
@@ -167,7 +169,7 @@ def improve(
     scale = units_per_currency(plant)
     current = start
     best = sum(objective_units(plant, current, weights, reference).values())
-    iterations = improvements = 0
+    iterations = improvements = searched = 0
     budget = Budget(settings)
     supply = has_supply(plant)
     size = size or (settings.lns_supply_orders if supply else settings.lns_orders)
@@ -186,6 +188,9 @@ def improve(
         except SolveError:
             budget.charge(None)
             continue
+        if repaired.stats.get("memory_cut"):
+            break  # the memory budget fits no worker even here: the others are alike
+        searched += 1
         budget.charge(repaired)
         candidate = merge(current, repaired, free, plant)
         value = sum(objective_units(plant, candidate, weights, reference).values())
@@ -206,6 +211,7 @@ def improve(
         stats={
             "method": "lns",
             "iterations": iterations,
+            "searched": searched,
             "improvements": improvements,
             "first_solution_seconds": 0.0,
             "deterministic_time": budget.used,

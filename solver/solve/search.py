@@ -52,13 +52,46 @@ def plan(plant: Plant, progress: Progress | None = None) -> Plan:
     hint = best_dispatch(plant, ranks)
     weights = {r.order: r.weight for r in ranks}
     if uses_lns(plant) and hint.status == "DISPATCH":
-        # LNS proves no bound: the relaxation's bound says how far from the best it may be.
-        searching = _lns_within_limit(plant, time.perf_counter() - began)
-        result = with_bound(plant, improve(searching, hint, progress), weights)
-    else:
-        built = build(plant, hint, weights)
-        result = _within_limit(built, time.perf_counter() - began, progress)
+        return stamp(_lns(plant, hint, weights, began, progress), plant)
+    built = build(plant, hint, weights)
+    result = _within_limit(built, time.perf_counter() - began, progress)
+    if result.stats.get("memory_cut") and hint.status == "DISPATCH":
+        built = None  # the whole model's memory, before the neighbourhoods need theirs
+        result = _lns_instead(plant, hint, weights, began, progress, result)
     return stamp(result, plant)
+
+
+def _lns(
+    plant: Plant, hint: Plan, weights: dict[str, int], began: float, progress: Progress | None
+) -> Plan:
+    """LNS from the dispatch plan in what is left of the limit, with the relaxation's bound
+    (LNS proves none: it says how far from the best the plan may be)."""
+    searching = _lns_within_limit(plant, time.perf_counter() - began)
+    return with_bound(plant, improve(searching, hint, progress), weights)
+
+
+def _lns_instead(
+    plant: Plant,
+    hint: Plan,
+    weights: dict[str, int],
+    began: float,
+    progress: Progress | None,
+    cut: Plan,
+) -> Plan:
+    """LNS when the whole model fits no CP-SAT worker in the memory budget (``cut``, the
+    dispatch plan): its neighbourhoods are models of a few dozen orders, each given the
+    workers that fit. ``cut`` itself when no neighbourhood fits either."""
+    found = _lns(plant, hint, weights, began, progress)
+    if not found.stats.get("searched"):
+        return cut
+    memory = {k: v for k, v in cut.stats.items() if k.startswith("memory_")}
+    note = (
+        f"the whole model fits no worker in the memory budget (about "
+        f"{memory['memory_estimate_mb']:,.0f} MB with one, budget "
+        f"{memory['memory_budget_mb']:,.0f} MB): LNS on neighbourhoods instead"
+    )
+    memory.pop("memory_cut", None)
+    return dataclasses.replace(found, stats={**found.stats, **memory, "workers_note": note})
 
 
 def _lns_within_limit(plant: Plant, prepared: float) -> Plant:
