@@ -39,6 +39,7 @@ SOLVE_ORDER = [
     "putting_back",
     "lower_bound",
     "residual_supply",
+    "neighbourhoods",
     "lns",
     "replanning",
     "promising",

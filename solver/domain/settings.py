@@ -179,6 +179,16 @@ class Settings(BaseModel):
         materials too: a neighbourhood's orders get the stock, supplier capacity and finished
         goods the others leave (``solve.residual_supply``), in neighbourhoods of
         ``lns_supply_orders``.
+    local_search : bool
+        CP-SAT's local-search subsolvers (feasibility jump, violation LS) with parallel
+        workers. On by default; the engine switches them off where OR-Tools 9.15 crashed the
+        process in them (``cpsat.model._without_local_search``): what-if models with limits
+        or the promise objective and presolve off, and LNS neighbourhoods with supply.
+    lns_neighbourhoods : str
+        ``near_late`` (default): every LNS neighbourhood frees the orders nearest in time to a
+        late one; ``adaptive``: four kinds (near a late order, one resource's queue around a
+        time, one material's users, random) chosen by how often each improved the plan, at a
+        size that adapts to how fast the sub-solves finish (``solve.neighbourhoods``).
     log_search : bool
         Print CP-SAT's search log.
     supplier_risk : str
@@ -262,6 +272,8 @@ class Settings(BaseModel):
     lns_above: Annotated[int, Field(ge=0)] = 300
     lns_orders: Annotated[int, Field(ge=1)] = 150
     lns_supply_orders: Annotated[int, Field(ge=1)] = 40
+    lns_neighbourhoods: Literal["adaptive", "near_late"] = "near_late"
+    local_search: bool = True
     lns_step_limit: Annotated[float, Field(gt=0)] = 2.0
     log_search: bool = False
     supplier_risk: Literal["pad", "premium", "none"] = "pad"

@@ -23,6 +23,8 @@ from solver.facts.stability import Reference
 from solver.rules.costs import units_per_currency
 from solver.rules.ranking import remaining_work, tardiness_weights
 from solver.solve.cpsat.model import Progress, build, deterministic_limit, solve
+from solver.solve.neighbourhoods.adaptive import Selector
+from solver.solve.neighbourhoods.near_late import NearLate
 from solver.solve.residual_supply import residual_supply
 from solver.supply.allocation import build_purchases
 from solver.supply.sources import has_supply
@@ -32,32 +34,9 @@ def neighbourhood(
     plant: Plant, plan: Plan, size: int, rng: random.Random, focus: list[str] | None = None
 ) -> set[str]:
     """Up to ``size`` orders whose work lies nearest in time to an anchor: one of ``focus``
-    (the orders a change is about) half of the time, else a late order (70 %) or any."""
-    late = [o for o in plan.outcomes if o.accepted and o.tardiness > 0]
-    focused = [o for o in plan.outcomes if focus and o.order in focus]
-    if focused and rng.random() < 0.5:
-        # Around where a changed order should be: its due date, not where it landed.
-        anchor = rng.choice(focused)
-        centre = plant.orders[anchor.order].due - remaining_work(plant, anchor.order)
-    else:
-        anchor = rng.choice(late) if late and rng.random() < 0.7 else rng.choice(plan.outcomes)
-        centre = (
-            anchor.completion if anchor.completion is not None else plant.orders[anchor.order].due
-        )
-    nearest: dict[str, int] = {}
-    for step in plan.steps:
-        distance = (
-            0
-            if step.start <= centre <= step.end
-            else min(abs(step.start - centre), abs(step.end - centre))
-        )
-        nearest[step.order] = min(distance, nearest.get(step.order, distance))
-    for outcome in plan.outcomes:  # declined orders: by due date
-        nearest.setdefault(outcome.order, abs(plant.orders[outcome.order].due - centre))
-    chosen = set(sorted(nearest, key=lambda o: (nearest[o], o))[:size])
-    if anchor in focused:  # the changed order itself may lie far from where it should go
-        chosen.add(anchor.order)
-    return chosen
+    (the orders a change is about) half of the time, else a late order (70 %) or any
+    (``neighbourhoods.near_late``)."""
+    return NearLate().choose(plant, plan, size, rng, focus)
 
 
 def around(plant: Plant, plan: Plan, orders: list[str], size: int) -> set[str]:
@@ -137,8 +116,13 @@ def improve(
     focus: list[str] | None = None,
     size: int | None = None,
     step_limit: float | None = None,
+    adaptive: bool | None = None,
 ) -> Plan:
     """Improve ``start`` by re-solving neighbourhoods until the time limit.
+
+    ``adaptive`` (default: ``settings.lns_neighbourhoods``) chooses each neighbourhood's kind
+    and size by how the earlier ones went (``neighbourhoods.adaptive``); otherwise every
+    neighbourhood is ``near_late`` at the size asked.
 
     With a ``reference`` (a what-if's baseline) the objective includes the stability term;
     ``focus`` names orders the neighbourhoods should often be built around; ``size`` and
@@ -173,15 +157,20 @@ def improve(
     budget = Budget(settings)
     supply = has_supply(plant)
     size = size or (settings.lns_supply_orders if supply else settings.lns_orders)
+    if adaptive is None:
+        adaptive = settings.lns_neighbourhoods == "adaptive"
+    selector = Selector(plant, size, rng, adaptive)
     while (left := budget.left()) > 0.2:
         iterations += 1
-        free = neighbourhood(plant, current, size, rng, focus)
+        kind, free = selector.choose(plant, current, focus)
         step = min(step_limit or settings.lns_step_limit, left)
         sub = sub_plant(plant, current, free).with_settings(
             time_limit=step,
             deterministic_time=step if settings.deterministic else None,
             seed=settings.seed + iterations,
             presolve=_neighbourhood_presolve(settings, supply),
+            # OR-Tools 9.15 crashed in its local search on these (cpsat.model).
+            local_search=False if supply else None,
         )
         try:
             repaired = solve(build(sub, restrict(current, free), weights, reference))
@@ -194,6 +183,8 @@ def improve(
         budget.charge(repaired)
         candidate = merge(current, repaired, free, plant)
         value = sum(objective_units(plant, candidate, weights, reference).values())
+        share = repaired.solve_time / step if step else 1.0
+        selector.record(kind, value < best, repaired.status == "OPTIMAL", share)
         if value < best:
             best, current, improvements = value, candidate, improvements + 1
             if progress:
@@ -213,6 +204,7 @@ def improve(
             "iterations": iterations,
             "searched": searched,
             "improvements": improvements,
+            "neighbourhoods": selector.summary(),
             "first_solution_seconds": 0.0,
             "deterministic_time": budget.used,
         },

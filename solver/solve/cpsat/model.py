@@ -311,9 +311,14 @@ def _without_local_search(solver: cp_model.CpSolver, built: BuiltModel, settings
     neighbourhood model alone crashed 3 runs of 3 with either family on and none with both off
     (OR-Tools issue 5357 reports the same fault in that code). Interleaved workers and one
     worker did not crash, and models without limits or the promise objective never did.
+    ``settings.local_search`` false switches it off too: LNS does so for neighbourhoods with
+    supply, where a 60-s LNS run at 1,000 orders with materials (light presolve, 2 parallel
+    workers) ended in a segmentation fault once for certain (and once more, likely, with no
+    output) in about a dozen runs; with it off, none did in the runs since (docs/architecture.md).
     """
     parallel = settings.workers > 1 and not solver.parameters.interleave_search
-    if parallel and settings.presolve == "off" and (built.limited or built.promise):
+    crashed_here = settings.presolve == "off" and (built.limited or built.promise)
+    if parallel and (crashed_here or not settings.local_search):
         solver.parameters.use_feasibility_jump = False
         solver.parameters.num_violation_ls = 0
 

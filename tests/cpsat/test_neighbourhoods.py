@@ -1,0 +1,96 @@
+"""LNS neighbourhood kinds (``solve.neighbourhoods``) and their adaptive choice."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from benchmarks.generate import generate_plant
+from solver.facts.checker import check_plan
+from solver.facts.kpis import objective_units
+from solver.input.loading import load_plant
+from solver.rules.ranking import rank_orders
+from solver.solve.dispatch import best_dispatch
+from solver.solve.lns import improve
+from solver.solve.neighbourhoods.adaptive import FLOOR, Selector
+from solver.solve.neighbourhoods.near_late import NearLate
+from solver.solve.neighbourhoods.random_orders import RandomOrders
+from solver.solve.neighbourhoods.resource_window import ResourceWindow
+from solver.solve.neighbourhoods.shared_material import SharedMaterial
+from tests.conftest import write_model
+
+SETTINGS = {"workers": 2, "seed": 0, "time_limit": 4, "deterministic": True}
+
+
+@pytest.fixture(scope="module")
+def with_materials(tmp_path_factory):
+    path = write_model(tmp_path_factory.mktemp("kinds"), generate_plant(80, 1, True))
+    plant = load_plant(path, SETTINGS)
+    return plant, best_dispatch(plant, rank_orders(plant))
+
+
+@pytest.mark.parametrize("kind", [NearLate(), ResourceWindow(), SharedMaterial(), RandomOrders()])
+def test_every_kind_frees_at_most_its_size_and_repeats(with_materials, kind):
+    plant, plan = with_materials
+    assert kind.applies(plant)
+    first = kind.choose(plant, plan, 12, random.Random(5), None)
+    again = kind.choose(plant, plan, 12, random.Random(5), None)
+    assert first == again and 1 <= len(first) <= 13  # the size, plus its anchor at most
+    assert first <= set(plant.orders)
+
+
+def test_a_resource_window_frees_one_queue(with_materials):
+    plant, plan = with_materials
+    for seed in range(5):
+        freed = ResourceWindow().choose(plant, plan, 8, random.Random(seed), None)
+        resources = [{s.resource for s in plan.steps if s.order == o} for o in freed]
+        shared = set.intersection(*resources)
+        assert shared, "every freed order has work on the anchor's resource"
+
+
+def test_a_shared_material_frees_orders_that_draw_on_it(with_materials):
+    plant, plan = with_materials
+    for seed in range(5):
+        freed = SharedMaterial().choose(plant, plan, 8, random.Random(seed), None)
+        materials = [{s.material for s in plan.supplies if s.order == o} for o in freed]
+        assert set.intersection(*materials)
+
+
+def test_no_shared_material_kind_without_supply(tmp_path):
+    plant = load_plant(write_model(tmp_path, generate_plant(40, 1)))
+    assert not SharedMaterial().applies(plant)
+    assert "shared_material" not in Selector(plant, 10, random.Random(0)).weights
+
+
+def test_weights_follow_success_and_the_size_follows_the_solves(with_materials):
+    plant, _ = with_materials
+    selector = Selector(plant, 20, random.Random(0))
+    near, window = selector.kinds[0], selector.kinds[1]
+    for _ in range(30):
+        selector.record(near, improved=True, proven=True, share_used=0.1)
+        selector.record(window, improved=False, proven=False, share_used=1.0)
+    assert selector.weights[near.name] > 0.99 and selector.weights[window.name] == FLOOR
+    assert selector.least <= selector.size <= selector.most
+    quick = Selector(plant, 20, random.Random(0))
+    quick.record(near, improved=False, proven=True, share_used=0.2)
+    assert quick.size == 25
+    slow = Selector(plant, 20, random.Random(0))
+    slow.record(near, improved=False, proven=False, share_used=1.0)
+    assert slow.size == 16
+
+
+def test_without_adaptation_every_neighbourhood_is_near_late(with_materials):
+    plant, plan = with_materials
+    selector = Selector(plant, 10, random.Random(0), adaptive=False)
+    kinds = {selector.choose(plant, plan, None)[0].name for _ in range(10)}
+    assert kinds == {"near_late"}
+
+
+def test_adaptive_lns_keeps_the_plan_valid_and_never_dearer(with_materials):
+    plant, start = with_materials
+    plant = plant.with_settings(lns_neighbourhoods="adaptive", lns_supply_orders=15)
+    result = improve(plant.with_settings(lns_step_limit=1), start)
+    assert check_plan(plant, result) == []
+    assert result.objective_units <= sum(objective_units(plant, start).values())
+    assert "near_late" in result.stats["neighbourhoods"]
