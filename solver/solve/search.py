@@ -66,8 +66,10 @@ def _lns(
 ) -> Plan:
     """LNS from the dispatch plan in what is left of the limit, with the relaxation's bound
     (LNS proves none: it says how far from the best the plan may be)."""
-    searching = _lns_within_limit(plant, time.perf_counter() - began)
-    return with_bound(plant, improve(searching, hint, progress), weights)
+    prepared = time.perf_counter() - began
+    searching = _lns_within_limit(plant, prepared)
+    found = with_bound(plant, improve(searching, hint, progress), weights)
+    return _stats(found, prepared, "")
 
 
 def _lns_instead(
