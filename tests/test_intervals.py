@@ -38,3 +38,12 @@ def test_subtract_with_many_holes_across_intervals():
         (25, 27),
         (28, 30),
     ]
+
+
+def test_first_overload_counts_units_and_lets_back_to_back_spans_touch():
+    from solver.domain.intervals import first_overload
+
+    assert first_overload([(0, 60, 1), (60, 120, 1)], 1) is None
+    assert first_overload([(0, 60, 1), (30, 90, 1)], 1) == 30
+    assert first_overload([(0, 60, 1), (30, 90, 1), (40, 50, 1)], 2) == 40
+    assert first_overload([(0, 100, 2), (10, 20, 1)], 2) == 10

@@ -37,7 +37,7 @@ from pydantic import TypeAdapter
 
 from solver.changes.apply import Change
 from solver.domain.errors import DataError, Problem
-from solver.domain.intervals import containing
+from solver.domain.intervals import containing, first_overload
 from solver.domain.plan import OrderOutcome, Plan, ScheduledStep, Supply
 from solver.domain.plant import FIRM, Calendar, Order, Plant
 from solver.domain.settings import duration_text
@@ -1014,11 +1014,5 @@ class _Rebase:
 
 def _overload(items: list[ScheduledStep], partial: list, capacity: int) -> int | None:
     """The first tick a resource runs more than its capacity (partial downtime counted)."""
-    events = [(s.start, 1) for s in items] + [(s.end, -1) for s in items]
-    events += [(d.start, d.units) for d in partial] + [(d.end, -d.units) for d in partial]
-    load = 0
-    for tick, delta in sorted(events, key=lambda e: (e[0], e[1])):
-        load += delta
-        if load > capacity:
-            return tick
-    return None
+    spans = [(s.start, s.end, 1) for s in items] + [(d.start, d.end, d.units) for d in partial]
+    return first_overload(spans, capacity)

@@ -1,4 +1,5 @@
-"""Half-open integer intervals [start, end) as sorted tuples: merge, clip, subtract."""
+"""Half-open integer intervals [start, end) as sorted tuples: merge, clip, subtract, and the
+first tick a set of them overloads a capacity."""
 
 from __future__ import annotations
 
@@ -50,3 +51,17 @@ def total(intervals: Iterable[Interval]) -> int:
 def containing(intervals: Sequence[Interval], start: int, end: int) -> bool:
     """True when [start, end) lies inside one interval of the list."""
     return any(s <= start and end <= e for s, e in intervals)
+
+
+def first_overload(spans: Iterable[tuple[int, int, int]], capacity: int) -> int | None:
+    """The first tick at which (start, end, units) spans together take more than ``capacity``
+    (None if never). Ends come before starts at one tick: back-to-back spans do not overlap."""
+    events = []
+    for start, end, units in spans:
+        events += [(start, units), (end, -units)]
+    load = 0
+    for tick, delta in sorted(events):
+        load += delta
+        if load > capacity:
+            return tick
+    return None

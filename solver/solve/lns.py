@@ -183,8 +183,8 @@ def improve(
         budget.charge(repaired)
         candidate = merge(current, repaired, free, plant)
         value = sum(objective_units(plant, candidate, weights, reference).values())
-        share = repaired.solve_time / step if step else 1.0
-        selector.record(kind, value < best, repaired.status == "OPTIMAL", share)
+        proven = repaired.status == "OPTIMAL"
+        selector.record(kind, value < best, proven, repaired.solve_time / step)
         if value < best:
             best, current, improvements = value, candidate, improvements + 1
             if progress:

@@ -210,7 +210,7 @@ def _earliest_end(plant: Plant, rid: str, start: int, work: int) -> int:
     """The earliest end of ``work`` ticks on ``rid`` from ``start`` inside one working window
     (``start + work`` when no window holds it: no plan does then, and any bound is valid)."""
     windows = plant.availability[rid]
-    i = bisect.bisect_right([end for _, end in windows], start)
+    i = bisect.bisect_right(windows, start, key=lambda window: window[1])
     for begin, end in windows[i:]:
         s = max(start, begin)
         if s + work <= end:

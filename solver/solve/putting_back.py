@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 
-from solver.domain.intervals import containing
+from solver.domain.intervals import containing, first_overload
 from solver.domain.plan import OrderOutcome, Plan, ScheduledStep
 from solver.domain.plant import Plant
 from solver.facts.checker import check_plan
@@ -247,18 +247,7 @@ class _Loads:
     def _fits(self, step: ScheduledStep) -> bool:
         """The step's interval keeps the resource's load within capacity at every tick."""
         start, end = step.start, step.end
-        events = [(start, 1)]
-        for s, e in self.on[step.resource]:
-            if s < end and e > start:
-                events += [(max(s, start), 1), (e, -1)]
-        for s, e, units in self.partial[step.resource]:
-            if s < end and e > start:
-                events += [(max(s, start), units), (e, -units)]
-        capacity = self.plant.resources[step.resource].capacity
-        load = 0
-        # Ends before starts at one tick: back-to-back steps do not overlap.
-        for _, delta in sorted(events, key=lambda e: (e[0], e[1])):
-            load += delta
-            if load > capacity:
-                return False
-        return True
+        spans = [(start, end, 1)]
+        spans += [(s, e, 1) for s, e in self.on[step.resource] if s < end and e > start]
+        spans += [(s, e, u) for s, e, u in self.partial[step.resource] if s < end and e > start]
+        return first_overload(spans, self.plant.resources[step.resource].capacity) is None
