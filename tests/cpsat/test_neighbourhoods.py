@@ -7,6 +7,8 @@ import random
 import pytest
 
 from benchmarks.generate import generate_plant
+from solver.cli import main
+from solver.domain.errors import DataError
 from solver.facts.checker import check_plan
 from solver.facts.kpis import objective_units
 from solver.input.loading import load_plant
@@ -18,7 +20,7 @@ from solver.solve.neighbourhoods.near_late import NearLate
 from solver.solve.neighbourhoods.random_orders import RandomOrders
 from solver.solve.neighbourhoods.resource_window import ResourceWindow
 from solver.solve.neighbourhoods.shared_material import SharedMaterial
-from tests.conftest import write_model
+from tests.conftest import base_model, write_model
 
 SETTINGS = {"workers": 2, "seed": 0, "time_limit": 4, "deterministic": True}
 
@@ -94,3 +96,29 @@ def test_adaptive_lns_keeps_the_plan_valid_and_never_dearer(with_materials):
     assert check_plan(plant, result) == []
     assert result.objective_units <= sum(objective_units(plant, start).values())
     assert "near_late" in result.stats["neighbourhoods"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "valid"),
+    [
+        ("lns_supply_orders", 0, "greater than or equal to 1"),
+        ("lns_supply_orders", "some", "valid integer"),
+        ("lns_neighbourhoods", "clever", "'adaptive' or 'near_late'"),
+        ("local_search", "sometimes", "valid boolean"),
+    ],
+)
+def test_a_bad_lns_setting_names_the_field_and_what_is_valid(make_plant, field, value, valid):
+    model = base_model()
+    model["settings"][field] = value
+    with pytest.raises(DataError) as raised:
+        make_plant(model)
+    assert field in str(raised.value) and valid in str(raised.value)
+
+
+def test_a_bad_lns_setting_in_a_file_exits_2_without_a_traceback(tmp_path, capsys):
+    model = base_model()
+    model["settings"]["lns_neighbourhoods"] = "clever"
+    path = write_model(tmp_path, model)
+    assert main(["plan", str(path), "--time-limit", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "lns_neighbourhoods" in err and "plant.yaml" in err and "Traceback" not in err
