@@ -179,6 +179,14 @@ class Settings(BaseModel):
         materials too: a neighbourhood's orders get the stock, supplier capacity and finished
         goods the others leave (``solve.residual_supply``), in neighbourhoods of
         ``lns_supply_orders``.
+    lns_workers : int
+        At most this many CP-SAT workers solve one LNS neighbourhood (the rest of
+        ``workers`` stay idle). Every worker copies the model: at 1,000 orders with materials
+        a neighbourhood took about 14 MB per worker, so 16 workers peaked at 1.8 times the
+        memory of 2 (509 against 279 MB) for no better plan on this 2-core machine; with 8
+        the ratio is at most 1.34. Two neighbourhoods solved at once (one worker each) were
+        no better than one with both workers (benchmarks/lns_parallel.py), so spare workers
+        are not spent on parallel neighbourhoods.
     local_search : bool
         CP-SAT's local-search subsolvers (feasibility jump, violation LS) with parallel
         workers. On by default; the engine switches them off where OR-Tools 9.15 crashed the
@@ -272,6 +280,7 @@ class Settings(BaseModel):
     lns_above: Annotated[int, Field(ge=0)] = 300
     lns_orders: Annotated[int, Field(ge=1)] = 150
     lns_supply_orders: Annotated[int, Field(ge=1)] = 40
+    lns_workers: Annotated[int, Field(ge=1, le=1024)] = 8
     lns_neighbourhoods: Literal["adaptive", "near_late"] = "near_late"
     local_search: bool = True
     lns_step_limit: Annotated[float, Field(gt=0)] = 2.0

@@ -129,9 +129,9 @@ def improve(
     ``step_limit`` override ``settings.lns_orders`` (``lns_supply_orders`` with supply) and
     ``settings.lns_step_limit``. The plant's settings give ``time_limit`` for the whole search,
     the orders per neighbourhood, ``lns_step_limit`` seconds per neighbourhood, ``seed`` and
-    ``workers``. With supply, each neighbourhood's orders get the stock, supplier capacity and
-    finished goods the others leave (``sub_plant``) and the merged plan's purchases are grouped
-    again.
+    ``workers`` (at most ``lns_workers`` of them per neighbourhood). With supply, each
+    neighbourhood's orders get the stock, supplier capacity and finished goods the others
+    leave (``sub_plant``) and the merged plan's purchases are grouped again.
 
     Parameters
     ----------
@@ -153,13 +153,14 @@ def improve(
     scale = units_per_currency(plant)
     current = start
     best = sum(objective_units(plant, current, weights, reference).values())
-    iterations = improvements = searched = 0
+    iterations = improvements = searched = used = 0
     budget = Budget(settings)
     supply = has_supply(plant)
     size = size or (settings.lns_supply_orders if supply else settings.lns_orders)
     if adaptive is None:
         adaptive = settings.lns_neighbourhoods == "adaptive"
     selector = Selector(plant, size, rng, adaptive)
+    workers = min(settings.workers, settings.lns_workers)
     while (left := budget.left()) > 0.2:
         iterations += 1
         kind, free = selector.choose(plant, current, focus)
@@ -168,6 +169,7 @@ def improve(
             time_limit=step,
             deterministic_time=step if settings.deterministic else None,
             seed=settings.seed + iterations,
+            workers=workers,
             presolve=_neighbourhood_presolve(settings, supply),
             # OR-Tools 9.15 crashed in its local search on these (cpsat.model).
             local_search=False if supply else None,
@@ -180,6 +182,7 @@ def improve(
         if repaired.stats.get("memory_cut"):
             break  # the memory budget fits no worker even here: the others are alike
         searched += 1
+        used = max(used, int(repaired.stats.get("workers", workers)))
         budget.charge(repaired)
         candidate = merge(current, repaired, free, plant)
         value = sum(objective_units(plant, candidate, weights, reference).values())
@@ -207,8 +210,23 @@ def improve(
             "neighbourhoods": selector.summary(),
             "first_solution_seconds": 0.0,
             "deterministic_time": budget.used,
+            "workers": float(used),  # the most any neighbourhood's solve used
+            **_workers_note(settings, workers),
         },
     )
+
+
+def _workers_note(settings: Settings, workers: int) -> dict[str, float | str]:
+    """Say so when ``lns_workers`` cut the workers asked: the rest would only copy the model."""
+    if workers >= settings.workers:
+        return {}
+    return {
+        "workers_asked": float(settings.workers),
+        "workers_note": (
+            f"{settings.workers} workers asked, {workers} used per neighbourhood "
+            f"(lns_workers): more would each copy the neighbourhood's model for no better plan"
+        ),
+    }
 
 
 class Budget:

@@ -98,6 +98,18 @@ def test_adaptive_lns_keeps_the_plan_valid_and_never_dearer(with_materials):
     assert "near_late" in result.stats["neighbourhoods"]
 
 
+def test_lns_gives_each_neighbourhood_at_most_lns_workers_and_says_so(with_materials):
+    plant, start = with_materials
+    asked = plant.with_settings(workers=4, lns_workers=2, lns_step_limit=1, time_limit=2)
+    result = improve(asked, start)
+    assert check_plan(plant, result) == []
+    assert 1 <= result.stats["workers"] <= 2
+    assert result.stats["workers_asked"] == 4
+    assert "4 workers asked, 2 used per neighbourhood" in result.stats["workers_note"]
+    within = improve(plant.with_settings(lns_step_limit=1, time_limit=2), start)
+    assert "workers_note" not in within.stats  # 2 asked, the default cap is 8
+
+
 @pytest.mark.parametrize(
     ("field", "value", "valid"),
     [
@@ -105,6 +117,7 @@ def test_adaptive_lns_keeps_the_plan_valid_and_never_dearer(with_materials):
         ("lns_supply_orders", "some", "valid integer"),
         ("lns_neighbourhoods", "clever", "'adaptive' or 'near_late'"),
         ("local_search", "sometimes", "valid boolean"),
+        ("lns_workers", 0, "greater than or equal to 1"),
     ],
 )
 def test_a_bad_lns_setting_names_the_field_and_what_is_valid(make_plant, field, value, valid):
