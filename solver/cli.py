@@ -1,5 +1,5 @@
-"""`replan validate | schema | rank | plan | whatif | bench | check | release | accept | reject |
-history | review | show | diff | nightly`: argument parsing and wiring.
+"""`replan validate | schema | rank | plan | explain | whatif | bench | check | release | accept |
+reject | history | review | show | diff | nightly`: argument parsing and wiring.
 
 Exit codes:
 
@@ -23,6 +23,7 @@ to standard error.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import math
 import os
@@ -43,7 +44,9 @@ from solver.daily.records import book_of, save_evaluation, save_plan
 from solver.daily.review import review
 from solver.domain.errors import DataError, Problem, SolveError
 from solver.domain.plan_schema import PlanFile
+from solver.domain.plant import Plant
 from solver.domain.timegrid import parse_duration
+from solver.explain.chain import explain_late, explain_order
 from solver.facts.balances import shortfalls
 from solver.facts.checker import check_plan
 from solver.facts.diff import plan_diff
@@ -56,6 +59,7 @@ from solver.replay.suite import event_count, load_suite, run_suite
 from solver.report import console as report
 from solver.report import daily as daily_report
 from solver.report.bench import OUTPUT_FILES, print_summary, write_outputs
+from solver.report.explain import explanation_dict, print_explanation
 from solver.report.files import (
     write_csv,
     write_json,
@@ -86,6 +90,7 @@ from solver.whatif.evaluate import evaluate
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_NO_PLAN = 0, 1, 2, 5
 EXIT_STORE, EXIT_NO_SEARCH, EXIT_INTERNAL, EXIT_INTERRUPTED = 6, 7, 70, 130
 STORE_VARIABLE = "REPLAN_STORE"
+WHY_LATE_SHOWN = 5  # late orders explained under `replan plan`, highest priority first
 INTERRUPTED = "interrupted: no plan reported, nothing written"
 DEBUG_VARIABLE = "REPLAN_DEBUG"
 
@@ -318,7 +323,11 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     with report.solve_progress(console, plant.settings.time_limit) as progress:
         result = solve_plan(plant, progress)
     kpis = compute_kpis(plant, result)
-    report.print_plan_summary(console, plant, result, kpis, rank_orders(plant), head=args.head)
+    ranks = rank_orders(plant)
+    why_late = explain_late(plant, result, ranks=ranks, limit=WHY_LATE_SHOWN)
+    report.print_plan_summary(
+        console, plant, result, kpis, ranks, head=args.head, why_late=why_late
+    )
     if has_supply(plant):
         report.print_supply(
             console,
@@ -370,6 +379,74 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
         )
         return EXIT_NO_SEARCH
     return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace, console: Console) -> int:
+    if args.source.endswith(".json"):  # as diff tells a plan file from a stored plan
+        plant, plan, outputs = _explained_plan(args)
+    else:
+        plant, plan, outputs = _planned_model(args, console)
+    violations = check_plan(plant, plan)
+    if violations:  # read from the plan's times, an explanation of a broken plan would mislead
+        report.print_violations(console, violations)
+        return EXIT_VIOLATIONS
+    explanation = explain_order(plant, plan, args.order)
+    print_explanation(console, plant, explanation)
+    with Batch() as batch:
+        if "--json" in outputs:
+            write_json(explanation_dict(plant, explanation), outputs["--json"], batch)
+    _written(console, outputs, {"--json": "explanation"})
+    return EXIT_OK
+
+
+def _planned_model(args: argparse.Namespace, console: Console) -> tuple:
+    """(plant, plan, outputs) of ``replan explain MODEL ORDER``: the model planned as
+    ``replan plan`` plans it, with the same settings and flags."""
+    if args.model is not None:
+        raise DataError(
+            [Problem("command line", "--model", "", "give --model only with a plan JSON file")]
+        )
+    plant = load_plant(args.source, _overrides(args))
+    report.print_warnings(_errors(), plant.warnings)
+    _known_order(plant, args.order, args.source)  # before the solve: a typo costs nothing
+    outputs = resolve_outputs({"--json": args.json}, plant_inputs(plant, args.source))
+    plant = plant.replace(settings=plant.settings.resolved(deterministic_by_default=False))
+    with report.solve_progress(console, plant.settings.time_limit) as progress:
+        plan = solve_plan(plant, progress)
+    return plant, plan, outputs
+
+
+def _explained_plan(args: argparse.Namespace) -> tuple:
+    """(plant, plan, outputs) of ``replan explain PLAN.json ORDER --model MODEL``."""
+    if args.model is None:
+        raise DataError(
+            [Problem(args.source, "plan", "", "a plan JSON file needs its model: --model MODEL")]
+        )
+    plant = load_plant(args.model)
+    report.print_warnings(_errors(), plant.warnings)
+    _known_order(plant, args.order, args.model)
+    inputs = [*plant_inputs(plant, args.model), args.source]
+    outputs = resolve_outputs({"--json": args.json}, inputs)
+    return plant, load_plan(args.source, plant), outputs
+
+
+def _known_order(plant: Plant, order: str, model: str) -> None:
+    """An order id the plant has, else bad input naming it and how to list the valid ones."""
+    if order in plant.orders:
+        return
+    close = difflib.get_close_matches(order, list(plant.orders), n=3)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise DataError(
+        [
+            Problem(
+                "command line",
+                "ORDER",
+                "",
+                f"{model} has no order {order!r}; {hint}`replan rank {model}` lists the "
+                f"{len(plant.orders)} order ids",
+            )
+        ]
+    )
 
 
 def cmd_bench(args: argparse.Namespace, console: Console) -> int:
@@ -639,6 +716,24 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--name", help="with --store: the plan's name")
     plan.add_argument("--by", help="with --store: who releases it (default: $USER)")
     plan.set_defaults(run=cmd_plan)
+
+    explain = commands.add_parser(
+        "explain",
+        help="why an order completes when it does: its critical chain, cause by cause",
+        description="Why an order completes when it does: its steps from the last back, with "
+        "when each was ready, why it started later (other orders on its resource, the "
+        "calendar, a downtime, a lag, the release, material), its slack, and whether the order "
+        "is late even alone. A model is planned first, as `replan plan` plans it; a plan JSON "
+        "file is explained as it is (give its model with --model).",
+    )
+    explain.add_argument(
+        "source", metavar="MODEL|PLAN", help="a plant model file, or a plan JSON file"
+    )
+    explain.add_argument("order", metavar="ORDER", help="the order to explain")
+    explain.add_argument("--model", help="the model of a plan JSON file")
+    _solver_flags(explain)
+    explain.add_argument("--json", help="write the explanation as JSON; - for standard output")
+    explain.set_defaults(run=cmd_explain)
 
     whatif = commands.add_parser(
         "whatif",

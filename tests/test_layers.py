@@ -24,6 +24,7 @@ LAYERS = [
     "solve",
     "strategies",
     "whatif",
+    "explain",
     "replay",
     "store",
     "daily",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -15,10 +15,12 @@ from solver.domain.errors import Problem
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.domain.timegrid import format_duration, format_moment
+from solver.explain.chain import OrderExplanation, needs_explaining
 from solver.facts.balances import Balance
 from solver.facts.checker import Violation
 from solver.facts.kpis import Kpis
 from solver.facts.supply_kpis import SupplyKpis
+from solver.report.explain import print_why_late
 from solver.rules.ranking import Rank
 
 
@@ -98,9 +100,16 @@ def print_ranking(console: Console, plant: Plant, ranks: list[Rank], limit: int 
 
 
 def print_plan_summary(
-    console: Console, plant: Plant, plan: Plan, kpis: Kpis, ranks: list[Rank], head: int = 10
+    console: Console,
+    plant: Plant,
+    plan: Plan,
+    kpis: Kpis,
+    ranks: list[Rank],
+    head: int = 10,
+    why_late: Sequence[OrderExplanation] = (),
 ) -> None:
-    """KPI table, bottlenecks, late and declined orders, head of the ranking."""
+    """KPI table, bottlenecks, late and declined orders, why the first of them are late (the
+    explanations given, highest priority first), head of the ranking."""
     money = plant.currency
     if plan.proven_optimal:
         status = "proven optimal"
@@ -185,6 +194,10 @@ def print_plan_summary(
         console.print("No order is late.")
     if kpis.declined:
         console.print(f"Declined (do not pay at this capacity): {', '.join(kpis.declined)}")
+    if why_late:
+        outcomes = {o.order: o for o in plan.outcomes}
+        total = sum(needs_explaining(outcomes.get(oid)) for oid in plant.orders)
+        print_why_late(console, plant, why_late, total)
     print_ranking(console, plant, ranks, head)
 
 
