@@ -12,6 +12,8 @@ Exit codes:
 - 4: whatif: reject;
 - 5: no plan found;
 - 6: the plan store cannot be opened or written (unreachable server, locked or damaged file);
+- 7: plan: the memory budget fits no search worker (the dispatch plan was written);
+- 8: ``--dask``: the Dask scheduler cannot be reached, or the local cluster cannot start;
 - 70: internal error (a bug): one line on standard error; ``REPLAN_DEBUG=1`` shows the traceback;
 - 130: interrupted (Ctrl-C): no plan reported, nothing written.
 
@@ -23,13 +25,14 @@ to standard error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import math
 import os
 import platform
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from rich.console import Console
@@ -42,7 +45,9 @@ from solver.daily.book import carried_baseline, todays_book
 from solver.daily.nightly import DEFAULT_STRATEGY, run_nightly
 from solver.daily.records import book_of, save_evaluation, save_plan
 from solver.daily.review import review
+from solver.dask_work import DaskUnavailable, dask_mapper
 from solver.domain.errors import DataError, Problem, SolveError
+from solver.domain.mapping import Mapper, serial
 from solver.domain.plan_schema import PlanFile
 from solver.domain.plant import Plant
 from solver.domain.timegrid import parse_duration
@@ -89,6 +94,7 @@ from solver.whatif.evaluate import evaluate
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_NO_PLAN = 0, 1, 2, 5
 EXIT_STORE, EXIT_NO_SEARCH, EXIT_INTERNAL, EXIT_INTERRUPTED = 6, 7, 70, 130
+EXIT_NO_DASK = 8
 STORE_VARIABLE = "REPLAN_STORE"
 WHY_LATE_SHOWN = 5  # late orders explained under `replan plan`, highest priority first
 INTERRUPTED = "interrupted: no plan reported, nothing written"
@@ -140,6 +146,43 @@ def _solver_flags(parser: argparse.ArgumentParser) -> None:
     )
     _memory_flag(parser)
     _deterministic_flag(parser, "off for plan")
+
+
+def _dask_flags(parser: argparse.ArgumentParser, pieces: str) -> None:
+    group = parser.add_argument_group("Dask", f"run {pieces} in parallel on Dask workers")
+    group.add_argument(
+        "--dask", action="store_true", help="on a local cluster started for this run"
+    )
+    group.add_argument(
+        "--dask-workers",
+        type=_positive_count,
+        default=2,
+        help="worker processes of the local cluster (default 2)",
+    )
+    group.add_argument(
+        "--scheduler", metavar="ADDRESS", help="on a running cluster, e.g. tcp://host:8786"
+    )
+
+
+def _positive_count(text: str) -> int:
+    """A whole number of at least 1 (argparse names the flag when this refuses)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"give at least 1 (got {text!r})")
+    return value
+
+
+@contextlib.contextmanager
+def _mapper(args: argparse.Namespace) -> Iterator[Mapper]:
+    """The serial mapper, or a Dask one with ``--dask`` or ``--scheduler``."""
+    if not (args.dask or args.scheduler):
+        yield serial
+        return
+    with dask_mapper(args.scheduler, args.dask_workers) as mapped:
+        yield mapped
 
 
 def _memory_flag(parser: argparse.ArgumentParser) -> None:
@@ -219,9 +262,11 @@ def cmd_whatif(args: argparse.Namespace, console: Console) -> int:
             baseline = book.baseline
             if baseline is None:  # the released plan carried onto today's book
                 baseline = carried_baseline(book)
-            evaluation = evaluate(scenario, overrides, strategy, book=(book.plant, baseline))
+            book_plan = (book.plant, baseline)
         else:
-            evaluation = evaluate(scenario, overrides, strategy)
+            book_plan = None
+        with _mapper(args) as mapper:
+            evaluation = evaluate(scenario, overrides, strategy, book=book_plan, mapper=mapper)
     report.print_warnings(_errors(), evaluation.plant.warnings)
     print_evaluation(console, evaluation, detail_all=args.all)
     violations = [
@@ -461,7 +506,9 @@ def cmd_bench(args: argparse.Namespace, console: Console) -> int:
     )
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(f"replaying {suite.data.name}", total=event_count(suite))
-        rows = run_suite(suite, overrides, lambda: progress.advance(task))
+        with _mapper(args) as mapper:
+            parallel = None if mapper is serial else mapper
+            rows = run_suite(suite, overrides, lambda: progress.advance(task), parallel)
     summary = write_outputs(rows, out, f"Suite {suite.data.name}")
     print_summary(console, summary, f"Suite {suite.data.name}")
     console.print(f"rows, summary and plots written to {out}/", markup=False, highlight=False)
@@ -788,6 +835,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=list(STRATEGIES),
         help="rescheduling strategy for the proposal (default: stable, minimal change)",
     )
+    _dask_flags(whatif, "the change as asked and each variant")
     whatif.set_defaults(run=cmd_whatif)
 
     bench = commands.add_parser(
@@ -799,6 +847,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=int, help="CP-SAT random seed")
     _memory_flag(bench)
     _deterministic_flag(bench, "on for bench")
+    _dask_flags(bench, "the plants' baselines and every plant x strategy replay")
     bench.set_defaults(run=cmd_bench)
 
     check = commands.add_parser("check", help="check a plan JSON against a plant, without CP-SAT")
@@ -930,6 +979,9 @@ def main(argv: list[str] | None = None) -> int:
     except StoreError as exc:
         _errors().print(f"[red]store unavailable[/red]: {exc}", highlight=False)
         code = EXIT_STORE
+    except DaskUnavailable as exc:
+        _errors().print(f"[red]Dask unavailable[/red]: {exc}", highlight=False)
+        code = EXIT_NO_DASK
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
         code = EXIT_INTERRUPTED

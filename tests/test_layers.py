@@ -30,6 +30,7 @@ LAYERS = [
     "daily",
     "report",
     "api",
+    "dask_work",  # a face utility: builds the Dask cluster the command line hands the engine
     "cli",
 ]
 # Inside ``solve``: the dispatch heuristic (the hint of every model), the CP-SAT model, then

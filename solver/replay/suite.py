@@ -29,6 +29,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from solver.changes.apply import Change, apply_changes
 from solver.changes.rolling import roll_to
 from solver.domain.errors import DataError, Problem, SolveError
+from solver.domain.mapping import Mapper, serial
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.domain.provenance import provenance
@@ -277,24 +278,38 @@ def replay(
     return rows
 
 
-def run_suite(suite: Suite, overrides: dict, tick: Callable[[], None] | None = None) -> list[dict]:
+def run_suite(
+    suite: Suite,
+    overrides: dict,
+    tick: Callable[[], None] | None = None,
+    mapper: Mapper | None = None,
+) -> list[dict]:
     """Every plant x strategy replay; rows carry the plant's name and their provenance.
 
     Solves are deterministic unless the suite or ``overrides`` say otherwise, so that two runs
-    of a suite give the same rows (timings aside).
+    of a suite give the same rows (timings aside). The plants' baselines, then the plant x
+    strategy replays, are independent pieces: in turn by default (``tick`` after each event),
+    or on Dask workers through ``mapper`` (``tick`` once per event of each finished replay).
     """
     data = suite.data
-    rows = []
-    for k, spec in enumerate(data.plants):
+    plants, named = [], []
+    for spec in data.plants:
         plant = suite_plant(suite, spec, {**data.settings, **overrides})
-        plant = plant.replace(settings=plant.settings.resolved(deterministic_by_default=True))
-        name = spec.name or (spec.file or f"generated-{spec.generate.orders}-{spec.generate.seed}")
-        baseline = solve_plan(plant.with_settings(time_limit=data.baseline_budget))
+        plants.append(
+            plant.replace(settings=plant.settings.resolved(deterministic_by_default=True))
+        )
+        named.append(
+            spec.name or (spec.file or f"generated-{spec.generate.orders}-{spec.generate.seed}")
+        )
+    budgets = [plant.with_settings(time_limit=data.baseline_budget) for plant in plants]
+    baselines = (mapper or serial)(solve_plan, budgets)
+    pieces = []
+    for k, (plant, baseline) in enumerate(zip(plants, baselines, strict=True)):
         events = event_stream(plant, data.events)
         made = provenance(plant.settings.with_overrides(time_limit=data.budget), plant.input_hash)
         columns = {
             "suite": data.name,
-            "plant": name,
+            "plant": named[k],
             "plant_index": k,
             "stream_seed": data.events.seed,
             "solver_seed": made["seed"],
@@ -305,10 +320,33 @@ def run_suite(suite: Suite, overrides: dict, tick: Callable[[], None] | None = N
             "ortools": made["ortools"],
             "input_hash": made["input_hash"][:16],
         }
-        for strategy in data.strategies:
-            for row in replay(plant, baseline, events, strategy, data.budget, tick):
-                rows.append({**columns, **row})
-    return rows
+        pieces += [
+            (plant, baseline, events, name, data.budget, columns) for name in data.strategies
+        ]
+    if mapper is None:
+        replays = [_replay_piece(piece, tick) for piece in pieces]
+    else:
+        replays = mapper(_replay_piece, pieces, _per_replay(tick, data.events.count))
+    return [row for rows in replays for row in rows]
+
+
+def _replay_piece(piece: tuple, tick: Callable[[], None] | None = None) -> list[dict]:
+    """One plant x strategy replay, its rows with the plant's columns in front (module-level,
+    so that Dask can send it to a worker process)."""
+    plant, baseline, events, strategy, budget, columns = piece
+    return [{**columns, **row} for row in replay(plant, baseline, events, strategy, budget, tick)]
+
+
+def _per_replay(tick: Callable[[], None] | None, events: int) -> Callable[[], None] | None:
+    """Progress for a replay done elsewhere: all its events at once."""
+    if tick is None:
+        return None
+
+    def done() -> None:
+        for _ in range(events):
+            tick()
+
+    return done
 
 
 def event_count(suite: Suite) -> int:

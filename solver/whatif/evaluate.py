@@ -26,6 +26,7 @@ from solver.changes.apply import CUSTOMER_KINDS, Applied, apply_changes
 from solver.changes.rolling import freeze, roll_to
 from solver.changes.scenario import Scenario
 from solver.domain.errors import SolveError
+from solver.domain.mapping import Mapper, serial
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.domain.provenance import combined_hash, stamp
@@ -85,6 +86,7 @@ def evaluate(
     strategy: Strategy | None = None,
     *,
     book: tuple[Plant, Plan | None] | None = None,
+    mapper: Mapper = serial,
 ) -> Evaluation:
     """Evaluate every change set of a scenario against its baseline.
 
@@ -104,6 +106,10 @@ def evaluate(
     book : (Plant, Plan or None), optional
         The plant to evaluate on instead of the scenario's model file, and its baseline (the
         released plan carried onto today's book by the daily loop); a None baseline is solved.
+    mapper : Mapper, optional
+        Runs the change sets (the change as asked and each variant), which are independent
+        once the baseline is known: one after the other by default, on Dask workers with
+        ``solver.dask_work``.
 
     Returns
     -------
@@ -129,10 +135,11 @@ def evaluate(
         if violations:
             raise SolveError(f"baseline {source} breaks the model's rules: {violations[0]}")
     now = 0 if scenario.now is None else max(0, plant.grid.floor(scenario.now))
-    outcomes = [
-        evaluate_changes(plant, baseline, now, name, changes, str(scenario.path), prefix, strategy)
+    pieces = [
+        (plant, baseline, now, name, changes, str(scenario.path), prefix, strategy)
         for name, prefix, changes in scenario.change_sets()
     ]
+    outcomes = mapper(_evaluate_piece, pieces)
     made_from = combined_hash(plant.input_hash, *_file_hashes(scenario))
     for outcome in outcomes:
         if outcome.plan is not None:
@@ -140,6 +147,12 @@ def evaluate(
     return Evaluation(
         scenario, plant, baseline, baseline_solved, compute_kpis(plant, baseline), now, outcomes
     )
+
+
+def _evaluate_piece(piece: tuple) -> Outcome:
+    """``evaluate_changes`` on one tuple of its arguments: a module-level function, so that
+    Dask can send it to a worker process."""
+    return evaluate_changes(*piece)
 
 
 def baseline_budget(plant: Plant, limit: float | None) -> Plant:

@@ -1,0 +1,121 @@
+"""``--dask``: what-if variants and bench replays on a 2-worker LocalCluster give the serial answer.
+
+Every solve here is deterministic, so the Dask run must return the very plans, verdicts and
+rows of the serial run; only timings and the memory figures of the moment may differ.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from solver.changes.scenario import load_scenario
+from solver.dask_work import DaskUnavailable, dask_mapper
+from solver.domain.mapping import serial
+from solver.replay.suite import load_suite, run_suite
+from solver.report.whatif import evaluation_dict
+from solver.whatif.evaluate import evaluate
+from tests.conftest import RUSH_ORDER, run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS = {"time_limit": 1, "workers": 2, "seed": 0}
+# Figures of the moment, not of the answer: wall-clock seconds and memory in use.
+MOMENTARY = {
+    "solve_time",
+    "build_seconds",
+    "first_solution_seconds",
+    "preparation_seconds",
+    "memory_budget_mb",
+    "memory_estimate_mb",
+    "seconds",
+}
+
+
+def answer(value):
+    """``value`` without the momentary figures, at any depth."""
+    if isinstance(value, dict):
+        return {k: answer(v) for k, v in value.items() if k not in MOMENTARY}
+    if isinstance(value, list):
+        return [answer(v) for v in value]
+    return value
+
+
+@pytest.fixture(scope="module")
+def dask_map():
+    with dask_mapper(workers=2) as mapped:
+        yield mapped
+
+
+def test_the_serial_mapper_keeps_order_and_reports_progress():
+    ticks = []
+    assert serial(lambda x: x * x, [3, 1, 2], lambda: ticks.append(1)) == [9, 1, 4]
+    assert len(ticks) == 3
+
+
+def test_dask_keeps_the_order_of_the_pieces(dask_map):
+    ticks = []
+    assert dask_map(abs, [-3, 1, -2, 5], lambda: ticks.append(1)) == [3, 1, 2, 5]
+    assert len(ticks) == 4
+
+
+def test_whatif_variants_on_dask_give_the_serial_evaluation(dask_map):
+    scenario = load_scenario(ROOT / "scenarios" / "rush-order.yaml")
+    assert len(scenario.change_sets()) >= 3  # the change as asked and its variants
+    alone = evaluate(scenario, SETTINGS)
+    spread = evaluate(scenario, SETTINGS, mapper=dask_map)
+    assert [o.name for o in spread.outcomes] == [o.name for o in alone.outcomes]
+    assert answer(evaluation_dict(spread)) == answer(evaluation_dict(alone))
+
+
+def test_bench_replays_on_dask_give_the_serial_rows(dask_map, tmp_path):
+    suite_file = tmp_path / "suite.yaml"
+    suite_file.write_text(
+        yaml.safe_dump(
+            {
+                "name": "tiny",
+                "plants": [
+                    {"name": f"g{seed}", "generate": {"orders": 20, "seed": seed}}
+                    for seed in (1, 2)
+                ],
+                "events": {"count": 2, "seed": 3, "spacing": "1d"},
+                "strategies": ["stable", "right_shift"],
+                "budget": 1,
+                "baseline_budget": 2,
+                "settings": {"workers": 2, "seed": 0, "wall_cap_factor": 100},
+            }
+        )
+    )
+    suite = load_suite(suite_file)
+    ticks = []
+    alone = run_suite(suite, {})
+    spread = run_suite(suite, {}, lambda: ticks.append(1), mapper=dask_map)
+    assert len(alone) == 2 * 2 * 2
+    assert [answer(r) for r in spread] == [answer(r) for r in alone]
+    assert len(ticks) == len(alone)
+
+
+def test_an_unreachable_scheduler_is_a_clear_error():
+    with pytest.raises(DaskUnavailable) as raised, dask_mapper("tcp://127.0.0.1:9"):
+        pass
+    assert "tcp://127.0.0.1:9" in str(raised.value)
+
+
+def test_whatif_dask_on_the_command_line_answers_as_the_serial_run(rush_order_whatif, tmp_path):
+    # `replan whatif scenarios/rush-order.yaml --json B --dask`, against the session's run
+    # without --dask (conftest): same exit code, same evaluation.
+    path = tmp_path / "answer.json"
+    run = run_cli(["whatif", str(RUSH_ORDER), "--json", str(path), "--dask"], path)
+    assert run.code == rush_order_whatif.code
+    spread = json.loads(path.read_text())
+    alone = json.loads(rush_order_whatif.path.read_text())
+    assert answer(spread) == answer(alone)
+
+
+def test_an_unreachable_scheduler_exits_8_naming_it(capsys):
+    args = ["whatif", str(RUSH_ORDER), "--scheduler", "tcp://127.0.0.1:9", "--time-limit", "1"]
+    assert run_cli(args, Path(".")).code == 8
+    err = capsys.readouterr().err
+    assert "tcp://127.0.0.1:9" in err and "Traceback" not in err
