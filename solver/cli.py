@@ -64,7 +64,7 @@ from solver.replay.suite import event_count, load_suite, run_suite
 from solver.report import console as report
 from solver.report import daily as daily_report
 from solver.report.bench import OUTPUT_FILES, print_summary, write_outputs
-from solver.report.explain import explanation_dict, print_explanation
+from solver.report.explain import FILE_LIMIT, explanation_dict, print_explanation, why_late_dicts
 from solver.report.files import (
     write_csv,
     write_json,
@@ -369,9 +369,13 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
         result = solve_plan(plant, progress)
     kpis = compute_kpis(plant, result)
     ranks = rank_orders(plant)
-    why_late = explain_late(plant, result, ranks=ranks, limit=WHY_LATE_SHOWN)
+    # The files explain more late orders than the console shows; one pass serves all three.
+    files = "--json" in outputs or "--html" in outputs
+    why_late = explain_late(
+        plant, result, ranks=ranks, limit=FILE_LIMIT if files else WHY_LATE_SHOWN
+    )
     report.print_plan_summary(
-        console, plant, result, kpis, ranks, head=args.head, why_late=why_late
+        console, plant, result, kpis, ranks, head=args.head, why_late=why_late[:WHY_LATE_SHOWN]
     )
     if has_supply(plant):
         report.print_supply(
@@ -387,7 +391,9 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
         report.print_violations(console, violations)
     with Batch() as batch:
         if "--json" in outputs:
-            write_plan_json(result, outputs["--json"], batch)
+            write_plan_json(
+                result, outputs["--json"], batch, why_late=why_late_dicts(plant, why_late)
+            )
         if "--csv" in outputs:
             write_csv(plant, result, outputs["--csv"], batch)
         if "--purchases" in outputs:
@@ -397,7 +403,7 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
         if "--pegging" in outputs:
             write_pegging_csv(plant, result, outputs["--pegging"], batch)
         if "--html" in outputs:
-            write_page(outputs["--html"], plan_page(plant, result), batch)
+            write_page(outputs["--html"], plan_page(plant, result, why_late), batch)
     what = {
         "--json": "plan",
         "--csv": "steps",

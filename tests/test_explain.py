@@ -29,6 +29,8 @@ from solver.explain.causes import (
 from solver.explain.chain import explain_late, explain_order
 from solver.explain.words import binding_cause, headline
 from solver.facts.checker import check_plan
+from solver.input.loading import load_plant
+from solver.input.plan_file import load_plan
 from solver.rules.ranking import rank_orders
 from solver.solve.dispatch import dispatch
 from tests.conftest import QUICK, ROOT, base_model, write_model
@@ -344,6 +346,35 @@ def test_plan_prints_why_late(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Why late (1, highest priority first" in out
     assert "on M1 waits 1h: resource, busy with" in out
+
+
+def test_plan_json_explains_its_late_orders_and_still_checks(tmp_path, capsys):
+    """O (tier A) goes first, so A (tier C), due at the same hour, waits for it: the plan file
+    carries A's chain under ``why_late``; check ignores the key, and a file without it (as
+    written before it existed) reads as the same plan."""
+    model = write_model(
+        tmp_path,
+        model_with({"A": {"due": T0 + "01:00", "customer": "D"}, "O": {"due": T0 + "01:00"}}),
+    )
+    plan_file = tmp_path / "plan.json"
+    assert main(["plan", str(model), *QUICK, "--json", str(plan_file)]) == 0
+    data = json.loads(plan_file.read_text())
+    (why,) = data["why_late"]
+    assert (why["order"], why["late_by_hours"], why["binding_step"]) == ("A", 1.0, "s1")
+    (link,) = why["chain"]
+    assert (link["step"], link["resource"], link["main_cause"]) == ("s1", "M1", "resource")
+    assert (link["ready"], link["start"]) == (T0 + "00:00:00", T0 + "01:00:00")
+    assert [busy["order"] for busy in link["causes"][0]["busy"]] == ["O"]
+    assert why["binding_cause"] == "s1 on M1 waits 1h: resource, busy with O (C)"
+    capsys.readouterr()
+    assert main(["check", str(model), str(plan_file)]) == 0
+    assert "OK" in capsys.readouterr().out
+    del data["why_late"]
+    old_file = tmp_path / "old.json"
+    old_file.write_text(json.dumps(data))
+    assert main(["check", str(model), str(old_file)]) == 0
+    plant = load_plant(model)
+    assert load_plan(old_file, plant) == load_plan(plan_file, plant)
 
 
 def test_explain_a_plan_file_needs_its_model(tmp_path, capsys):

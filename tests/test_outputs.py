@@ -249,7 +249,7 @@ def test_a_failure_while_writing_keeps_the_old_outputs(tmp_path, tiny, monkeypat
     plan_file, page = tmp_path / "plan.json", tmp_path / "plan.html"
     plan_file.write_text("old plan")
 
-    def broken_page(plant, plan):
+    def broken_page(plant, plan, why_late=None):
         raise RuntimeError("page failed")
 
     monkeypatch.setattr(solver.cli, "plan_page", broken_page)

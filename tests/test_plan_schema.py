@@ -31,6 +31,25 @@ def test_schema_command_prints_the_plan_file_schema(capsys):
         schema["properties"]
     )
     assert schema["additionalProperties"] is False
+    # Explanations are written, never required: plans written before them still read.
+    assert "why_late" in schema["properties"] and "why_late" not in schema["required"]
+
+
+def test_explanations_ride_along_and_are_ignored_on_reading(demo_plan):
+    assert "why_late" not in demo_plan.to_dict()  # nothing explained, no key
+    why = [{"order": "SO-1008", "chain": [{"step": "pack", "causes": [{"kind": "calendar"}]}]}]
+    data = json.loads(json.dumps(demo_plan.to_dict(why_late=why)))
+    assert data["why_late"] == why
+    assert Plan.from_dict(data) == demo_plan
+
+
+def test_why_late_must_be_a_list_of_objects(demo_plan):
+    data = {**demo_plan.to_dict(), "why_late": ["late"]}
+    with pytest.raises(DataError) as caught:
+        Plan.from_dict(data, "p.json")
+    (problem,) = caught.value.problems
+    assert (problem.record, problem.field) == ("why_late[0]", "")
+    assert "JSON object" in problem.message
 
 
 def test_plan_round_trips_through_the_schema(demo_plan):

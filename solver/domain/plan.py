@@ -153,15 +153,21 @@ class Plan:
     def outcome(self, order_id: str) -> OrderOutcome | None:
         return next((o for o in self.outcomes if o.order == order_id), None)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, why_late: list[dict] | None = None) -> dict:
         """The plan as plan-file JSON data (``solver.domain.plan_schema.PlanFile``).
 
         Written through the same schema it is read with, so a plan that could not be read back
         is never written.
-        """
-        return self.to_record().model_dump(mode="json")
 
-    def to_record(self) -> PlanFile:
+        Parameters
+        ----------
+        why_late : list of dict, optional
+            Explanations of its late orders, as JSON-ready objects, written under the key
+            ``why_late``; without them the file has no such key.
+        """
+        return self.to_record(why_late).model_dump(mode="json")
+
+    def to_record(self, why_late: list[dict] | None = None) -> PlanFile:
         grid = self.grid
 
         def moment(tick: int | None) -> str | None:
@@ -234,6 +240,7 @@ class Plan:
                 for p in self.purchases
             ],
             provenance=dict(self.provenance),
+            why_late=why_late,
         )
 
     def to_json(self, path: str | Path) -> None:
@@ -241,7 +248,7 @@ class Plan:
 
     @classmethod
     def from_record(cls, record: PlanFile) -> Plan:
-        """The plan of a validated plan-file record."""
+        """The plan of a validated plan-file record (its ``why_late``, derived, is dropped)."""
         return cls(
             plant=record.plant,
             start=datetime.fromisoformat(record.start),

@@ -1,12 +1,15 @@
 """The plan JSON schema: pydantic records for reading and writing plan files.
 
 A plan file is what ``replan plan --json`` writes (``Plan.to_dict`` through ``PlanFile``;
-``replan schema --plan`` prints its JSON Schema). Reading one never raises anything but
-``DataError``: a missing file, a directory, bytes that are not UTF-8, JSON that does not parse
-(with line and column), NaN or infinite numbers, and every record that breaks the schema
-(strict types: integers are integers, not floats or booleans; ticks, indexes and quantities
-bounded; required fields present; unknown fields refused) are each a ``Problem`` naming the
-file, the record (``steps[3]``, ``outcomes['SO-1']``) and the field.
+``replan schema --plan`` prints its JSON Schema). Its ``why_late`` list (explanations of the
+late orders) is derived, written for people and other programs, and ignored on reading.
+
+Reading one never raises anything but ``DataError``: a missing file, a directory, bytes that
+are not UTF-8, JSON that does not parse (with line and column), NaN or infinite numbers, and
+every record that breaks the schema (strict types: integers are integers, not floats or
+booleans; ticks, indexes and quantities bounded; required fields present; unknown fields
+refused) are each a ``Problem`` naming the file, the record (``steps[3]``, ``outcomes['SO-1']``)
+and the field.
 
 The schema says nothing about the plant: whether the orders, resources and suppliers a plan
 names exist, and whether its steps keep the rules, is the checker's (``check_plan``). Only the
@@ -112,6 +115,20 @@ class PlanFile(_Record):
     supplies: list[SupplyRecord] = Field(default_factory=list)
     purchases: list[PurchaseRecord] = Field(default_factory=list)
     provenance: dict[Name, Any] = Field(default_factory=dict)
+    # Derived from the plan and its plant, never input: reading ignores it (``Plan.from_record``
+    # does not keep it) and so does ``replan check``. Open-ended objects because their shape is
+    # the explanation's (``solver.report.explain.explanation_dict``), which grows with the
+    # cause kinds; plans written before it, or by writers that explain nothing, have no key.
+    why_late: list[dict[Name, Any]] | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description=(
+            "Written by `replan plan --json`: why the plan's late, declined and unmade orders "
+            "complete when they do, highest priority first (a large plan lists the first "
+            "ones only), each with its chain and causes as `replan explain --json` gives them; "
+            "ignored on reading."
+        ),
+    )
 
     @field_validator("start")
     @classmethod
@@ -257,7 +274,7 @@ def _non_finite(data: Any, file: str) -> list[Problem]:
 
 
 NOT_A_PLAN = "not a replan plan JSON (a JSON object as `replan plan --json` writes it)"
-_LISTS = ("steps", "outcomes", "supplies", "purchases")
+_LISTS = ("steps", "outcomes", "supplies", "purchases", "why_late")
 _MAPPINGS = ("terms", "stats", "provenance")
 
 

@@ -26,9 +26,26 @@ def write_json(data: object, path: Destination, batch: Batch | None = None) -> N
     write_text(path, json.dumps(data, indent=1) + "\n", batch)
 
 
-def write_plan_json(plan: Plan, path: Destination, batch: Batch | None = None) -> None:
-    """Write a plan as JSON, the input of ``replan check`` and ``Plan.from_json``."""
-    write_json(plan.to_dict(), path, batch)
+def write_plan_json(
+    plan: Plan,
+    path: Destination,
+    batch: Batch | None = None,
+    why_late: list[dict] | None = None,
+) -> None:
+    """Write a plan as JSON, the input of ``replan check`` and ``Plan.from_json``.
+
+    Parameters
+    ----------
+    plan : Plan
+    path : Target, str or Path
+        ``-`` for standard output.
+    batch : Batch, optional
+        Move the file into place when the batch ends.
+    why_late : list of dict, optional
+        Explanations of the late orders (``report.explain.why_late_dicts``), written under
+        ``why_late``; reading the file ignores them.
+    """
+    write_json(plan.to_dict(why_late), path, batch)
 
 
 def _write_frame(frame: pd.DataFrame, path: Destination, batch: Batch | None) -> None:

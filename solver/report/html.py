@@ -3,15 +3,18 @@
 plotly.js is embedded once, so the page works offline. The Gantt chart has one row per
 resource, bars coloured by the order's tardiness weight (its priority), late orders outlined in
 red, non-working time shaded grey and downtime shaded red; hovering a bar shows order, customer,
-quantity, due date and slack. A second chart has one row per order, from its first start to its
-completion, with the due date marked. A what-if page puts the verdict first, with per change set
-the asked against the offered dates, the options side by side and what binds the date, then
-baseline and proposal one above the other with moved steps hatched, then the facts.
+quantity, due date and slack. Under it, why the late orders are late (``html_why_late``):
+clicking one opens its critical chain and shows its steps and waits on that chart. A second
+chart has one row per order, from its first start to its completion, with the due date marked.
+A what-if page puts the verdict first, with per change set the asked against the offered dates,
+the options side by side and what binds the date, then baseline and proposal one above the
+other with moved steps hatched, then the facts.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -22,9 +25,13 @@ from solver.domain.intervals import clip, subtract
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.domain.timegrid import format_duration, format_moment
+from solver.explain.chain import OrderExplanation, explain_late
 from solver.facts.balances import material_balances, product_balances
 from solver.facts.kpis import Kpis, compute_kpis
 from solver.facts.supply_kpis import compute_supply_kpis
+from solver.report.explain import FILE_LIMIT
+from solver.report.html_why_late import GANTT_DIV, why_late_section
+from solver.report.html_why_late import STYLE as WHY_LATE_STYLE
 from solver.report.output import Batch, Target, write_text
 from solver.rules.ranking import rank_orders
 from solver.whatif.evaluate import (
@@ -50,7 +57,8 @@ VERDICT_COLOURS = {
     REJECT: "#b42318",
 }
 
-STYLE = """
+STYLE = (
+    """
 body { font-family: system-ui, sans-serif; margin: 24px; color: #1d2433; }
 h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; }
@@ -61,6 +69,8 @@ table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
 td, th { border: 1px solid #d5dbe5; padding: 4px 8px; text-align: left; }
 th { background: #f2f4f8; } .late { color: #b42318; font-weight: 600; }
 """
+    + WHY_LATE_STYLE
+)
 
 
 def _esc(value: object) -> str:
@@ -143,6 +153,8 @@ def gantt_by_resource(
                 },
                 hovertext=[_hover(plant, plan, s.order, s.step, s.resource) for s in steps],
                 hoverinfo="text",
+                # Which order each bar is, for the page's script (html_why_late).
+                customdata=[s.order for s in steps],
             )
         )
     span_end = max((s.end for s in plan.steps), default=grid.ticks_per_day)
@@ -247,8 +259,14 @@ def gantt_by_order(plant: Plant, plan: Plan, title: str) -> go.Figure:
     return figure
 
 
-def _figure_html(figure: go.Figure) -> str:
-    return pio.to_html(figure, include_plotlyjs=False, full_html=False, config={"responsive": True})
+def _figure_html(figure: go.Figure, div_id: str | None = None) -> str:
+    return pio.to_html(
+        figure,
+        include_plotlyjs=False,
+        full_html=False,
+        config={"responsive": True},
+        div_id=div_id,
+    )
 
 
 def _page(title: str, body: str) -> str:
@@ -263,11 +281,30 @@ String(e.message); }});</script>
 </body></html>"""
 
 
-def plan_page(plant: Plant, plan: Plan) -> str:
-    """The page for ``replan plan --html``."""
+def plan_page(plant: Plant, plan: Plan, why_late: Sequence[OrderExplanation] | None = None) -> str:
+    """The page for ``replan plan --html``.
+
+    Parameters
+    ----------
+    plant : Plant
+    plan : Plan
+        A plan that passes the checker on ``plant``.
+    why_late : sequence of OrderExplanation, optional
+        The late, declined and unmade orders to explain, highest priority first; by default
+        the first ``report.explain.FILE_LIMIT`` of ``explain_late``.
+
+    Returns
+    -------
+    str
+        The page: KPI cards, the chart by resource, why late (clicking an order shows its
+        chain on that chart), the chart by order, purchases, balances.
+    """
+    if why_late is None:
+        why_late = explain_late(plant, plan, limit=FILE_LIMIT)
     kpis = compute_kpis(plant, plan)
     body = kpi_cards(plant, plan, kpis)
-    body += _figure_html(gantt_by_resource(plant, plan, "Plan by resource"))
+    body += _figure_html(gantt_by_resource(plant, plan, "Plan by resource"), GANTT_DIV)
+    body += why_late_section(plant, plan, why_late)
     body += _figure_html(gantt_by_order(plant, plan, "Plan by order"))
     body += _purchases(plant, plan)
     body += _balances(plant, plan)

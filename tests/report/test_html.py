@@ -7,6 +7,7 @@ saved in ``build/screenshots/`` for people to look at.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -19,9 +20,12 @@ import yaml
 
 from solver.changes.scenario import load_scenario
 from solver.report.html import plan_page, whatif_page, write_page
+from solver.report.html_why_late import GANTT_DIV
+from solver.rules.ranking import rank_orders
 from solver.whatif.evaluate import evaluate
 from tests.conftest import ROOT, solve_checked, write_model
 from tests.cpsat.test_materials import supply_model
+from tests.test_explain import T0, hand_plan, model_with
 from tests.test_whatif import baseline_file, plant_model, rush, tiered_model
 
 SHOTS = ROOT / "build" / "screenshots"
@@ -153,6 +157,93 @@ def test_plan_page_draws_a_bar_per_step_and_per_order(make_plant, tmp_path):
     made = sum(1 for o in plan.outcomes if o.accepted and not o.from_stock)
     assert bars(dom) == len(plan.steps) + made
     assert "Purchases and expedites" in dom and "air" in dom
+
+
+def queue(make_plant):
+    """O (tier A), then A and B (tier C), one hour each on M1 from 00:00, all due at 01:00:
+    A is an hour late behind O, B two hours behind O and A."""
+    due = {"due": T0 + "01:00"}
+    plant = make_plant(
+        model_with({"O": due, "A": {**due, "customer": "D"}, "B": {**due, "customer": "D"}})
+    )
+    plan = hand_plan(plant, {"O": [("M1", 0, 60)], "A": [("M1", 60, 120)], "B": [("M1", 120, 180)]})
+    return plant, plan
+
+
+def test_plan_page_explains_the_late_orders_by_priority(make_plant):
+    plant, plan = queue(make_plant)
+    page = plan_page(plant, plan)
+    reader = read(page)
+    ranked = [r.order for r in rank_orders(plant) if r.order in ("A", "B")]
+    binding = {
+        "A": "s1 on M1 waits 1h: resource, busy with O (C)",
+        "B": "s1 on M1 waits 2h: resource, busy with O (C), A (D)",
+    }
+    late = {"A": "1h", "B": "2h"}
+    assert table(reader, "Why late (2, highest priority first)") == [
+        ["order", "customer (tier)", "late by", "binding"],
+        *([order, "D (C)", late[order], binding[order]] for order in ranked),
+    ]
+    assert table(reader, "Critical chain of B") == [
+        ["step", "resource", "ready", "start", "end", "wait", "cause", "slack"],
+        [
+            "s1",
+            "M1",
+            "Mon 23 Nov 00:00",
+            "Mon 23 Nov 02:00",
+            "Mon 23 Nov 03:00",
+            "2h",
+            "resource: busy with O (C), A (D)",
+            "0m",
+        ],
+    ]
+    assert "Critical chain of O" not in page  # on time
+    # The chart by resource has a known div, its bars say their order, and the script and
+    # the wait shades name that div and B's wait on M1 (row 1 of M2, M1 from the top down).
+    assert f'<div id="{GANTT_DIV}"' in page
+    bars = [json.loads(found) for found in re.findall(r'"customdata":(\[.*?\])', page)]
+    assert sorted(order for trace in bars for order in trace) == ["A", "B", "O"]
+    assert f'document.getElementById("{GANTT_DIV}")' in page
+    shades = json.loads(re.search(r'id="why-late-shapes">(.*?)</script>', page).group(1))
+    ((shade,),) = [shades["B"]]
+    assert (shade["x0"], shade["x1"], shade["y0"], shade["y1"]) == (
+        "2026-11-23T00:00:00",
+        "2026-11-23T02:00:00",
+        0.55,
+        1.45,
+    )
+
+
+def test_a_plan_page_with_nothing_late_has_no_why_late_section(make_plant):
+    plant = make_plant(model_with({"O": {"due": T0 + "01:00"}}))
+    page = plan_page(plant, hand_plan(plant, {"O": [("M1", 0, 60)]}))
+    assert "Why late" not in page and "why-late-shapes" not in page
+
+
+# Records console errors and failed promises in the DOM, as the page does with errors.
+WATCH = """<script>
+const seen = m => { document.documentElement.dataset.consoleError = String(m); };
+const error = console.error;
+console.error = (...args) => { seen(args.join(" ")); error(...args); };
+window.addEventListener("unhandledrejection", e => seen(e.reason));
+</script>"""
+
+
+def test_clicking_a_late_order_shows_its_chain_on_the_gantt(make_plant, tmp_path):
+    plant, plan = queue(make_plant)
+    click = """<script>window.addEventListener("load", () => setTimeout(() =>
+    document.querySelector('a.why-order[data-order="B"]').click(), 200));</script>"""
+    page = plan_page(plant, plan).replace("<head>", "<head>" + WATCH, 1)
+    path = tmp_path / "plan.html"
+    write_page(path, page.replace("</body>", click + "</body>"))
+    dom = render(path, "plan-why-late.png")
+    assert_loaded(dom)
+    assert "data-console-error" not in dom
+    opened = re.findall(r'<details class="why-late-chain"[^>]*data-order="(\w+)" open', dom)
+    assert opened == ["B"]
+    assert f'id="{GANTT_DIV}"' in dom and 'data-selected="B"' in dom
+    # O's and A's bars dimmed, B's own drawn as they were.
+    assert dom.count("opacity: 0.25") == 2
 
 
 def test_whatif_page_shows_the_verdict_and_both_plans(tmp_path):
