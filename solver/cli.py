@@ -52,6 +52,7 @@ from solver.domain.plan_schema import PlanFile
 from solver.domain.plant import Plant
 from solver.domain.timegrid import parse_duration
 from solver.explain.chain import explain_late, explain_order
+from solver.explain.levers import price_levers
 from solver.facts.balances import shortfalls
 from solver.facts.checker import check_plan
 from solver.facts.diff import plan_diff
@@ -74,6 +75,7 @@ from solver.report.files import (
     write_purchases_csv,
 )
 from solver.report.html import plan_page, whatif_page, write_page
+from solver.report.levers import levers_dict, print_levers
 from solver.report.output import (
     STDOUT,
     Batch,
@@ -443,9 +445,16 @@ def cmd_explain(args: argparse.Namespace, console: Console) -> int:
         return EXIT_VIOLATIONS
     explanation = explain_order(plant, plan, args.order)
     print_explanation(console, plant, explanation)
+    # Levers are priced by repeatable solves, whatever the plan's own search was.
+    pricing = plant.replace(settings=plant.settings.resolved(deterministic_by_default=True))
+    with console.status("pricing levers..."):
+        levers = price_levers(pricing, plan, args.order)
+    if explanation.tardiness:
+        print_levers(console, plant, args.order, levers)
     with Batch() as batch:
         if "--json" in outputs:
-            write_json(explanation_dict(plant, explanation), outputs["--json"], batch)
+            answer = {**explanation_dict(plant, explanation), "levers": levers_dict(plant, levers)}
+            write_json(answer, outputs["--json"], batch)
     _written(console, outputs, {"--json": "explanation"})
     return EXIT_OK
 

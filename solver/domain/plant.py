@@ -60,6 +60,7 @@ class Resource:
     capacity: int
     calendar: str
     downtime: tuple[Downtime, ...] = ()
+    overtime_cost_per_hour: float | None = None  # None: settings.overtime_cost_per_hour
 
 
 @dataclass(frozen=True)

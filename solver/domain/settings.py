@@ -179,6 +179,13 @@ class Settings(BaseModel):
         materials too: a neighbourhood's orders get the stock, supplier capacity and finished
         goods the others leave (``solve.residual_supply``), in neighbourhoods of
         ``lns_supply_orders``.
+    overtime_cost_per_hour : float
+        What an hour of overtime on a resource costs (money), where the resource gives no
+        ``overtime_cost_per_hour`` of its own: prices the overtime levers of ``replan explain``
+        (``explain.levers``). 50 is an assumption, not a figure from the plant: set it.
+    explain_time_limit : float
+        Seconds for each solve that prices a lever of ``replan explain`` (the order alone,
+        or with the lower-ranked orders ahead of it, re-solved around the others).
     lns_workers : int
         At most this many CP-SAT workers solve one LNS neighbourhood (the rest of
         ``workers`` stay idle). Every worker copies the model: at 1,000 orders with materials
@@ -300,6 +307,8 @@ class Settings(BaseModel):
     whatif_lns_above: Annotated[int, Field(ge=0)] = 100
     whatif_lns_orders: Annotated[int, Field(ge=1)] = 50
     whatif_time_limit: Annotated[float, Field(gt=0, le=604800)] = 4.0
+    overtime_cost_per_hour: Annotated[float, Field(ge=0)] = 50.0
+    explain_time_limit: Annotated[float, Field(gt=0, le=3600)] = 2.0
 
     @field_validator("tiers", "inventory_days_targets", mode="before")
     @classmethod

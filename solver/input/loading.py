@@ -786,7 +786,12 @@ def _resource(model: ResourceModel, grid: TimeGrid) -> Resource:
         Downtime(grid.floor(d.start), grid.ceil(d.end), d.units, d.reason) for d in model.downtime
     )
     return Resource(
-        model.id, model.name or model.id, model.capacity, model.calendar or ALWAYS, downtime
+        model.id,
+        model.name or model.id,
+        model.capacity,
+        model.calendar or ALWAYS,
+        downtime,
+        model.overtime_cost_per_hour,
     )
 
 

@@ -153,6 +153,9 @@ class ResourceModel(Record):
     )
     calendar: Text | None = Field(default=None, description="calendar id; absent = 24/7")
     downtime: list[DowntimeModel] = []
+    overtime_cost_per_hour: float | None = Field(
+        default=None, ge=0, description="money per hour of overtime; absent = the setting's"
+    )
 
 
 class OptionModel(Record):
