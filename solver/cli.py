@@ -64,7 +64,13 @@ from solver.input.schema import PlantFile
 from solver.replay.suite import event_count, load_suite, run_suite
 from solver.report import console as report
 from solver.report import daily as daily_report
-from solver.report.bench import OUTPUT_FILES, print_summary, write_outputs
+from solver.report.bench import (
+    OUTPUT_FILES,
+    print_replications,
+    print_summary,
+    replication_summaries,
+    write_outputs,
+)
 from solver.report.explain import FILE_LIMIT, explanation_dict, print_explanation, why_late_dicts
 from solver.report.files import (
     write_csv,
@@ -526,6 +532,7 @@ def cmd_bench(args: argparse.Namespace, console: Console) -> int:
             rows = run_suite(suite, overrides, lambda: progress.advance(task), parallel)
     summary = write_outputs(rows, out, f"Suite {suite.data.name}")
     print_summary(console, summary, f"Suite {suite.data.name}")
+    print_replications(console, replication_summaries(rows))
     console.print(f"rows, summary and plots written to {out}/", markup=False, highlight=False)
     violations = sum(v["violations"] for v in summary.values())
     return EXIT_VIOLATIONS if violations else EXIT_OK

@@ -25,6 +25,15 @@ def test_small_suite_writes_rows_summary_and_plots(small_bench):
         "dispatch",
     }
     assert (planned["violations"] == 0).all()  # every plan passed the checker
+    # Three replications, each with its own stream and solver seed, on every row.
+    assert set(rows["replication"]) == {0, 1, 2}
+    assert set(zip(rows["stream_seed"], rows["solver_seed"], strict=True)) == {
+        (3, 0),
+        (4, 1),
+        (5, 2),
+    }
+    summary = (out / "summary.md").read_text()
+    assert "3 replications: mean and 95 % confidence interval" in summary
     total = planned.groupby("strategy").sum(numeric_only=True)
     # Same events, same budget: a full solve is no worse on service than pushing steps later,
     # and minimal change moves fewer steps than a full solve that forgets the baseline.

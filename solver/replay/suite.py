@@ -85,6 +85,13 @@ class SuiteFile(Record):
     baseline_budget: float = Field(
         default=10.0, gt=0, le=86400, description="seconds for the baseline"
     )
+    replications: int = Field(
+        default=1,
+        ge=1,
+        le=1000,
+        description="event streams per plant (seeds events.seed + r) and solver seeds "
+        "(seed + r); every strategy replays the same streams",
+    )
     settings: dict[str, Any] = {}
 
 
@@ -284,34 +291,37 @@ def run_suite(
     tick: Callable[[], None] | None = None,
     mapper: Mapper | None = None,
 ) -> list[dict]:
-    """Every plant x strategy replay; rows carry the plant's name and their provenance.
+    """Every plant x replication x strategy replay; rows carry their provenance.
 
-    Solves are deterministic unless the suite or ``overrides`` say otherwise, so that two runs
-    of a suite give the same rows (timings aside). The plants' baselines, then the plant x
-    strategy replays, are independent pieces: in turn by default (``tick`` after each event),
-    or on Dask workers through ``mapper`` (``tick`` once per event of each finished replay).
+    Replication ``r`` replays the event stream of seed ``events.seed + r`` with solver seed
+    ``seed + r`` (its own baseline too), the same for every strategy, so strategies are
+    compared on paired streams. Solves are deterministic unless the suite or ``overrides``
+    say otherwise, so that two runs of a suite give the same rows (timings aside). The
+    baselines, then the replays, are independent pieces: in turn by default (``tick`` after
+    each event), or on Dask workers through ``mapper`` (``tick`` once per event of each
+    finished replay).
     """
     data = suite.data
-    plants, named = [], []
-    for spec in data.plants:
+    cells = []  # (plant index, name, replication, plant with its solver seed)
+    for k, spec in enumerate(data.plants):
         plant = suite_plant(suite, spec, {**data.settings, **overrides})
-        plants.append(
-            plant.replace(settings=plant.settings.resolved(deterministic_by_default=True))
-        )
-        named.append(
-            spec.name or (spec.file or f"generated-{spec.generate.orders}-{spec.generate.seed}")
-        )
-    budgets = [plant.with_settings(time_limit=data.baseline_budget) for plant in plants]
+        plant = plant.replace(settings=plant.settings.resolved(deterministic_by_default=True))
+        name = spec.name or (spec.file or f"generated-{spec.generate.orders}-{spec.generate.seed}")
+        for r in range(data.replications):
+            cells.append((k, name, r, plant.with_settings(seed=plant.settings.seed + r)))
+    budgets = [plant.with_settings(time_limit=data.baseline_budget) for *_, plant in cells]
     baselines = (mapper or serial)(solve_plan, budgets)
     pieces = []
-    for k, (plant, baseline) in enumerate(zip(plants, baselines, strict=True)):
-        events = event_stream(plant, data.events)
+    for (k, name, r, plant), baseline in zip(cells, baselines, strict=True):
+        stream = data.events.model_copy(update={"seed": data.events.seed + r})
+        events = event_stream(plant, stream)
         made = provenance(plant.settings.with_overrides(time_limit=data.budget), plant.input_hash)
         columns = {
             "suite": data.name,
-            "plant": named[k],
+            "plant": name,
             "plant_index": k,
-            "stream_seed": data.events.seed,
+            "replication": r,
+            "stream_seed": stream.seed,
             "solver_seed": made["seed"],
             "budget": data.budget,
             "workers": made["workers"],
@@ -320,9 +330,7 @@ def run_suite(
             "ortools": made["ortools"],
             "input_hash": made["input_hash"][:16],
         }
-        pieces += [
-            (plant, baseline, events, name, data.budget, columns) for name in data.strategies
-        ]
+        pieces += [(plant, baseline, events, s, data.budget, columns) for s in data.strategies]
     if mapper is None:
         replays = [_replay_piece(piece, tick) for piece in pieces]
     else:
@@ -351,4 +359,5 @@ def _per_replay(tick: Callable[[], None] | None, events: int) -> Callable[[], No
 
 def event_count(suite: Suite) -> int:
     """Rows a run will make, for the progress bar (an upper bound: streams may end early)."""
-    return len(suite.data.plants) * len(suite.data.strategies) * suite.data.events.count
+    data = suite.data
+    return len(data.plants) * data.replications * len(data.strategies) * data.events.count

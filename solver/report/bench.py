@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from solver.report import bench_stats  # noqa: E402
 from solver.report.output import Batch, open_output, write_text  # noqa: E402
 
 # (column, label, aggregate, lower is better)
@@ -81,21 +82,107 @@ def ratio(summary: dict, column: str, strategy: str, lower_is_better: bool) -> f
     return None if mine <= 0 else best / mine
 
 
+def _shown(column: str, value: float) -> str:
+    if column == "on_time_rate":
+        return f"{value:.1%}"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}"
+    return f"{value:,.0f}"
+
+
 def _cell(summary: dict, column: str, strategy: str, lower: bool) -> str:
+    """The value, and how many times worse than the best it is (x1.00 = the best), in either
+    direction; where the best is 0 no ratio exists and the difference is shown."""
     value = summary[strategy][column]
-    shown = (
-        f"{value:.1%}"
-        if column == "on_time_rate"
-        else f"{value:,.2f}"
-        if isinstance(value, float) and not value.is_integer()
-        else f"{value:,.0f}"
-    )
     r = ratio(summary, column, strategy, lower)
-    return f"{shown} (x{r:.2f})" if r is not None else f"{shown} (-)"
+    if r is not None:
+        return f"{_shown(column, value)} (x{r:.2f})"
+    values = [v[column] for v in summary.values()]
+    best = min(values) if lower else max(values)
+    return f"{_shown(column, value)} ({'+' if value >= best else '-'}{_shown(column, abs(value - best))})"
+
+
+def _signed(column: str, value: float) -> str:
+    """A difference: percentage points for the on-time rate, else the metric's own unit."""
+    if column == "on_time_rate":
+        return f"{100 * value:+.1f} pp"
+    return f"{value:+,.2f}"
+
+
+def _direction(lower: bool) -> str:
+    return "lower is better" if lower else "higher is better"
+
+
+def replication_summaries(rows: list[dict]) -> list[dict[str, dict[str, float]]]:
+    """One ``summarise`` per replication (rows without a replication column are one)."""
+    reps = sorted({row.get("replication", 0) for row in rows})
+    return [summarise([row for row in rows if row.get("replication", 0) == r]) for r in reps]
+
+
+def replication_markdown(summaries: list[dict[str, dict[str, float]]]) -> str:
+    """Means with 95 % intervals, the paired comparison with the best, and per metric the
+    strategies the streams cannot tell from the best."""
+    count = len(summaries)
+    strategies = list(summaries[0])
+    lines = [
+        f"## {count} replications: mean and 95 % confidence interval",
+        "",
+        "| metric | " + " | ".join(strategies) + " |",
+        "|---|" + "---|" * len(strategies),
+    ]
+    verdicts = []
+    paired_lines = [
+        "## Against the best, paired over the same streams",
+        "",
+        "Difference from the best strategy's value (its 95 % interval) and the streams on "
+        "which each strategy was best.",
+        "",
+        "| metric | best | " + " | ".join(strategies) + " |",
+        "|---|---|" + "---|" * len(strategies),
+    ]
+    for column, label, _, lower in METRICS:
+        values = bench_stats.by_replication(summaries, column)
+        found = bench_stats.estimates(values)
+        cells = [
+            f"{_shown(column, e.mean)} [{_shown(column, e.low)}, {_shown(column, e.high)}]"
+            for e in found.values()
+        ]
+        lines.append(f"| {label} ({_direction(lower)}) | " + " | ".join(cells) + " |")
+        compared = bench_stats.against_best(values, lower)
+        best = next(iter(compared.values())).best
+        paired = [
+            f"{_signed(column, p.difference)} [{_signed(column, p.low)}, "
+            f"{_signed(column, p.high)}], won {p.wins}/{p.streams}"
+            for p in compared.values()
+        ]
+        paired_lines.append(f"| {label} | {best} | " + " | ".join(paired) + " |")
+        same = [s for s, p in compared.items() if p.indistinguishable and s != best]
+        unknown = any(p.indistinguishable is None for p in compared.values())
+        verdicts.append(
+            f"- {label} ({_direction(lower)}): best {best}; "
+            + (
+                "one stream cannot tell strategies apart"
+                if unknown
+                else "indistinguishable from it: " + (", ".join(same) if same else "none")
+            )
+        )
+    return "\n".join(
+        lines
+        + [""]
+        + paired_lines
+        + ["", "## Which strategies the streams cannot tell from the best", ""]
+        + verdicts
+    )
 
 
 def markdown(summary: dict) -> str:
-    head = ["strategy", *(label for _, label, _, _ in METRICS), "planned / skipped / failed"]
+    """Every strategy's metrics over all streams; x: times worse than the best (either
+    direction), +/-: the difference where the best is 0."""
+    head = [
+        "strategy",
+        *(f"{label} ({_direction(lower)})" for _, label, _, lower in METRICS),
+        "planned / skipped / failed",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for strategy, values in summary.items():
         cells = [_cell(summary, c, strategy, lower) for c, _, _, lower in METRICS]
@@ -105,7 +192,11 @@ def markdown(summary: dict) -> str:
 
 
 def print_summary(console: Console, summary: dict, title: str) -> None:
-    table = Table(title=title + " (x ratio to the best strategy)", title_justify="left")
+    table = Table(
+        title=title + " (x: times worse than the best, in either direction; +/-: the "
+        "difference where the best is 0)",
+        title_justify="left",
+    )
     table.add_column("metric")
     for strategy in summary:
         table.add_column(strategy, justify="right")
@@ -119,6 +210,35 @@ def print_summary(console: Console, summary: dict, title: str) -> None:
     console.print(table)
 
 
+def print_replications(console: Console, summaries: list[dict[str, dict[str, float]]]) -> None:
+    """Each strategy's mean with its 95 % interval, and who the streams cannot tell from the
+    best (paired over the same streams); nothing with a single replication."""
+    if len(summaries) < 2:
+        return
+    strategies = list(summaries[0])
+    table = Table(
+        title=f"{len(summaries)} replications: mean [95 % interval]; = : indistinguishable "
+        "from the best (paired), * : the best",
+        title_justify="left",
+    )
+    table.add_column("metric")
+    for strategy in strategies:
+        table.add_column(strategy, justify="right")
+    for column, label, _, lower in METRICS:
+        values = bench_stats.by_replication(summaries, column)
+        found = bench_stats.estimates(values)
+        compared = bench_stats.against_best(values, lower)
+        cells = []
+        for strategy in strategies:
+            e, p = found[strategy], compared[strategy]
+            mark = "*" if strategy == p.best else "=" if p.indistinguishable else ""
+            cells.append(
+                f"{_shown(column, e.mean)} [{_shown(column, e.low)}, {_shown(column, e.high)}]{mark}"
+            )
+        table.add_row(f"{label} ({_direction(lower)})", *cells)
+    console.print(table)
+
+
 def _save(figure, path: Path, batch: Batch | None) -> None:
     """Save a figure as PNG, replacing ``path`` atomically; the figure is closed."""
     try:
@@ -128,17 +248,39 @@ def _save(figure, path: Path, batch: Batch | None) -> None:
         plt.close(figure)
 
 
-def plot_service_vs_stability(summary: dict, path: Path, batch: Batch | None = None) -> None:
+def plot_service_vs_stability(
+    summary: dict,
+    path: Path,
+    batch: Batch | None = None,
+    summaries: list[dict[str, dict[str, float]]] | None = None,
+) -> None:
+    """Steps moved against weighted tardiness per strategy; with several replications, their
+    means with 95 % intervals as error bars."""
     figure, axes = plt.subplots(figsize=(6, 4.5))
-    for strategy, values in summary.items():
-        axes.scatter(values["steps_moved"], values["weighted_tardiness_days"], s=60)
-        axes.annotate(
-            strategy,
-            (values["steps_moved"], values["weighted_tardiness_days"]),
-            textcoords="offset points",
-            xytext=(6, 4),
+    moved = tardy = None
+    if summaries and len(summaries) > 1:
+        moved = bench_stats.estimates(bench_stats.by_replication(summaries, "steps_moved"))
+        tardy = bench_stats.estimates(
+            bench_stats.by_replication(summaries, "weighted_tardiness_days")
         )
-    axes.set_xlabel("steps moved (sum over events)")
+    for strategy, values in summary.items():
+        x, y = values["steps_moved"], values["weighted_tardiness_days"]
+        if moved and tardy:
+            x, y = moved[strategy].mean, tardy[strategy].mean
+            axes.errorbar(
+                x,
+                y,
+                xerr=[[x - moved[strategy].low], [moved[strategy].high - x]],
+                yerr=[[y - tardy[strategy].low], [tardy[strategy].high - y]],
+                fmt="o",
+                capsize=4,
+            )
+        else:
+            axes.scatter(x, y, s=60)
+        axes.annotate(strategy, (x, y), textcoords="offset points", xytext=(6, 4))
+    axes.set_xlabel(
+        "steps moved (sum over events" + (", mean of replications, 95 % CI)" if moved else ")")
+    )
     axes.set_ylabel("weighted tardiness, days (mean per event)")
     axes.set_title("Service against stability (lower left is better)")
     axes.grid(alpha=0.3)
@@ -172,9 +314,13 @@ def write_outputs(rows: list[dict], out: Path, title: str) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     csv_file, summary_file, service_file, tardiness_file = (out / n for n in OUTPUT_FILES)
     summary = summarise(rows)
+    summaries = replication_summaries(rows)
+    text = f"# {title}\n\n" + markdown(summary) + "\n"
+    if len(summaries) > 1:
+        text += "\n" + replication_markdown(summaries) + "\n"
     with Batch() as batch:
         write_rows(rows, csv_file, batch)
-        write_text(summary_file, f"# {title}\n\n" + markdown(summary) + "\n", batch)
-        plot_service_vs_stability(summary, service_file, batch)
+        write_text(summary_file, text, batch)
+        plot_service_vs_stability(summary, service_file, batch, summaries)
         plot_cumulative_tardiness(rows, tardiness_file, batch)
     return summary
