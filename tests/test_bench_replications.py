@@ -105,6 +105,11 @@ def test_the_paired_comparison_tells_a_real_difference_from_noise():
     assert compared["B"].indistinguishable is False and compared["B"].difference == 1
     assert compared["C"].indistinguishable is True  # -1, +4, -1: the interval holds 0
     assert compared["A"].wins == 1 and compared["C"].wins == 2
+    # Higher is better: the best has the highest mean, and differences are read the same way.
+    rates = {"A": [0.9, 0.8, 0.85], "B": [0.7, 0.6, 0.65]}
+    compared = bench_stats.against_best(rates, lower_is_better=False)
+    assert compared["B"].best == "A" and compared["A"].wins == 3
+    assert compared["B"].difference == pytest.approx(-0.2) and not compared["B"].indistinguishable
 
 
 def test_the_summary_says_who_is_indistinguishable(three, tmp_path):

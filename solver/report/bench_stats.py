@@ -72,7 +72,7 @@ def against_best(values: dict[str, list[float]], lower_is_better: bool) -> dict[
     """Each strategy against the best by mean, paired stream by stream."""
     pick = min if lower_is_better else max
     means = {s: statistics.fmean(v) for s, v in values.items()}
-    best = pick(means, key=lambda s: (means[s] if lower_is_better else -means[s], s))
+    best = min(means, key=lambda s: (means[s] if lower_is_better else -means[s], s))
     streams = len(values[best])
     winners = [pick(v[r] for v in values.values()) for r in range(streams)]
     compared = {}
