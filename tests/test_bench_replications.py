@@ -126,3 +126,17 @@ def test_replications_must_be_a_positive_count(tmp_path):
     with pytest.raises(DataError) as raised:
         tiny_suite(tmp_path, 0)
     assert "replications" in str(raised.value)
+
+
+def test_a_missing_template_is_bad_input_naming_it(tmp_path, capsys):
+    from solver.cli import main
+
+    path = tmp_path / "suite.yaml"
+    path.write_text(
+        yaml.safe_dump({"plants": [{"generate": {"orders": 5, "template": "nowhere.yaml"}}]})
+    )
+    with pytest.raises(DataError) as raised:
+        load_suite(path)
+    assert "generate.template" in str(raised.value) and "nowhere.yaml" in str(raised.value)
+    assert main(["bench", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert "Traceback" not in capsys.readouterr().err

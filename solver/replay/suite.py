@@ -130,6 +130,17 @@ def load_suite(path: str | Path) -> Suite:
             problems.append(
                 Problem(str(path), f"plants[{k}]", "file", "give either file or generate")
             )
+        template = spec.generate.template if spec.generate is not None else None
+        if template and not (path.parent / template).is_file():
+            problems.append(
+                Problem(
+                    str(path),
+                    f"plants[{k}]",
+                    "generate.template",
+                    f"no plant file at {path.parent / template}; give the plant file whose "
+                    "shape to copy, relative to the suite",
+                )
+            )
     if problems:
         raise DataError(problems)
     return Suite(path, data)
