@@ -85,6 +85,14 @@ def size(instance: dict) -> tuple[int, int]:
     return len(instance["duration_matrix"]), len(machines)
 
 
+def job_routing(times: list[int], machines: list[int], unit: str) -> list[dict]:
+    """A job's operations as plant-file steps: one machine each, ``times`` in ``unit``."""
+    return [
+        {"id": f"op{k}", "resources": [{"resource": f"M{m:02d}", "per_unit": f"{d}{unit}"}]}
+        for k, (d, m) in enumerate(zip(times, machines, strict=True))
+    ]
+
+
 def plant_data(instance: dict) -> dict:
     """The plant file (as ``load_plant`` reads it) of a job-shop instance.
 
@@ -113,11 +121,7 @@ def plant_data(instance: dict) -> dict:
     products, orders = [], []
     for j, (times, where) in enumerate(zip(durations, machines, strict=True)):
         job = f"J{j:02d}"
-        routing = [
-            {"id": f"op{k}", "resources": [{"resource": f"M{m:02d}", "per_unit": f"{d}m"}]}
-            for k, (d, m) in enumerate(zip(times, where, strict=True))
-        ]
-        products.append({"id": job, "unit_cost": 0, "routing": routing})
+        products.append({"id": job, "unit_cost": 0, "routing": job_routing(times, where, "m")})
         orders.append(
             {
                 "id": job,

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from benchmarks.core import load_instances
+from benchmarks.core import job_routing, load_instances
 
 START = datetime(2026, 1, 5)  # a Monday
 
@@ -41,11 +41,7 @@ def plant_file(instance: dict, tightness: float) -> dict:
     products, orders = [], []
     for j, (times, where) in enumerate(zip(durations, machines, strict=True)):
         job = f"J{j:02d}"
-        routing = [
-            {"id": f"op{k}", "resources": [{"resource": f"M{m:02d}", "per_unit": f"{d}h"}]}
-            for k, (d, m) in enumerate(zip(times, where, strict=True))
-        ]
-        products.append({"id": job, "unit_cost": 0, "routing": routing})
+        products.append({"id": job, "unit_cost": 0, "routing": job_routing(times, where, "h")})
         due = START + timedelta(hours=round(tightness * sum(times)))
         orders.append(
             {

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from benchmarks.dask_pieces import answer  # without timings and memory figures
 from solver.changes.scenario import load_scenario
 from solver.dask_work import DaskUnavailable, dask_mapper
 from solver.domain.mapping import serial
@@ -22,25 +23,6 @@ from tests.conftest import RUSH_ORDER, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = {"time_limit": 1, "workers": 2, "seed": 0}
-# Figures of the moment, not of the answer: wall-clock seconds and memory in use.
-MOMENTARY = {
-    "solve_time",
-    "build_seconds",
-    "first_solution_seconds",
-    "preparation_seconds",
-    "memory_budget_mb",
-    "memory_estimate_mb",
-    "seconds",
-}
-
-
-def answer(value):
-    """``value`` without the momentary figures, at any depth."""
-    if isinstance(value, dict):
-        return {k: answer(v) for k, v in value.items() if k not in MOMENTARY}
-    if isinstance(value, list):
-        return [answer(v) for v in value]
-    return value
 
 
 @pytest.fixture(scope="module")

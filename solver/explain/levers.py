@@ -205,18 +205,14 @@ class _Pricing:
         )
 
         def attempt(count: int) -> tuple[Plan, bool] | None:
-            opened: dict[str, list[Interval]] = {}
-            for start, end, rid in windows[:count]:
-                opened.setdefault(rid, []).append((start, end))
-            return self._solve(_with_overtime(self.plant, opened), {self.order_id}, True)
+            relaxed = _with_overtime(self.plant, _by_resource(windows[:count]))
+            return self._solve(relaxed, {self.order_id}, True)
 
         count, found = _fewest(len(windows), attempt)
         if found is None:
             return None
         candidate, on_time = found
-        opened: dict[str, list[Interval]] = {}
-        for start, end, rid in windows[:count]:
-            opened.setdefault(rid, []).append((start, end))
+        opened = _by_resource(windows[:count])
         candidate = self._least_overtime(_with_overtime(self.plant, opened), candidate, opened)
         hours, money = self._overtime_used(candidate, opened)
         if hours == 0:  # on time (or closer) without any overtime: that is re-planning alone
@@ -347,6 +343,14 @@ class _Pricing:
         if swaps:
             return "alternative resource", "; ".join(swaps)
         return "re-plan alone", "start it earlier, in the gaps the other orders leave"
+
+
+def _by_resource(windows: Sequence[tuple[int, int, str]]) -> dict[str, list[Interval]]:
+    """(start, end, resource) windows as the intervals opened on each resource."""
+    opened: dict[str, list[Interval]] = {}
+    for start, end, rid in windows:
+        opened.setdefault(rid, []).append((start, end))
+    return opened
 
 
 def _no_new_expedites(plant: Plant, plan: Plan, order_id: str) -> Plant:

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from solver.domain.plant import Plant
 from solver.domain.timegrid import TimeGrid
-from solver.explain.chain import OrderExplanation
+from solver.explain.chain import ChainLink, OrderExplanation
 from solver.explain.words import (
     alone_text,
     binding_cause,
@@ -27,6 +27,7 @@ from solver.explain.words import (
 # that are nearly all late 7 s and 16 MB of JSON (later orders wait behind more others); the
 # first 100 take 0.2 s and 0.5 MB there (0.3 s at 3,000 orders). The outcomes name them all.
 FILE_LIMIT = 100
+CHAIN_COLUMNS = ("step", "resource", "ready", "start", "end", "wait", "cause", "slack")
 
 
 def print_explanation(console: Console, plant: Plant, e: OrderExplanation) -> None:
@@ -43,20 +44,10 @@ def print_explanation(console: Console, plant: Plant, e: OrderExplanation) -> No
     console.print(f"binding: {headline(plant, e)}", markup=False, highlight=False)
     if e.chain:
         table = Table(title=f"Critical chain of {e.order}, last step first", title_justify="left")
-        for column in ("step", "resource", "ready", "start", "end", "wait", "cause", "slack"):
+        for column in CHAIN_COLUMNS:
             table.add_column(column, no_wrap=column != "cause", overflow="fold")
         for k, link in enumerate(e.chain):
-            table.add_row(
-                link.step,
-                link.resource,
-                moment(plant, link.ready, True),
-                moment(plant, link.start, True),
-                moment(plant, link.end),
-                span(plant, link.wait),
-                link_brief(plant, link),
-                span(plant, link.slack),
-                style="bold" if k == e.binding else None,
-            )
+            table.add_row(*chain_cells(plant, link), style="bold" if k == e.binding else None)
         console.print(table)
         console.print(
             "wait: from ready to start; slack: how much later the step could end without the "
@@ -66,6 +57,20 @@ def print_explanation(console: Console, plant: Plant, e: OrderExplanation) -> No
             highlight=False,
         )
     console.print(alone_text(plant, e), markup=False, highlight=False)
+
+
+def chain_cells(plant: Plant, link: ChainLink) -> tuple[str, ...]:
+    """One step of a chain as the text of ``CHAIN_COLUMNS`` (console and HTML alike)."""
+    return (
+        link.step,
+        link.resource,
+        moment(plant, link.ready, True),
+        moment(plant, link.start, True),
+        moment(plant, link.end),
+        span(plant, link.wait),
+        link_brief(plant, link),
+        span(plant, link.slack),
+    )
 
 
 def completion_text(plant: Plant, e: OrderExplanation) -> str:

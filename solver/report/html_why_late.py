@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.explain.chain import OrderExplanation, needs_explaining
-from solver.explain.words import alone_text, binding_cause, headline, link_brief, moment, span
-from solver.report.explain import completion_text, late_text
+from solver.explain.words import alone_text, binding_cause, headline, moment
+from solver.report.explain import CHAIN_COLUMNS, chain_cells, completion_text, late_text
 
 GANTT_DIV = "gantt-by-resource"  # the div of the chart by resource on the plan page
 WAIT = "rgba(240,140,0,0.30)"
@@ -188,25 +188,10 @@ def _chain(plant: Plant, e: OrderExplanation, k: int) -> str:
     )
     body = f"<p>{_esc(headline(plant, e))}<br>{_esc(facts)}</p>"
     if e.chain:
-        head = "".join(
-            f"<th>{h}</th>"
-            for h in ("step", "resource", "ready", "start", "end", "wait", "cause", "slack")
-        )
+        head = "".join(f"<th>{h}</th>" for h in CHAIN_COLUMNS)
         rows = "".join(
             ('<tr class="binding">' if k == e.binding else "<tr>")
-            + "".join(
-                f"<td>{_esc(cell)}</td>"
-                for cell in (
-                    link.step,
-                    link.resource,
-                    moment(plant, link.ready, True),
-                    moment(plant, link.start, True),
-                    moment(plant, link.end),
-                    span(plant, link.wait),
-                    link_brief(plant, link),
-                    span(plant, link.slack),
-                )
-            )
+            + "".join(f"<td>{_esc(cell)}</td>" for cell in chain_cells(plant, link))
             + "</tr>"
             for k, link in enumerate(e.chain)
         )
