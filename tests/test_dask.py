@@ -101,3 +101,12 @@ def test_an_unreachable_scheduler_exits_8_naming_it(capsys):
     assert run_cli(args, Path(".")).code == 8
     err = capsys.readouterr().err
     assert "tcp://127.0.0.1:9" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("count", ["0", "two"])
+def test_a_bad_dask_worker_count_is_a_usage_error(count, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        run_cli(["whatif", str(RUSH_ORDER), "--dask", "--dask-workers", count], Path("."))
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "--dask-workers" in err and "Traceback" not in err

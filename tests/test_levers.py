@@ -169,3 +169,12 @@ def test_a_negative_overtime_rate_names_the_field(make_plant, where):
         make_plant(model)
     assert "overtime_cost_per_hour" in str(raised.value)
     assert "greater than or equal to 0" in str(raised.value)
+
+
+@pytest.mark.parametrize(("value", "valid"), [(0, "greater than 0"), ("soon", "valid number")])
+def test_a_bad_explain_time_limit_names_the_field(make_plant, value, valid):
+    model = queue_model(80.0)
+    model["settings"]["explain_time_limit"] = value
+    with pytest.raises(DataError) as raised:
+        make_plant(model)
+    assert "explain_time_limit" in str(raised.value) and valid in str(raised.value)
