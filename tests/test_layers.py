@@ -22,14 +22,15 @@ LAYERS = [
     "changes",
     "facts",
     "solve",
+    "explain",  # below whatif: the early-warning check prices its countermeasures as levers
     "strategies",
     "whatif",
-    "explain",
     "replay",
     "store",
     "daily",
     "report",
     "api",
+    "service",  # `replan serve`: the HTTP API over the store and the engine
     "dask_work",  # a face utility: builds the Dask cluster the command line hands the engine
     "cli",
 ]

@@ -178,3 +178,58 @@ def test_a_bad_explain_time_limit_names_the_field(make_plant, value, valid):
     with pytest.raises(DataError) as raised:
         make_plant(model)
     assert "explain_time_limit" in str(raised.value) and valid in str(raised.value)
+
+
+def split_model(customer_allows: bool, order_allows: bool | None = None) -> dict:
+    """M1 works Mon 00:00-02:00, then Tue-Fri 08:00-16:00; S (4 units of 1 h, due Mon 02:00)
+    does not fit Monday's two hours and runs Tue 08:00-12:00, 34 h late. Overtime is priced
+    out (100,000 EUR/h) so the split is the lever to look at."""
+    model = queue_model(100_000.0)
+    model["settings"]["partial_delivery_cost"] = 30.0
+    model["customers"] = [{"id": "C", "tier": "A", "partial_delivery": customer_allows}]
+    order = dict(model["orders"][0], id="S", quantity=4, due=T0 + "02:00")
+    if order_allows is not None:
+        order["partial_delivery"] = order_allows
+    model["orders"] = [order]
+    return model
+
+
+def test_a_split_delivers_what_fits_by_the_due_date_priced_by_hand(make_plant):
+    plant = make_plant(split_model(customer_allows=True))
+    plan = dispatch(plant, ["S"])
+    assert [(s.start, s.end) for s in plan.steps_of("S")] == [(1920, 2160)]
+    (split,) = [lever for lever in price_levers(plant, plan, "S") if lever.kind == "split delivery"]
+    # 2 units Mon 00:00-02:00 (on time), the other 2 Tue 08:00-10:00: 32 h late.
+    assert split.first_part == 2 and split.completion == 2040 and not split.on_time
+    assert "deliver 2 of 4 by the due date" in split.action
+    weight = tardiness_weights(plant)["S"]
+    assert split.cost == pytest.approx(30.0)  # one more delivery; nobody else moves
+    # Before: 34 h late on all 4 units; after: 32 h on half of them.
+    assert split.saving == pytest.approx((34 * 60 - 32 * 60 * 0.5) * weight)
+
+
+@pytest.mark.parametrize(("customer", "order"), [(False, None), (True, False)])
+def test_no_split_where_partial_delivery_is_not_allowed(make_plant, customer, order):
+    plant = make_plant(split_model(customer_allows=customer, order_allows=order))
+    plan = dispatch(plant, ["S"])
+    assert [lever.kind for lever in price_levers(plant, plan, "S")] == ["overtime"]
+
+
+def test_an_order_may_allow_a_split_its_customer_does_not(make_plant):
+    plant = make_plant(split_model(customer_allows=False, order_allows=True))
+    plan = dispatch(plant, ["S"])
+    assert "split delivery" in [lever.kind for lever in price_levers(plant, plan, "S")]
+
+
+@pytest.mark.parametrize("started", [False, True])
+def test_a_started_order_is_not_split(make_plant, started):
+    model = split_model(customer_allows=True)
+    routing = model["products"][0]["routing"]
+    routing.insert(0, {"id": "s0", "resources": [{"resource": "M2", "per_unit": "1m"}]})
+    if started:  # its first step is done: the rest is for the whole quantity
+        model["wip"] = [{"order": "S", "step": "s0", "done": True}]
+    plant = make_plant(model)
+    plan = dispatch(plant, ["S"])
+    kinds = [lever.kind for lever in price_levers(plant, plan, "S")]
+    assert "overtime" in kinds
+    assert ("split delivery" in kinds) is not started

@@ -228,6 +228,18 @@ def test_breakdown_is_a_confirmed_break_with_its_date(tmp_path):
     assert breaks == {"O1": 360, "O2": 420}
 
 
+def test_a_break_is_confirmed_without_pricing_when_even_alone_it_is_late(tmp_path):
+    model = plant_model(O1="02:00", O2="04:00")
+    model["settings"]["warning_levers"] = 0
+    base = baseline_file(tmp_path, model, {"O1": ("M1", 0, 60), "O2": ("M1", 60, 120)})
+    down = {"kind": "resource_down", "resource": "M1", "from": T0 + "00:00", "to": T0 + "05:00"}
+    outcome = run(tmp_path, model, [down], base).outcomes[0]
+    # M1 is down until 05:00: alone, with every hour open, O1 ends 06:00, O2 06:00 (both
+    # late), so no lever can help and none is priced.
+    (o1,) = [w for w in outcome.warnings if w.order == "O1"]
+    assert o1.level == "confirmed break" and o1.levers == () and "even alone" in o1.message
+
+
 def test_breakdown_recoverable_by_overtime_is_an_external_risk_notice(tmp_path):
     model = plant_model(O1="16:00")
     model["calendars"] = [
@@ -244,7 +256,35 @@ def test_breakdown_recoverable_by_overtime_is_an_external_risk_notice(tmp_path):
     outcome = run(tmp_path, model, [down], base).outcomes[0]
     (warning,) = [w for w in outcome.warnings if w.order == "O1"]
     assert warning.level == "external risk notice"
-    assert any("overtime on M1" in m for m in warning.countermeasures)
+    # The change harms O1, so its levers are priced as `replan explain` prices them: M1 is
+    # down all Monday's shift, so the hour must be worked before 08:00, at 50 EUR/h.
+    best = warning.levers[0]
+    assert best.kind == "overtime" and best.on_time and best.overtime_hours == 1
+    assert best.cost == pytest.approx(50.0)
+    assert warning.countermeasures[0].startswith("overtime on M1") and "50.00" in (
+        warning.countermeasures[0]
+    )
+
+
+def test_without_warning_levers_the_notice_lists_the_relaxed_plans_overtime(tmp_path):
+    model = plant_model(O1="16:00")
+    model["settings"]["warning_levers"] = 0
+    model["calendars"] = [
+        {
+            "id": "day",
+            "shifts": [
+                {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "16:00"}
+            ],
+        }
+    ]
+    model["resources"][0]["calendar"] = "day"
+    base = baseline_file(tmp_path, model, {"O1": ("M1", 480, 540)})
+    down = {"kind": "resource_down", "resource": "M1", "from": T0 + "08:00", "to": T0 + "16:00"}
+    outcome = run(tmp_path, model, [down], base).outcomes[0]
+    (warning,) = [w for w in outcome.warnings if w.order == "O1"]
+    assert warning.level == "external risk notice" and warning.levers == ()
+    (measure,) = warning.countermeasures
+    assert measure.startswith("overtime on M1 for ") and ": 1 h, 50.00" in measure
 
 
 def test_capacity_cut_moves_one_of_two_parallel_orders(tmp_path):

@@ -52,6 +52,9 @@ class AddOrder(Record):
     release: StartTime | None = None
     status: Literal["firm", "proposed", "forecast"] = "firm"
     channel: Text = ""
+    partial_delivery: bool | None = Field(
+        default=None, description="may be delivered in parts; absent: the customer's rule"
+    )
 
 
 class CancelOrder(Record):
@@ -295,6 +298,7 @@ def _add_order(applied: Applied, change: AddOrder, now: int, problem) -> None:
         release,
         change.status,
         change.channel,
+        partial_delivery=change.partial_delivery,
     )
     changed = plant.replace(orders={**plant.orders, change.id: order})
     if not _within_limits(changed, order, problem):

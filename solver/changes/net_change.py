@@ -346,6 +346,8 @@ def _add_order_entry(order: Order, grid: TimeGrid) -> dict[str, Any]:
         entry["status"] = order.status
     if order.channel:
         entry["channel"] = order.channel
+    if order.partial_delivery is not None:
+        entry["partial_delivery"] = order.partial_delivery
     return entry
 
 
@@ -374,6 +376,10 @@ def _order_changes(
         found.note(f"{oid}: status {_was_now(old.status, new.status)}")
     if new.channel != old.channel:
         found.note(f"{oid}: channel {_was_now(old.channel or '-', new.channel or '-')}")
+    if new.partial_delivery != old.partial_delivery:
+        found.note(
+            f"{oid}: partial delivery {_was_now(old.partial_delivery, new.partial_delivery)}"
+        )
     # Releases before the plan start are clipped to it: compare what is left of them.
     released_old = max(old_grid.to_datetime(old.release), grid.start)
     released_new = max(grid.to_datetime(new.release), grid.start)
@@ -398,6 +404,11 @@ def _customers(released_plant: Plant, today: Plant, found: _Found) -> None:
         if customer.credit_limit != before.credit_limit:
             found.note(
                 f"customer {cid}: credit limit {_was_now(before.credit_limit, customer.credit_limit)}"
+            )
+        if customer.partial_delivery != before.partial_delivery:
+            found.note(
+                f"customer {cid}: partial delivery "
+                f"{_was_now(before.partial_delivery, customer.partial_delivery)}"
             )
     for cid in old:
         if cid not in new:

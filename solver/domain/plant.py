@@ -189,6 +189,7 @@ class Customer:
     name: str
     tier: str
     credit_limit: float | None = None
+    partial_delivery: bool = False  # takes an order in more than one delivery
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ class Order:
     status: str = FIRM
     channel: str = ""
     priority: int | None = None  # a planner's tardiness weight, overriding the ranking
+    partial_delivery: bool | None = None  # None: the customer's partial_delivery
 
     @property
     def optional(self) -> bool:

@@ -186,6 +186,15 @@ class Settings(BaseModel):
     explain_time_limit : float
         Seconds for each solve that prices a lever of ``replan explain`` (the order alone,
         or with the lower-ranked orders ahead of it, re-solved around the others).
+    partial_delivery_cost : float
+        What one more delivery costs (money: freight, paperwork) when a late order is split
+        into a part on time and the rest later, for customers and orders with
+        ``partial_delivery``. 100 is an assumption, not a figure from the plant: set it.
+    warning_levers : int
+        What-if warnings: the external risk notices of at most this many orders the change
+        harms (highest ranked first) get their levers priced one by one, as ``replan explain``
+        does (each solve within ``explain_time_limit``); the others list what the relaxed
+        check did. 0 turns the pricing off (it adds 0.1-3 s per order).
     lns_workers : int
         At most this many CP-SAT workers solve one LNS neighbourhood (the rest of
         ``workers`` stay idle). Every worker copies the model: at 1,000 orders with materials
@@ -309,6 +318,8 @@ class Settings(BaseModel):
     whatif_time_limit: Annotated[float, Field(gt=0, le=604800)] = 4.0
     overtime_cost_per_hour: Annotated[float, Field(ge=0)] = 50.0
     explain_time_limit: Annotated[float, Field(gt=0, le=3600)] = 2.0
+    partial_delivery_cost: Annotated[float, Field(ge=0)] = 100.0
+    warning_levers: Annotated[int, Field(ge=0, le=100)] = 3
 
     @field_validator("tiers", "inventory_days_targets", mode="before")
     @classmethod

@@ -13,7 +13,13 @@ lever then only brings the order closer):
   there are charged at the resource's ``overtime_cost_per_hour`` or the setting's; one lever
   per resource on which the order waited for the calendar, and one for all its resources;
 - **move lower-ranked orders**: the order and the lower-ranked orders that held its
-  resources in the plan are freed together; what they lose is the price.
+  resources in the plan are freed together; what they lose is the price;
+- **split delivery** (only where the order or its customer allows ``partial_delivery``, and
+  the order has not started): the order becomes a first part, limited to the due date, and
+  the rest, both freed; the largest first part that is on time is found by bisection over the
+  quantity (fewer units never take longer). The rest is charged its share of the order's
+  lateness cost (by quantity), and one more delivery costs ``partial_delivery_cost``. The
+  order is whole only when the rest arrives, so the lever does not restore the due date.
 
 A lever's ``cost`` is what the fix adds to the plan's objective apart from the order's own
 lateness (other orders' lateness, purchases, holding) plus its overtime; its ``saving`` is the
@@ -44,6 +50,7 @@ from solver.supply import sources
 from solver.supply.sources import has_supply
 
 MOVABLE_ORDERS = 12  # lower-ranked orders freed with the late one (the first that held it)
+SPLIT_PROBES = 6  # solves that look for the largest first part of a split delivery
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,7 @@ class Lever:
     saving: float
     overtime_hours: float = 0.0
     moved: tuple[str, ...] = ()
+    first_part: int = 0  # a split delivery: the units delivered by the due date
 
 
 def price_levers(
@@ -94,6 +102,7 @@ def price_levers(
     levers = [pricing.replan_alone()]
     levers += pricing.overtime()
     levers.append(pricing.move_lower_ranked([r.order for r in ranks]))
+    levers.append(pricing.split())
     found = sorted((lever for lever in levers if lever is not None), key=_first_to_restore)
     # "All its resources" often comes down to one resource's overtime: say it once, by name.
     distinct, seen = [], set()
@@ -175,6 +184,66 @@ class _Pricing:
             return None
         action = f"move lower-ranked {_names(later)} later"
         return self._lever("move orders", action, candidate, on_time, moved=later)
+
+    def split(self) -> Lever | None:
+        if not may_split(self.plant, self.order_id) or self.order.quantity < 2:
+            return None
+        rest = _unused_id(self.plant, f"{self.order_id}-rest")
+        weights = {**self.weights, rest: self.weights[self.order_id]}
+        quantity = self.order.quantity
+
+        def attempt(first: int) -> tuple[Plant, Plan] | None:
+            parts = _split_plant(self.plant, self.order_id, rest, first)
+            sub = sub_plant(parts, self.plan, {self.order_id, rest}).with_settings(**self._limits())
+            try:
+                repaired = solve(build(sub, None, weights, limits={self.order_id: self.order.due}))
+            except SolveError:
+                return None
+            supply = parts if has_supply(parts) else None
+            return parts, merge_plans(self.plan, repaired, {self.order_id, rest}, supply)
+
+        lo, hi = 1, quantity - 1
+        best = attempt(lo)
+        if best is None:
+            return None
+        for _ in range(SPLIT_PROBES - 1):
+            if lo >= hi:
+                break
+            middle = (lo + hi + 1) // 2
+            found = attempt(middle)
+            if found is None:
+                hi = middle - 1
+            else:
+                lo, best = middle, found
+        parts, candidate = best
+        return self._split_lever(parts, candidate, rest, weights, lo)
+
+    def _split_lever(
+        self, parts: Plant, candidate: Plan, rest: str, weights: dict[str, int], first: int
+    ) -> Lever:
+        coefficient = tardiness_coefficient(self.plant, self.weights[self.order_id])
+        own_before = coefficient * self.plan.outcome(self.order_id).tardiness
+        rest_outcome = candidate.outcome(rest)
+        rest_late = coefficient * rest_outcome.tardiness
+        share = (self.order.quantity - first) / self.order.quantity
+        after = sum(objective_units(parts, candidate, weights).values())
+        first_late = coefficient * candidate.outcome(self.order_id).tardiness  # 0: limited
+        others = (after - rest_late - first_late) - (self.before - own_before)
+        cost = others / self.scale + self.plant.settings.partial_delivery_cost
+        action = (
+            f"deliver {first} of {self.order.quantity} by the due date "
+            f"({moment(self.plant, self.order.due)}), the other "
+            f"{self.order.quantity - first} {moment(self.plant, rest_outcome.completion)}"
+        )
+        return Lever(
+            "split delivery",
+            action,
+            rest_outcome.completion,
+            False,
+            round(cost, 2),
+            round((own_before - rest_late * share) / self.scale, 2),
+            first_part=first,
+        )
 
     # -- overtime ----------------------------------------------------------------------------
 
@@ -271,14 +340,10 @@ class _Pricing:
     ) -> tuple[Plan, bool] | None:
         """The freed orders re-solved around the others: on time if possible, else closer.
         ``same_sources``: the order may not take up an expedite it does not ship by already."""
-        limit = self.plant.settings.explain_time_limit
         sub = sub_plant(plant, self.plan, free)
         if same_sources:  # on the sub-plant: the kept orders' purchases still need every mode
             sub = _no_new_expedites(sub, self.plan, self.order_id)
-        sub = sub.with_settings(
-            time_limit=limit,
-            deterministic_time=limit if plant.settings.deterministic else None,
-        )
+        sub = sub.with_settings(**self._limits())
         hint = restrict(self.plan, free)
         for limits in ({self.order_id: self.order.due}, None):
             try:
@@ -293,6 +358,13 @@ class _Pricing:
                 return None  # no closer than the plan: not a lever
             return candidate, limits is not None
         return None
+
+    def _limits(self) -> dict:
+        limit = self.plant.settings.explain_time_limit
+        return {
+            "time_limit": limit,
+            "deterministic_time": limit if self.plant.settings.deterministic else None,
+        }
 
     def _lever(
         self,
@@ -343,6 +415,36 @@ class _Pricing:
         if swaps:
             return "alternative resource", "; ".join(swaps)
         return "re-plan alone", "start it earlier, in the gaps the other orders leave"
+
+
+def may_split(plant: Plant, order_id: str) -> bool:
+    """Whether the order may be delivered in parts: its own ``partial_delivery``, else its
+    customer's, and only while none of its steps has started (a running step is for the
+    whole quantity)."""
+    order = plant.orders[order_id]
+    allowed = order.partial_delivery
+    if allowed is None:
+        allowed = plant.customers[order.customer].partial_delivery
+    started = plant.done.get(order_id, 0) > 0 or any(key[0] == order_id for key in plant.pins)
+    return allowed and not started
+
+
+def _unused_id(plant: Plant, wanted: str) -> str:
+    name, k = wanted, 1
+    while name in plant.orders:
+        k += 1
+        name = f"{wanted}{k}"
+    return name
+
+
+def _split_plant(plant: Plant, order_id: str, rest: str, first: int) -> Plant:
+    """The plant with the order cut in two: ``first`` units under its id, the rest under
+    ``rest`` (same customer, product, release and due date)."""
+    order = plant.orders[order_id]
+    orders = dict(plant.orders)
+    orders[order_id] = dataclasses.replace(order, quantity=first)
+    orders[rest] = dataclasses.replace(order, id=rest, quantity=order.quantity - first)
+    return plant.replace(orders=orders)
 
 
 def _by_resource(windows: Sequence[tuple[int, int, str]]) -> dict[str, list[Interval]]:

@@ -737,7 +737,8 @@ def build_plant(parsed: Parsed, source: str) -> Plant:
     resources = {r.id: _resource(r, grid) for r in records["resources"]}
     products = {p.id: _product(p, grid) for p in records["products"]}
     customers = {
-        c.id: Customer(c.id, c.name or c.id, c.tier, c.credit_limit) for c in records["customers"]
+        c.id: Customer(c.id, c.name or c.id, c.tier, c.credit_limit, c.partial_delivery)
+        for c in records["customers"]
     }
     orders = {o.id: _order(o, grid) for o in records["orders"]}
     pins = {}
@@ -860,4 +861,5 @@ def _order(model: OrderModel, grid: TimeGrid) -> Order:
         release=release,
         status=model.status,
         channel=model.channel,
+        partial_delivery=model.partial_delivery,
     )

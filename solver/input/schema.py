@@ -233,6 +233,11 @@ class CustomerModel(Record):
     name: Text = ""
     tier: Text = Field(description="a key of settings.tiers, e.g. A, B, C")
     credit_limit: Amount | None = None
+    partial_delivery: bool = Field(
+        default=False,
+        description="the customer takes an order in more than one delivery: splitting a late "
+        "order is then one of its levers (replan explain)",
+    )
 
 
 class OrderModel(Record):
@@ -245,6 +250,11 @@ class OrderModel(Record):
     release: StartTime | None = None
     status: Literal["firm", "proposed", "forecast"] = "firm"
     channel: Text = ""
+    partial_delivery: bool | None = Field(
+        default=None,
+        description="this order may be delivered in parts (true) or only whole (false); "
+        "absent: its customer's partial_delivery",
+    )
 
 
 class WipModel(Record):

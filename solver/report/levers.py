@@ -19,7 +19,8 @@ def print_levers(console: Console, plant: Plant, order_id: str, levers: Sequence
     if not levers:
         console.print(
             f"No lever found for {order_id}: neither overtime on its resources, re-planning it "
-            "alone, nor moving lower-ranked orders brings it earlier.",
+            "alone, moving lower-ranked orders nor (where allowed) a split delivery brings it "
+            "earlier.",
             markup=False,
             highlight=False,
         )
@@ -32,7 +33,7 @@ def print_levers(console: Console, plant: Plant, order_id: str, levers: Sequence
             lever.kind,
             lever.action,
             moment(plant, lever.completion) if lever.completion is not None else "-",
-            "yes" if lever.on_time else "no",
+            on_time_text(lever, plant.orders[order_id].quantity),
             f"{lever.cost:,.2f}",
             f"{lever.saving:,.2f}",
             f"{lever.saving - lever.cost:,.2f}",
@@ -41,8 +42,10 @@ def print_levers(console: Console, plant: Plant, order_id: str, levers: Sequence
     rate = plant.settings.overtime_cost_per_hour
     console.print(
         f"costs: overtime (at each resource's overtime_cost_per_hour, else {rate:g} {money}/h) "
-        "plus what the plan loses elsewhere (other orders' lateness, purchases); saves: the "
-        f"order's own lateness cost, in {money}",
+        "plus what the plan loses elsewhere (other orders' lateness, purchases) plus, for a "
+        f"split, one more delivery ({plant.settings.partial_delivery_cost:g} {money}); saves: "
+        f"the order's own lateness cost (a split's late rest by its share of the quantity), in "
+        f"{money}",
         markup=False,
         highlight=False,
     )
@@ -63,6 +66,13 @@ def print_levers(console: Console, plant: Plant, order_id: str, levers: Sequence
         )
 
 
+def on_time_text(lever: Lever, quantity: int) -> str:
+    """ "yes", "no", or for a split delivery the part that is on time."""
+    if lever.first_part:
+        return f"{lever.first_part} of {quantity}"
+    return "yes" if lever.on_time else "no"
+
+
 def levers_dict(plant: Plant, levers: Sequence[Lever]) -> list[dict]:
     """The levers as JSON values: times as ISO datetimes, money as numbers."""
     return [
@@ -77,6 +87,7 @@ def levers_dict(plant: Plant, levers: Sequence[Lever]) -> list[dict]:
             "saving": lever.saving,
             "overtime_hours": lever.overtime_hours,
             "moved": list(lever.moved),
+            "first_part": lever.first_part or None,
         }
         for lever in levers
     ]

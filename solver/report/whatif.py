@@ -12,6 +12,7 @@ from solver.domain.plan import Plan
 from solver.domain.timegrid import format_duration, format_moment
 from solver.facts.kpis import Kpis
 from solver.facts.supply_kpis import compute_supply_kpis
+from solver.report.levers import levers_dict
 from solver.whatif.evaluate import (
     ACCEPT,
     ACCEPT_AS_ASKED,
@@ -354,6 +355,7 @@ def evaluation_dict(ev: Evaluation) -> dict:
                     "message": w.message,
                     "date": iso(w.date),
                     "countermeasures": list(w.countermeasures),
+                    "levers": levers_dict(ev.plant, w.levers),
                 }
                 for w in o.warnings
             ],

@@ -25,7 +25,9 @@ def attach_facts(
     outcome.moves = moves
     outcome.stability = stability_metrics(plant, plan, baseline)
     outcome.supplier_actions = supplier_actions(plant.grid, baseline, plan)
-    outcome.warnings = early_warnings(plant, plan)
+    position = {r.order: k for k, r in enumerate(rank_orders(plant))}
+    harmed = sorted((m.order for m in moves if m.cost > 0), key=lambda oid: position[oid])
+    outcome.warnings = early_warnings(plant, plan, harmed)
 
 
 def order_moves(

@@ -2,22 +2,31 @@
 external risk notice, confirmed break.
 
 An on-time order with less slack than ``alert_slack`` is an internal alert. A late order is
-re-planned on a relaxed plant (overtime round the clock, expedites at no extra cost): if that
-makes it on time, the warning is an external risk notice with the countermeasures that did it;
-if not, a confirmed break.
+re-planned on a relaxed plant (overtime round the clock, expedites at no extra cost, every
+order free to move): every lever of ``explain.levers`` at once. If that makes it on time, the
+warning is an external risk notice; if not, a confirmed break (no lever, nor all of them
+together, can save it). An external risk notice lists what the relaxed plan did for the order,
+with the overtime hours and their price; for the orders the change harms (at most
+``warning_levers``, highest ranked first) the levers are priced one by one, as ``replan
+explain`` prices them, and the cheapest that restores the due date comes first.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from solver.domain.errors import SolveError
+from solver.domain.intervals import clip
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.domain.timegrid import format_duration, format_moment
+from solver.explain.alone import earliest_alone
+from solver.explain.levers import Lever, price_levers
 from solver.facts.stability import Reference
 from solver.input.loading import ALWAYS
+from solver.rules.ranking import rank_orders
 from solver.solve.replanning import minimal_change
 from solver.whatif.budget import budgeted
 
@@ -34,11 +43,24 @@ class Warning:
     message: str
     date: int | None = None
     countermeasures: tuple[str, ...] = ()
+    levers: tuple[Lever, ...] = ()  # priced one by one (harmed orders only)
 
 
-def early_warnings(plant: Plant, plan: Plan) -> list[Warning]:
+def early_warnings(plant: Plant, plan: Plan, harmed: Sequence[str] = ()) -> list[Warning]:
     """Internal alerts (slack below ``alert_slack``), external risk notices and confirmed
-    breaks, checked against a relaxed plant with every countermeasure allowed."""
+    breaks, checked against a relaxed plant with every countermeasure allowed.
+
+    Parameters
+    ----------
+    plant, plan : Plant, Plan
+    harmed : sequence of str
+        Orders a change makes late or later, highest ranked first: the first
+        ``settings.warning_levers`` of them that are recoverable get their levers priced.
+
+    Returns
+    -------
+    list of Warning
+    """
     slack_limit = plant.grid.duration_ticks(plant.settings.alert_slack.total_seconds())
     warnings = []
     late = []
@@ -59,44 +81,75 @@ def early_warnings(plant: Plant, plan: Plan) -> list[Warning]:
                 )
             )
     if late:
-        warnings += _late_warnings(plant, plan, late)
+        warnings += _late_warnings(plant, plan, late, harmed)
     return warnings
 
 
-def _late_warnings(plant: Plant, plan: Plan, late: list) -> list[Warning]:
+def _late_warnings(plant: Plant, plan: Plan, late: list, harmed: Sequence[str]) -> list[Warning]:
     relaxed_plant = relax(plant).replace(settings=budgeted(plant, "warnings").settings)
     try:
         relaxed = minimal_change(relaxed_plant, plan, Reference(plan), [])
     except SolveError:
         relaxed = None
+    priced = _priced(plant, late, harmed)
+    loose = relax(plant)
     out = []
     for o in late:
         customer = plant.customers[plant.orders[o.order].customer].name
         fixed = relaxed.outcome(o.order) if relaxed else None
-        if fixed is not None and fixed.accepted and fixed.tardiness == 0:
-            measures = tuple(countermeasures(plant, plan, relaxed, o.order))
+        recovered = fixed is not None and fixed.accepted and fixed.tardiness == 0
+        levers = tuple(price_levers(plant, plan, o.order)) if o.order in priced else ()
+        # The two cheapest: the rest are in the JSON and in `replan explain`.
+        restoring = [lever_text(plant, lever) for lever in levers if lever.on_time][:2]
+        if restoring or recovered:
+            measures = tuple(restoring)
+            if not measures:
+                # Every lever at once restored it, no single one did: what the relaxed plan
+                # did is still the way back.
+                measures = tuple(countermeasures(plant, plan, relaxed, o.order))
+                measures += ("no single lever is enough",) if levers else ()
+            message = f"planned {describe_span(plant, o.tardiness)} late; recoverable"
             out.append(
-                Warning(
-                    EXTERNAL,
-                    o.order,
-                    customer,
-                    f"planned {describe_span(plant, o.tardiness)} late; recoverable",
-                    o.completion,
-                    measures,
-                )
+                Warning(EXTERNAL, o.order, customer, message, o.completion, measures, levers)
             )
+        elif o.order in priced or _late_even_alone(loose, o.order):
+            how = (
+                "each lever priced, and all at once"
+                if o.order in priced
+                else "even alone, with every hour open and the fastest supply"
+            )
+            message = (
+                f"late even with overtime, alternative resources and expedites ({how}): "
+                f"delivers {describe_moment(plant, o.completion)} instead of "
+                f"{describe_moment(plant, o.due)}"
+            )
+            out.append(Warning(BREAK, o.order, customer, message, o.completion, (), levers))
         else:
-            out.append(
-                Warning(
-                    BREAK,
-                    o.order,
-                    customer,
-                    f"late even with overtime, alternative resources and expedites: delivers "
-                    f"{describe_moment(plant, o.completion)} instead of {describe_moment(plant, o.due)}",
-                    o.completion,
-                )
+            # Not proven lost: the quick all-at-once check found nothing in its share of
+            # the time, and its levers were not priced one by one (``warning_levers``).
+            message = (
+                f"planned {describe_span(plant, o.tardiness)} late; the quick check found no "
+                f"countermeasure: replan explain prices its levers"
             )
+            out.append(Warning(EXTERNAL, o.order, customer, message, o.completion))
     return out
+
+
+def _late_even_alone(loose: Plant, order_id: str) -> bool:
+    """Late on the relaxed plant with no other order (every hour open, the fastest supply,
+    from the plan start): no lever, nor all of them, can bring it back."""
+    alone = earliest_alone(loose, order_id)
+    return alone is None or alone > loose.orders[order_id].due
+
+
+def _priced(plant: Plant, late: list, harmed: Sequence[str]) -> set[str]:
+    """The late orders whose levers are priced one by one: those the change harms, then the
+    rest, highest ranked first, at most ``warning_levers``."""
+    late_ids = {o.order for o in late}
+    position = {r.order: k for k, r in enumerate(rank_orders(plant))}
+    rest = sorted(late_ids - set(harmed), key=lambda oid: position[oid])
+    first = [oid for oid in harmed if oid in late_ids]
+    return set((first + rest)[: plant.settings.warning_levers])
 
 
 def relax(plant: Plant) -> Plant:
@@ -118,14 +171,28 @@ def relax(plant: Plant) -> Plant:
     return plant.replace(resources=resources, suppliers=suppliers)
 
 
+def lever_text(plant: Plant, lever: Lever) -> str:
+    """A priced lever as one countermeasure: what to do and what it costs."""
+    return f"{lever.action}: {lever.cost:,.2f} {plant.currency}".rstrip()
+
+
 def countermeasures(plant: Plant, plan: Plan, relaxed: Plan, order_id: str) -> list[str]:
-    """What the relaxed plan does differently for one order."""
+    """What the relaxed plan does differently for one order; overtime with its hours (the
+    step's time outside the resource's working hours) and their price."""
     measures = []
     before = {s.step_index: s for s in plan.steps_of(order_id)}
+    hours_per_tick = plant.grid.resolution.total_seconds() / 3600
     for step in relaxed.steps_of(order_id):
         windows = plant.availability[step.resource]
         if not step.pinned and not any(a <= step.start and step.end <= b for a, b in windows):
-            measures.append(f"overtime on {step.resource} for {step.step}")
+            inside = sum(end - start for start, end in clip(windows, step.start, step.end))
+            hours = round((step.end - step.start - inside) * hours_per_tick, 2)
+            rate = plant.resources[step.resource].overtime_cost_per_hour
+            rate = plant.settings.overtime_cost_per_hour if rate is None else rate
+            measures.append(
+                f"overtime on {step.resource} for {step.step}: {hours:g} h, "
+                f"{hours * rate:,.2f} {plant.currency}".rstrip()
+            )
         old = before.get(step.step_index)
         if old is not None and old.resource != step.resource:
             measures.append(f"{step.step} on {step.resource} instead of {old.resource}")
