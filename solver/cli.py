@@ -1,5 +1,5 @@
 """`replan validate | schema | rank | plan | explain | whatif | bench | check | release | accept |
-reject | history | review | show | diff | nightly`: argument parsing and wiring.
+reject | history | review | show | diff | nightly | serve`: argument parsing and wiring.
 
 Exit codes:
 
@@ -672,6 +672,21 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace, console: Console) -> int:
+    # Deferred: FastAPI and uvicorn load only for this command, not for every `replan` run.
+    from solver.service.run import serve
+    from solver.service.settings import DEFAULT_STORE, read_token, service_settings
+
+    settings = service_settings(
+        host=args.host,
+        port=args.port,
+        max_solves=args.max_solves,
+        token=read_token(args.token_file),
+    )
+    serve(args.store or os.environ.get(STORE_VARIABLE, "") or DEFAULT_STORE, settings)
+    return EXIT_OK
+
+
 def cmd_nightly(args: argparse.Namespace, console: Console) -> int:
     store = _open(args, args.model)
     today = load_plant(args.model, _overrides(args))
@@ -950,6 +965,35 @@ def _daily_parsers(commands) -> None:
     diff.add_argument("--head", type=int, default=30, help="orders to show")
     _store_flag(diff, False)
     diff.set_defaults(run=cmd_diff)
+
+    serve = commands.add_parser(
+        "serve",
+        help="the HTTP API over the plan store (FastAPI; OpenAPI docs at /docs)",
+        description="Serve the plan store and the engine over HTTP: plants, plans, what-ifs, "
+        "decisions, history, explanations; solves run as jobs in child processes. Loopback "
+        "only by default; another --host needs an API token ($REPLAN_API_TOKEN or "
+        "--token-file), which every request must then send as Authorization: Bearer TOKEN.",
+    )
+    serve.add_argument(
+        "--store",
+        metavar="PATH_OR_URL",
+        help=f"the plan store: a SQLite file or a SQLAlchemy URL; default ${STORE_VARIABLE}, "
+        "else replan.db in the current folder",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--max-solves",
+        type=_positive_count,
+        default=2,
+        help="solves running at once; one more is refused with 429 (default 2)",
+    )
+    serve.add_argument(
+        "--token-file", metavar="FILE", help="the API token, first line (else $REPLAN_API_TOKEN)"
+    )
+    serve.set_defaults(run=cmd_serve)
 
     nightly = commands.add_parser(
         "nightly", help="re-plan the whole book against the released plan (for cron)"

@@ -261,8 +261,9 @@ def test_breakdown_recoverable_by_overtime_is_an_external_risk_notice(tmp_path):
     best = warning.levers[0]
     assert best.kind == "overtime" and best.on_time and best.overtime_hours == 1
     assert best.cost == pytest.approx(50.0)
-    assert warning.countermeasures[0].startswith("overtime on M1") and "50.00" in (
-        warning.countermeasures[0]
+    assert (
+        warning.countermeasures[0].startswith("overtime on M1")
+        and "50.00" in (warning.countermeasures[0])
     )
 
 
