@@ -6,7 +6,8 @@ Usage::
 
 The scenario is evaluated once (deterministic, 2 workers); then, for each variant's proposal,
 the early warnings are computed again with each ``warning_levers`` value, side by side in one
-process: seconds, and the warning level of every late order. ``all``: every late order.
+process: seconds, how many late orders had their levers priced (only those the change harms
+are), and the warning level of every late order. ``all``: every late order.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     evaluation = api.whatif(args.scenario, deterministic=True, workers=args.workers)
-    print("| variant | late orders | warning_levers | seconds | levels (late orders) |")
-    print("|---|---|---|---|---|")
+    print("| variant | late orders | harmed | warning_levers | priced | seconds | levels |")
+    print("|---|---|---|---|---|---|---|")
     for outcome in evaluation.outcomes:
         if outcome.plan is None:
             continue
@@ -41,7 +42,11 @@ def main(argv: list[str] | None = None) -> None:
             levels = ", ".join(
                 f"{w.order} {w.level.split()[0]}" for w in warnings if w.level != INTERNAL
             )
-            print(f"| {outcome.name} | {len(late)} | {count} | {seconds:.2f} | {levels} |")
+            priced = sum(1 for w in warnings if w.levers)
+            print(
+                f"| {outcome.name} | {len(late)} | {len(harmed)} | {count} | {priced} "
+                f"| {seconds:.2f} | {levels} |"
+            )
 
 
 if __name__ == "__main__":
