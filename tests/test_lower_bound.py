@@ -87,9 +87,44 @@ def test_the_demo_bound_is_below_its_proven_optimum(baseline_of):
     assert 0 < bound.units <= optimum.objective_units
 
 
-def test_plants_with_supply_get_no_bound_here(tmp_path):
-    plant = load_plant(write_model(tmp_path, supply_model()))
-    assert lower_bound(plant, tardiness_weights(plant)) is None
+def test_a_supply_plant_is_bounded_by_its_material_dates_and_its_purchases(make_plant):
+    # M arrives after a day (1440 min), so O1 and O3 end no sooner than 1500 (1260 min late
+    # each at 1 EUR); the 2 units of M nobody holds cost at least 1 EUR each, less rounding.
+    plant = make_plant(supply_model())
+    bound, optimum = _bound_and_optimum(plant)
+    scale = units_per_currency(plant)
+    assert bound.alone == 2 * 1260 * scale
+    assert bound.purchases == (200 - 2 * 2) * plant.grid.ticks_per_day
+    assert optimum.objective == 2582  # O3 waits an hour more: the bound does not see it
+    assert "purchases that stock and receipts cannot avoid" in bound.note(scale, "EUR")
+
+
+def test_an_expedite_makes_the_material_date_early_but_not_the_purchase_free(make_plant):
+    plant = make_plant(supply_model(expedite_per_shipment=100))
+    bound, optimum = _bound_and_optimum(plant)
+    # By air M could be there at 02:00: alone, nobody is late; the shipment charge is relaxed.
+    assert bound.alone == 0 and bound.units == bound.purchases > 0
+    assert optimum.objective == 102
+
+
+def test_stock_and_finished_goods_cover_needs_in_the_bound(make_plant):
+    model = supply_model()
+    model["materials"][0]["stock"] = 1  # one of the two units needed is on hand
+    model["products"][1]["stock"] = 1  # Q on hand: O2 may ship from it
+    plant = make_plant(model)
+    bound, _ = _bound_and_optimum(plant)
+    assert bound.purchases == (100 - 2 * 2) * plant.grid.ticks_per_day
+
+
+def test_the_bound_is_below_every_plan_of_a_plant_with_stock_receipts_and_suppliers():
+    plant = load_plant(ROOT / "models" / "stocked.yaml")
+    weights = tardiness_weights(plant)
+    bound = lower_bound(plant, weights)
+    plan = solve_checked(plant, time_limit=5)
+    assert 0 < bound.units <= plan.objective_units
+    bounded = with_bound(plant, plan, weights)
+    assert bounded.best_bound == bound.units / units_per_currency(plant)
+    assert 0 <= bounded.gap < 1 and "purchases" in bounded.stats["bound_note"]
 
 
 def test_a_plan_with_the_bound_states_its_gap(make_plant):

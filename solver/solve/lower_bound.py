@@ -2,13 +2,16 @@
 
 LNS (every big book) proves no bound of its own, so its plans said "no bound"
 and nobody could tell a plan 2 % from the best possible from one 60 % away. This bound is a
-relaxation computed from the plant alone, in two parts, both exact lower bounds:
+relaxation computed from the plant alone, in three parts, each an exact lower bound of its
+own objective terms:
 
 1. **Each order alone on the plant.** Its remaining steps in routing order from its release
-   (a started order from its pinned step), each on whichever eligible resource ends it first
-   inside one working window of that resource's calendar, with the routing's lags: no plan
-   completes it earlier. Its cost is its tardiness weight times the lateness of that
-   completion; an optional order costs the lesser of that and declining it.
+   and the earliest its materials could be there (``sources.material_ready``: one source per
+   need, no other order drawing; a started order from its pinned step), each on whichever
+   eligible resource ends it first inside one working window of that resource's calendar,
+   with the routing's lags: no plan completes it earlier. Its cost is its tardiness weight
+   times the lateness of that completion; an optional order costs the lesser of that and
+   declining it, and an order that finished goods on hand could serve costs nothing.
 2. **The one resource that raises it most, as a relaxed machine.** The steps that can run
    only there (firm orders, not started), each with the earliest end from part 1 and the
    least work that must follow it (fastest options and lags, calendars ignored). Whatever
@@ -18,10 +21,17 @@ relaxation computed from the plant alone, in two parts, both exact lower bounds:
    (``ortools.graph`` linear sum assignment) bounds their orders' lateness cost together;
    every other order keeps its part-1 cost.
 
+3. **Purchases that cannot be avoided.** Per material, the firm orders' needs (orders not
+   started and not servable from finished goods) beyond everything on hand and arriving
+   (stock and receipts, whenever they come) must be bought: cheapest offers first (price,
+   cheapest mode's cost per unit, risk premium under ``supplier_risk: premium``), each up
+   to its capacity over every period of the horizon (bookings ignored), less half a cent per
+   order line and term for rounding.
+
 Relaxed, and so not counted: the other resources' capacity, steps with alternatives (they may
-go elsewhere), partial downtime on pools, steps split across breaks, and the stability term
-(at least 0). Plants with supply get no bound here (their purchases would need one too): their
-LNS plans still say "no bound proven", and a whole-model solve proves one.
+go elsewhere), partial downtime on pools, steps split across breaks, when suppliers deliver
+(a period's capacity may serve any period), minimum orders, shipment charges, holding (at least 0: every unit held is charged from its
+arrival, and a draw saves at most that) and the stability term (at least 0).
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +48,7 @@ from ortools.graph.python import linear_sum_assignment
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.rules.costs import decline_cost, tardiness_coefficient, units_per_currency
-from solver.supply.sources import has_supply
+from solver.supply import sources
 
 
 @dataclass(frozen=True)
@@ -45,23 +56,30 @@ class LowerBound:
     """The bound in objective units, and what made it.
 
     ``alone``: part 1 summed over every order; ``resource``: the resource of part 2 (empty
-    when no resource raised the bound) and ``raised``: how much it added to ``alone``.
+    when no resource raised the bound) and ``raised``: how much it added to ``alone``;
+    ``purchases``: part 3.
     """
 
     units: int
     alone: int
     resource: str = ""
     raised: int = 0
+    purchases: int = 0
 
     def note(self, scale: int, currency: str) -> str:
         """One line for the console and the plan's stats."""
         text = (
-            f"each order alone on the plant (release, routing, calendars): "
+            f"each order alone on the plant (release, materials, routing, calendars): "
             f"{self.alone / scale:,.2f} {currency}"
         )
         if self.resource:
             text += (
                 f"; {self.resource} as a relaxed machine adds {self.raised / scale:,.2f} {currency}"
+            )
+        if self.purchases:
+            text += (
+                f"; purchases that stock and receipts cannot avoid, at the cheapest offers: "
+                f"{self.purchases / scale:,.2f} {currency}"
             )
         return text
 
@@ -91,16 +109,15 @@ def lower_bound(plant: Plant, weights: dict[str, int]) -> LowerBound | None:
     Parameters
     ----------
     plant : Plant
-        Without supply (None otherwise).
     weights : dict
         Order -> tardiness weight (the plant's ranking).
 
     Returns
     -------
     LowerBound or None
+        None only when no assignment of part 2 could be solved and nothing else is known
+        (never in practice: parts 1 and 3 always give one).
     """
-    if has_supply(plant):
-        return None
     alone, jobs = {}, []
     for oid in plant.orders:
         completion, order_jobs = _alone(plant, oid, weights)
@@ -116,16 +133,71 @@ def lower_bound(plant: Plant, weights: dict[str, int]) -> LowerBound | None:
         raised = relaxed - sum(alone[j.order] for j in inside)
         if raised > best.raised:
             best = LowerBound(base + raised, base, ", ".join(sorted(group)), raised)
-    return best
+    bought = unavoidable_purchases(plant)
+    return dataclasses.replace(best, units=best.units + bought, purchases=bought)
 
 
-def with_bound(plant: Plant, plan: Plan, weights: dict[str, int]) -> Plan:
-    """The plan with ``lower_bound`` as its best bound and the gap to it, for a search that
-    proves none (LNS); the plan as it is for plants with supply.
+def unavoidable_purchases(plant: Plant) -> int:
+    """Part 3: what buying the firm orders' needs beyond stock and receipts costs at least.
+
+    Parameters
+    ----------
+    plant : Plant
+
+    Returns
+    -------
+    int
+        Objective units (0 without supply).
+    """
+    needs: dict[str, int] = {}
+    lines: dict[str, int] = {}
+    for oid, order in plant.orders.items():
+        if order.optional or sources.may_ship_from_stock(plant, oid):
+            continue
+        for material, quantity in sources.requirements(plant, oid).items():
+            needs[material] = needs.get(material, 0) + quantity
+            lines[material] = lines.get(material, 0) + 1
+    cents = 0
+    for material, need in needs.items():
+        short = need - sum(units for _, units in sources.stock_events(plant, material))
+        money = 0.0
+        for unit, capacity in _offers_by_price(plant, material):
+            if short <= 0:
+                break
+            bought = short if capacity is None else min(short, capacity)
+            money += unit * bought
+            short -= bought
+        # Each line's price, mode cost and premium are rounded to the cent on their own.
+        cents += max(0, math.floor(100 * money) - 2 * lines[material])
+    return cents * plant.grid.ticks_per_day
+
+
+def _offers_by_price(plant: Plant, material: str) -> list[tuple[float, int | None]]:
+    """(least money a bought unit costs, units it can sell over the horizon) per offer of the
+    material, cheapest first; None: no capacity limit. Beyond every offer's capacity nothing
+    can be bought, so no plan exists and any bound holds."""
+    premium = plant.settings.supplier_risk == "premium"
+    offers = []
+    for supplier in plant.suppliers.values():
+        offer = supplier.offers.get(material)
+        if offer is None or not offer.modes:
+            continue
+        risk = offer.price * (1 / supplier.reliability - 1) if premium else 0.0
+        unit = offer.price + min(m.cost_per_unit for m in offer.modes) + risk
+        periods = -(-plant.horizon // supplier.period) + 1
+        offers.append((unit, None if offer.capacity is None else offer.capacity * periods))
+    return sorted(offers, key=lambda o: o[0])
+
+
+def with_bound(
+    plant: Plant, plan: Plan, weights: dict[str, int], bound: LowerBound | None = None
+) -> Plan:
+    """The plan with ``lower_bound`` (or ``bound``, computed before) as its best bound and the
+    gap to it, for a search that proves none (LNS).
 
     ``stats.bound_note`` says what the bound is made of (``LowerBound.note``).
     """
-    bound = lower_bound(plant, weights)
+    bound = bound or lower_bound(plant, weights)
     if bound is None:
         return plan
     units = plan.objective_units
@@ -176,9 +248,11 @@ def _one_per_order(jobs: list[_Job], group: frozenset[str]) -> list[_Job]:
 def _alone(plant: Plant, oid: str, weights: dict[str, int]) -> tuple[int, list[_Job]]:
     """The order's earliest completion alone on the plant, and its steps as jobs."""
     order = plant.orders[oid]
+    if sources.may_ship_from_stock(plant, oid):
+        return order.due, []  # finished goods may serve it on its due date, using no resource
     steps = plant.remaining_steps(oid)
     pinned = any((oid, index) in plant.pins for index, _ in steps)
-    t = order.release
+    t = max(order.release, sources.material_ready(plant, oid) or 0)
     ends = []
     for index, step in steps:
         pin = plant.pins.get((oid, index))
