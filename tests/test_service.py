@@ -416,6 +416,17 @@ def test_with_a_token_every_request_needs_it(tmp_path):
         assert "HTTPBearer" in spec["components"]["securitySchemes"]
 
 
+def test_with_a_token_the_page_and_its_files_load_but_hold_no_data(tmp_path):
+    app = create_app(tmp_path / "store.db", ServiceSettings(token=TOKEN))
+    with TestClient(app) as client:
+        for path in ("/", "/static/app.js", "/static/api.js", "/vendor/plotly.min.js"):
+            assert client.get(path).status_code == 200, path
+        # Only reading the page is open: the same paths refuse anything else, the API all.
+        assert client.post("/", json={}).status_code == 401
+        for path in ("/released", "/plants", "/static/../plants"):
+            assert client.get(path).status_code == 401, path
+
+
 def test_only_loopback_without_a_token():
     assert service_settings(host="127.0.0.1").token is None
     assert service_settings(host="::1").host == "::1"

@@ -1,14 +1,16 @@
 """One self-contained HTML page per plan or what-if: KPI cards, Gantt charts, tables.
 
-plotly.js is embedded once, so the page works offline. The Gantt chart has one row per
-resource, bars coloured by the order's tardiness weight (its priority), late orders outlined in
-red, non-working time shaded grey and downtime shaded red; hovering a bar shows order, customer,
-quantity, due date and slack. Under it, why the late orders are late (``html_why_late``):
-clicking one opens its critical chain and shows its steps and waits on that chart. A second
-chart has one row per order, from its first start to its completion, with the due date marked.
-A what-if page puts the verdict first, with per change set the asked against the offered dates,
-the options side by side and what binds the date, then baseline and proposal one above the
-other with moved steps hatched, then the facts.
+plotly.js is embedded once, so the page works offline. The charts (``gantt``): one row per
+resource, bars coloured by the order's priority and labelled where the label fits, late orders
+outlined red, non-working time and downtime shaded, a key of every mark; one row per order with
+its due date. Both open on two weeks from now, marked by a line, with zoom presets. Under the
+chart by resource, the plan page lists its late orders, highest priority first, and why they are
+late (``html_why_late``): clicking one opens its critical chain and shows its steps and waits on
+that chart. A what-if page puts the verdict first, with per change set the asked against the
+offered dates, the options side by side and what binds the date, then baseline and proposal one
+above the other with moved steps hatched and the asked orders outlined, then the facts: the
+early warnings that matter (confirmed breaks, external risk notices) first, the internal alerts
+folded under their count.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from solver.domain.intervals import clip, subtract
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.domain.timegrid import format_duration, format_moment
@@ -30,6 +31,7 @@ from solver.facts.balances import material_balances, product_balances
 from solver.facts.kpis import Kpis, compute_kpis
 from solver.facts.supply_kpis import compute_supply_kpis
 from solver.report.explain import FILE_LIMIT
+from solver.report.gantt import gantt_by_order, gantt_by_resource
 from solver.report.html_why_late import GANTT_DIV, why_late_section
 from solver.report.html_why_late import STYLE as WHY_LATE_STYLE
 from solver.report.output import Batch, Target, write_text
@@ -45,11 +47,7 @@ from solver.whatif.evaluate import (
 )
 from solver.whatif.warnings import BREAK, EXTERNAL, INTERNAL, describe_span
 
-PRIORITY_CLASSES = (
-    ("high priority", 8, "#1f4e9c"),
-    ("medium", 4, "#4f8fd6"),
-    ("low", 1, "#a9c8ee"),
-)
+PROPOSAL_DIV = "gantt-proposal"
 VERDICT_COLOURS = {
     ACCEPT: "#1b7f3b",
     ACCEPT_AS_ASKED: "#b7791f",
@@ -112,153 +110,6 @@ def kpi_cards(plant: Plant, plan: Plan, kpis: Kpis) -> str:
     return _cards(items)
 
 
-def gantt_by_resource(
-    plant: Plant, plan: Plan, title: str, moved: set[tuple[str, int]] | None = None
-) -> go.Figure:
-    """Bars per resource coloured by priority; late orders outlined; off time shaded."""
-    grid = plant.grid
-    weights = {r.order: r.weight for r in rank_orders(plant)}
-    outcomes = {o.order: o for o in plan.outcomes}
-    resources = sorted(plant.resources)
-    figure = go.Figure()
-    for name, floor, colour in PRIORITY_CLASSES:
-        upper = min((f for _, f, _ in PRIORITY_CLASSES if f > floor), default=10**9)
-        steps = [
-            s
-            for s in plan.steps
-            if s.order in plant.orders and floor <= weights.get(s.order, 1) < upper
-        ]
-        if not steps:
-            continue
-        late = [outcomes[s.order].tardiness > 0 if s.order in outcomes else False for s in steps]
-        figure.add_trace(
-            go.Bar(
-                name=name,
-                orientation="h",
-                y=[s.resource for s in steps],
-                base=[grid.to_datetime(s.start).isoformat() for s in steps],
-                x=[(s.end - s.start) * grid.resolution.total_seconds() * 1000 for s in steps],
-                marker={
-                    "color": colour,
-                    "line": {
-                        # White edges keep back-to-back bars apart; red marks late orders.
-                        "color": ["#d11" if lt else "white" for lt in late],
-                        "width": [2.5 if lt else 1 for lt in late],
-                    },
-                    "pattern": {
-                        "shape": [
-                            "/" if moved and (s.order, s.step_index) in moved else "" for s in steps
-                        ]
-                    },
-                },
-                hovertext=[_hover(plant, plan, s.order, s.step, s.resource) for s in steps],
-                hoverinfo="text",
-                # Which order each bar is, for the page's script (html_why_late).
-                customdata=[s.order for s in steps],
-            )
-        )
-    span_end = max((s.end for s in plan.steps), default=grid.ticks_per_day)
-    figure.update_layout(shapes=_off_time_shapes(plant, resources, span_end))
-    figure.update_yaxes(categoryorder="array", categoryarray=resources[::-1], type="category")
-    figure.update_xaxes(type="date")
-    figure.update_layout(
-        title=title,
-        barmode="overlay",
-        height=120 + 34 * len(resources),
-        margin={"l": 90, "r": 20, "t": 50, "b": 40},
-        legend={"orientation": "h", "y": 1.08},
-    )
-    return figure
-
-
-def _hover(plant: Plant, plan: Plan, order_id: str, step: str, resource: str) -> str:
-    order = plant.orders[order_id]
-    outcome = plan.outcome(order_id)
-    grid = plant.grid
-    slack = (
-        "-"
-        if outcome is None or outcome.completion is None
-        else format_duration(grid.to_timedelta(order.due - outcome.completion))
-        if order.due >= outcome.completion
-        else "late by " + format_duration(grid.to_timedelta(outcome.completion - order.due))
-    )
-    return (
-        f"<b>{_esc(order_id)}</b> / {_esc(step)} on {_esc(resource)}<br>"
-        f"customer {_esc(plant.customers[order.customer].name)}<br>"
-        f"quantity {order.quantity} {_esc(order.product)}<br>"
-        f"due {format_moment(grid.to_datetime(order.due))}<br>slack {slack}"
-    )
-
-
-def _off_time_shapes(plant: Plant, resources: list[str], span_end: int) -> list[dict]:
-    """Grey rectangles for non-working time, red for downtime, per resource row."""
-    grid = plant.grid
-    shapes = []
-    order = resources[::-1]
-    for rid in resources:
-        row = order.index(rid)
-        resource = plant.resources[rid]
-        down = [(d.start, d.end) for d in resource.downtime]
-        off = subtract(subtract([(0, span_end)], plant.availability[rid]), down)
-        for colour, spans in (("rgba(120,120,120,0.18)", off), ("rgba(220,40,40,0.25)", down)):
-            for start, end in clip(spans, 0, span_end):
-                shapes.append(
-                    {
-                        "type": "rect",
-                        "xref": "x",
-                        "yref": "y",
-                        "x0": grid.to_datetime(start).isoformat(),
-                        "x1": grid.to_datetime(end).isoformat(),
-                        "y0": row - 0.45,
-                        "y1": row + 0.45,
-                        "fillcolor": colour,
-                        "line": {"width": 0},
-                        "layer": "below",
-                    }
-                )
-    return shapes
-
-
-def gantt_by_order(plant: Plant, plan: Plan, title: str) -> go.Figure:
-    """One row per made order, first start to completion; due dates as black ticks."""
-    grid = plant.grid
-    starts = plan.first_starts()
-    made = [o for o in plan.outcomes if o.accepted and o.order in starts and o.completion]
-    made.sort(key=lambda o: starts[o.order])
-    figure = go.Figure()
-    figure.add_trace(
-        go.Bar(
-            name="order",
-            orientation="h",
-            y=[o.order for o in made],
-            base=[grid.to_datetime(starts[o.order]).isoformat() for o in made],
-            x=[
-                (o.completion - starts[o.order]) * grid.resolution.total_seconds() * 1000
-                for o in made
-            ],
-            marker={"color": ["#d9534f" if o.tardiness else "#5b8def" for o in made]},
-            hovertext=[_hover(plant, plan, o.order, "all steps", "-") for o in made],
-            hoverinfo="text",
-        )
-    )
-    figure.add_trace(
-        go.Scatter(
-            name="due",
-            mode="markers",
-            y=[o.order for o in made],
-            x=[grid.to_datetime(plant.orders[o.order].due).isoformat() for o in made],
-            marker={"symbol": "line-ns-open", "size": 14, "color": "black"},
-            hoverinfo="skip",
-        )
-    )
-    figure.update_yaxes(categoryorder="array", categoryarray=[o.order for o in made][::-1])
-    figure.update_xaxes(type="date")
-    figure.update_layout(
-        title=title, height=140 + 16 * len(made), margin={"l": 110, "r": 20, "t": 50, "b": 40}
-    )
-    return figure
-
-
 def _figure_html(figure: go.Figure, div_id: str | None = None) -> str:
     return pio.to_html(
         figure,
@@ -296,19 +147,62 @@ def plan_page(plant: Plant, plan: Plan, why_late: Sequence[OrderExplanation] | N
     Returns
     -------
     str
-        The page: KPI cards, the chart by resource, why late (clicking an order shows its
-        chain on that chart), the chart by order, purchases, balances.
+        The page: KPI cards, the chart by resource, the late orders, why late (clicking an
+        order shows its chain on that chart), the chart by order, purchases, balances.
     """
     if why_late is None:
         why_late = explain_late(plant, plan, limit=FILE_LIMIT)
     kpis = compute_kpis(plant, plan)
     body = kpi_cards(plant, plan, kpis)
     body += _figure_html(gantt_by_resource(plant, plan, "Plan by resource"), GANTT_DIV)
+    body += late_orders(plant, plan)
     body += why_late_section(plant, plan, why_late)
     body += _figure_html(gantt_by_order(plant, plan, "Plan by order"))
     body += _purchases(plant, plan)
     body += _balances(plant, plan)
     return _page(f"{plant.name}: plan", body)
+
+
+def late_orders(plant: Plant, plan: Plan) -> str:
+    """The table of late orders, highest priority first.
+
+    Parameters
+    ----------
+    plant : Plant
+    plan : Plan
+
+    Returns
+    -------
+    str
+        HTML: a heading with the count and a table of order, customer, tier, due, planned
+        completion and how late; a line saying so when nothing is late.
+    """
+    grid = plant.grid
+    outcomes = {o.order: o for o in plan.outcomes}
+    late = [
+        outcomes[r.order]
+        for r in rank_orders(plant)
+        if r.order in outcomes and outcomes[r.order].tardiness > 0
+    ]
+    heading = f"<h2>Late orders ({len(late)})</h2>"
+    if not late:
+        return heading + "<p>Every order the plan makes is on time.</p>"
+    rows = []
+    for o in late:
+        order = plant.orders[o.order]
+        customer = plant.customers[order.customer]
+        rows.append(
+            [
+                o.order,
+                customer.name,
+                customer.tier,
+                format_moment(grid.to_datetime(order.due)),
+                format_moment(grid.to_datetime(o.completion)),
+                format_duration(grid.to_timedelta(o.tardiness)),
+            ]
+        )
+    header = ["order", "customer", "tier", "due", "planned completion", "late by"]
+    return heading + _table(header, rows)
 
 
 def _purchases(plant: Plant, plan: Plan) -> str:
@@ -372,12 +266,17 @@ def whatif_page(ev: Evaluation) -> str:
         first = shown[0]
         body += f"<h2>{_esc(first.name)}: baseline and proposal</h2>"
         body += kpi_cards(first.plant, first.plan, first.kpis)
-        body += _figure_html(gantt_by_resource(ev.plant, ev.baseline, "Baseline"))
+        body += _figure_html(gantt_by_resource(ev.plant, ev.baseline, "Baseline", ev.now))
         moved = _moved_steps(ev.baseline, first.plan)
+        asked = first.asked
+        title = "Proposal (moved steps hatched" + (", asked orders outlined)" if asked else ")")
         body += _figure_html(
-            gantt_by_resource(first.plant, first.plan, "Proposal (moved steps hatched)", moved)
+            gantt_by_resource(first.plant, first.plan, title, ev.now, moved, asked),
+            PROPOSAL_DIV,
         )
-        body += _figure_html(gantt_by_order(first.plant, first.plan, "Proposal by order"))
+        body += _figure_html(
+            gantt_by_order(first.plant, first.plan, "Proposal by order", ev.now, asked)
+        )
         body += _moves(ev, first) + _warnings(ev, first) + _supplier_actions(ev, first)
         body += _purchases(first.plant, first.plan)
         body += _balances(first.plant, first.plan)
@@ -533,21 +432,49 @@ def _status(plant: Plant, move: Move, due: int) -> tuple[str, bool]:
 
 
 def _warnings(ev: Evaluation, outcome: Outcome) -> str:
+    """Confirmed breaks and external risk notices in a table; the internal alerts (on time
+    with little slack), which can be dozens, folded away under their count, the orders this
+    change moves first."""
     grid = ev.plant.grid
-    order = {BREAK: 0, EXTERNAL: 1, INTERNAL: 2}
-    rows = [
-        [
-            w.level,
-            w.order,
-            w.customer,
-            "-" if w.date is None else format_moment(grid.to_datetime(w.date)),
-            w.message,
-            "; ".join(w.countermeasures),
+    moved = {m.order for m in outcome.moves}
+    order = {BREAK: 0, EXTERNAL: 1}
+    urgent = sorted(
+        (w for w in outcome.warnings if w.level != INTERNAL),
+        key=lambda w: (order[w.level], w.order),
+    )
+    alerts = sorted(
+        (w for w in outcome.warnings if w.level == INTERNAL),
+        key=lambda w: (w.order not in moved, w.order),
+    )
+
+    def rows(warnings: list) -> list[list[object]]:
+        return [
+            [
+                w.level,
+                w.order,
+                w.customer,
+                "-" if w.date is None else format_moment(grid.to_datetime(w.date)),
+                w.message,
+                "; ".join(w.countermeasures),
+            ]
+            for w in warnings
         ]
-        for w in sorted(outcome.warnings, key=lambda w: (order[w.level], w.order))
-    ]
+
     header = ["level", "order", "customer", "planned", "what", "countermeasures"]
-    return f"<h2>Early warnings ({len(rows)})</h2>" + _table(header, rows)
+    breaks = sum(w.level == BREAK for w in urgent)
+    body = (
+        f"<h2>Early warnings ({breaks} confirmed break(s), {len(urgent) - breaks} external "
+        f"risk notice(s), {len(alerts)} internal alert(s))</h2>"
+    )
+    body += _table(header, rows(urgent)) if urgent else "<p>No confirmed break or risk.</p>"
+    if alerts:
+        touched = sum(w.order in moved for w in alerts)
+        body += (
+            '<details class="internal-alerts"><summary><h3>Internal alerts '
+            f"({len(alerts)}, {touched} on orders that move): on time with little slack"
+            "</h3></summary>" + _table(header[1:], [r[1:] for r in rows(alerts)]) + "</details>"
+        )
+    return body
 
 
 def _supplier_actions(ev: Evaluation, outcome: Outcome) -> str:

@@ -9,7 +9,7 @@ Gantt chart by resource, dims every other order's bars, outlines the order's own
 each wait of its steps, from ready to start, on the resource it waited for. Clicking it again,
 or closing the chain, puts the chart back.
 
-The chart's bars carry their order in ``customdata`` (``html.gantt_by_resource``); the wait
+The chart's bars carry their order in ``customdata`` (``gantt.gantt_by_resource``); the wait
 shades are made here, on the chart's rows and time axis, and embedded as JSON.
 """
 
@@ -159,7 +159,7 @@ def wait_shapes(plant: Plant, e: OrderExplanation) -> list[dict]:
     """Plotly rectangles on the chart by resource, one per step that waited: from ready to
     start, on the row of the step's resource."""
     grid = plant.grid
-    # The rows of html.gantt_by_resource: its category axis lists the resources reversed.
+    # The rows of gantt.gantt_by_resource: its category axis lists the resources reversed.
     rows = {rid: k for k, rid in enumerate(sorted(plant.resources)[::-1])}
     return [
         {

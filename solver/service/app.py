@@ -8,9 +8,9 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI
 
-from solver.service import errors
+from solver.service import errors, pages
 from solver.service.jobs import JobRunner
-from solver.service.routes import history, jobs, plans, plants, whatifs
+from solver.service.routes import history, jobs, plans, plants, views, whatifs
 from solver.service.security import TokenMiddleware, bearer
 from solver.service.settings import ServiceSettings
 from solver.store.store import open_store
@@ -23,6 +23,8 @@ Solves (`POST /plants/{id}/plans`, `POST /whatifs`) are **jobs**: they answer 20
 poll `GET /jobs/{id}`, follow `GET /jobs/{id}/events` (server-sent events) or cancel with
 `DELETE /jobs/{id}`. At most `max_solves` run at once; one more is refused with 429 and
 `Retry-After`. Bad input is 422 with the engine's problems (file, record, field, message).
+
+The planner's web page is at `/` (it reads `GET /plans/{ref}/gantt` and `GET /released`).
 """
 
 
@@ -67,7 +69,7 @@ def create_app(store_location: str | Path, settings: ServiceSettings | None = No
     app.state.store, app.state.runner, app.state.settings = store, runner, settings
     errors.install(app)
     secured = [Depends(bearer)] if settings.token else []
-    for module in (plants, plans, whatifs, history, jobs):
+    for module in (plants, plans, views, whatifs, history, jobs):
         app.include_router(module.router, dependencies=secured)
 
     @app.get("/health", tags=["server"], dependencies=secured)
@@ -80,6 +82,8 @@ def create_app(store_location: str | Path, settings: ServiceSettings | None = No
             "max_solves": settings.max_solves,
             "solves_running": running,
         }
+
+    pages.install(app)
 
     if settings.token:
         app.add_middleware(TokenMiddleware, token=settings.token)
