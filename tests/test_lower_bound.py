@@ -12,7 +12,7 @@ from solver.input.loading import load_plant
 from solver.rules.costs import units_per_currency
 from solver.rules.ranking import tardiness_weights
 from solver.solve.lower_bound import lower_bound, with_bound
-from tests.conftest import ROOT, base_model, solve_checked, write_model
+from tests.conftest import ROOT, base_model, solve_checked
 from tests.cpsat.test_materials import supply_model
 
 T0 = "2026-11-23T"

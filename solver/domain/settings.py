@@ -248,10 +248,17 @@ class Settings(BaseModel):
         ``affected`` strategy: how far after the first touched step other orders on the same
         resources are freed too.
     whatif_lns_above : int
-        What-if: above this many orders (and without supply), minimal change improves the best
-        hint by neighbourhoods of ``whatif_lns_orders`` orders around the changed ones instead
-        of solving the whole model (measured: the whole model stalls at its hint from 200
-        orders within seconds).
+        What-if: above this many orders (with or without supply), minimal change improves the
+        best hint by neighbourhoods of ``whatif_lns_orders`` orders around the changed ones
+        instead of solving the whole model (measured: the whole model stalls at its hint from
+        200 orders within seconds). Plants with supply use ``whatif_lns_above_supply``.
+    whatif_lns_above_supply : int
+        ``whatif_lns_above`` for plants with supply. Measured (``benchmarks/whatif_supply.py``,
+        3 seeds): at 200 orders the whole model answered in 6-7 s, neighbourhoods in 8-16 s
+        (their one-worker solves with supply are slow per unit) at a similar cost; at 500
+        neighbourhoods took 14-22 s against 24-25 s and cost 2-7 % less, at 1,000 13-19 s and
+        0.5-0.6 GB against 42-49 s and 1.7 GB, 3-5 % less. The crossover lies between 200
+        and 500.
     whatif_lns_orders : int
         See ``whatif_lns_above``; also the orders freed around the asked ones when a big
         book's promise dates and as-asked option are set on a neighbourhood.
@@ -314,6 +321,7 @@ class Settings(BaseModel):
     dispatch_rule: Literal["edd", "min_slack", "wspt", "cr", "atc"] = "atc"
     affected_window: Duration = timedelta(days=2)
     whatif_lns_above: Annotated[int, Field(ge=0)] = 100
+    whatif_lns_above_supply: Annotated[int, Field(ge=0)] = 300
     whatif_lns_orders: Annotated[int, Field(ge=1)] = 50
     whatif_time_limit: Annotated[float, Field(gt=0, le=604800)] = 4.0
     overtime_cost_per_hour: Annotated[float, Field(ge=0)] = 50.0

@@ -188,7 +188,7 @@ def redispatched(
         after = {key: place for key, place in where.items() if key[0] in later}
         first = asked + [oid for oid in sequence if oid not in asked]
         for order, preferred in ((first, where), (sequence, after), (sequence, None)):
-            plan = merge(start, dispatch(sub, order, prefer=preferred), free)
+            plan = merge(start, dispatch(sub, order, prefer=preferred), free, plant)
             if keeps(plan, limits) and valid_plan(plant, plan):
                 found.append(dataclasses.replace(plan, status="DISPATCH"))
         if len(free) - len(asked) < size:
@@ -213,7 +213,7 @@ def slotted(
     where = _places(start, skip=set(asked))
 
     def placed(k: int) -> Plan | None:
-        plan = merge(start, dispatch(sub, queue[:k] + asked + queue[k:], prefer=where), free)
+        plan = merge(start, dispatch(sub, queue[:k] + asked + queue[k:], prefer=where), free, plant)
         return plan if keeps(plan, limits) else None
 
     best = _earliest_slot(placed, len(queue))
@@ -397,7 +397,9 @@ def solve_around(
 
     The held orders keep their place in ``start``, so a limit that ``start`` meets for them
     still holds; the freed ones get ``limits`` as constraints. ``promise`` sets the promise
-    objective instead of the plan's. Plants without supply only (stock is shared by all).
+    objective instead of the plan's. With supply, the freed orders get the stock, supplier
+    capacity and finished goods the held ones leave (``lns.sub_plant``), and the purchases
+    are grouped again on the merged plan.
 
     Raises
     ------
@@ -414,7 +416,8 @@ def solve_around(
         "deterministic_time": repaired.stats.get("deterministic_time", 0.0),
     }
     # Nothing is proven about the whole plan: the rest was held.
-    return dataclasses.replace(merge(start, repaired, free), status="FEASIBLE", stats=stats)
+    merged = merge(start, repaired, free, plant)
+    return dataclasses.replace(merged, status="FEASIBLE", stats=stats)
 
 
 def as_asked(

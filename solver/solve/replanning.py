@@ -21,6 +21,7 @@ from solver.solve.cpsat.model import build, solve
 from solver.solve.dispatch import best_dispatch, dispatch
 from solver.solve.lns import improve, merge, restrict, sub_plant
 from solver.solve.putting_back import put_back
+from solver.solve.residual_supply import residual_supply
 from solver.supply.allocation import build_purchases
 from solver.supply.sources import has_supply
 
@@ -33,8 +34,8 @@ def minimal_change(
 ) -> Plan:
     """Solve with the baseline as reference, from the best complete hint available.
 
-    Big books without supply are improved by neighbourhoods around the asked orders (our LNS,
-    with the stability term) instead of one whole-model solve, which measured stuck at its
+    Big books (with or without supply) are improved by neighbourhoods around the asked orders
+    (our LNS, with the stability term) instead of one whole-model solve, which measured stuck at its
     hint from 200 orders within a few seconds (benchmarks/README.md); the orders they moved
     and need not have go back to their old places (``putting_back``). The plant's settings
     give the budget.
@@ -82,8 +83,12 @@ def minimal_change(
 
 
 def uses_neighbourhoods(plant: Plant) -> bool:
-    """Minimal change by LNS above ``whatif_lns_above`` orders (never for plants with supply)."""
-    return not has_supply(plant) and len(plant.orders) > plant.settings.whatif_lns_above
+    """Minimal change by LNS above ``whatif_lns_above`` orders, or ``whatif_lns_above_supply``
+    for plants with supply, whose neighbourhoods get the supply the others leave
+    (``solve.residual_supply``)."""
+    settings = plant.settings
+    above = settings.whatif_lns_above_supply if has_supply(plant) else settings.whatif_lns_above
+    return len(plant.orders) > above
 
 
 def valid_plan(plant: Plant, plan: Plan) -> bool:
@@ -118,7 +123,12 @@ def insertion(plant: Plant, baseline: Plan, asked: list[str]) -> Plan:
             held_pins[key] = Pin(step.order, step.step_index, step.resource, step.start)
     declined = baseline_declined(plant, baseline, asked)
     others = [o for o in baseline_sequence(plant, baseline) if o not in asked and o not in declined]
-    placed = dispatch(plant.replace(pins=held_pins), asked + others).pinned_only_at(plant.pins)
+    dispatching = plant.replace(pins=held_pins)
+    if has_supply(plant):
+        # Held orders look started to dispatch, which would let the asked ones draw the stock
+        # and supplier capacity they use: the asked orders get what the held ones leave.
+        dispatching = residual_supply(dispatching, kept_baseline(plant, baseline), set(asked))
+    placed = dispatch(dispatching, asked + others).pinned_only_at(plant.pins)
     placed = with_declined(plant, placed, declined)
     # Held orders look started to dispatch, so their materials come from the baseline.
     kept = tuple(s for s in baseline.supplies if s.order in plant.orders and s.order not in asked)
