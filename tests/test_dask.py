@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from benchmarks.dask_pieces import answer  # without timings and memory figures
+from solver import dask_work
 from solver.changes.scenario import load_scenario
 from solver.dask_work import DaskUnavailable, dask_mapper
 from solver.domain.mapping import serial
@@ -79,7 +80,13 @@ def test_bench_replays_on_dask_give_the_serial_rows(dask_map, tmp_path):
     assert len(ticks) == len(alone)
 
 
-def test_an_unreachable_scheduler_is_a_clear_error():
+@pytest.fixture
+def quick_give_up(monkeypatch):
+    """Give up on an unreachable scheduler after 1 s, not the 10 s a real one may need."""
+    monkeypatch.setattr(dask_work, "CONNECT_SECONDS", 1)
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(quick_give_up):
     with pytest.raises(DaskUnavailable) as raised, dask_mapper("tcp://127.0.0.1:9"):
         pass
     assert "tcp://127.0.0.1:9" in str(raised.value)
@@ -96,7 +103,7 @@ def test_whatif_dask_on_the_command_line_answers_as_the_serial_run(rush_order_wh
     assert answer(spread) == answer(alone)
 
 
-def test_an_unreachable_scheduler_exits_8_naming_it(capsys):
+def test_an_unreachable_scheduler_exits_8_naming_it(capsys, quick_give_up):
     args = ["whatif", str(RUSH_ORDER), "--scheduler", "tcp://127.0.0.1:9", "--time-limit", "1"]
     assert run_cli(args, Path(".")).code == 8
     err = capsys.readouterr().err
