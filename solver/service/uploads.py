@@ -18,7 +18,6 @@ from pathlib import Path, PurePosixPath
 from solver.domain.errors import DataError, Problem
 from solver.domain.plant import Plant
 from solver.input.loading import load_plant
-from solver.service.queries import plant_with_hash
 from solver.store.store import Store
 
 UPLOAD = "upload"
@@ -99,7 +98,7 @@ def store_upload(
         except DataError as exc:
             raise DataError([_relative(p, root) for p in exc.problems]) from None
         plant = plant.replace(source=model)
-        existed = plant_with_hash(store, plant.input_hash) is not None
+        existed = store.plant_with_hash(plant.input_hash) is not None
         # The store reads the files' content now, while the folder exists.
         plant_id = store.save_plant(plant)
     return plant_id, plant, not existed

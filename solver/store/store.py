@@ -438,6 +438,25 @@ class Store:
                 )
             )
 
+    def plants(self) -> list[PlantRow]:
+        """Every stored plant, oldest first."""
+        with self.transaction() as session:
+            return list(session.scalars(select(PlantRow).order_by(PlantRow.id)))
+
+    def plant_with_hash(self, input_hash: str) -> int | None:
+        """The id of the plant stored with this input hash, if any."""
+        with self.transaction() as session:
+            query = select(PlantRow.id).where(PlantRow.input_hash == input_hash)
+            return session.scalars(query).first()
+
+    def plans(self, plant_id: int | None = None, limit: int = 100) -> list[PlanRow]:
+        """Stored plans, newest first; those of one plant when ``plant_id`` is given."""
+        query = select(PlanRow).order_by(PlanRow.id.desc()).limit(limit)
+        if plant_id is not None:
+            query = query.where(PlanRow.plant_id == plant_id)
+        with self.transaction() as session:
+            return list(session.scalars(query))
+
     def counts(self) -> dict[str, int]:
         with self.transaction() as session:
             return {

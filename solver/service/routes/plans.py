@@ -20,7 +20,6 @@ from solver.report.explain import explanation_dict
 from solver.service import deps
 from solver.service.errors import ApiError
 from solver.service.models import Decide, PlanDetail, PlanDiffOut, PlanSummary, Released, Violations
-from solver.service.queries import plans
 from solver.store.store import Store
 from solver.store.tables import PlanRow
 
@@ -39,7 +38,7 @@ def list_plans(
 ) -> list[dict]:
     """Stored plans, newest first (plans, what-if proposals, nightly candidates)."""
     released = db.released_id()
-    return [_summary(row, released) for row in plans(db, plant, limit)]
+    return [_summary(row, released) for row in db.plans(plant, limit)]
 
 
 @router.get("/{reference}", response_model=PlanDetail, responses=NOT_FOUND)

@@ -21,7 +21,6 @@ from solver.service.models import (
     PlantSummary,
     PlantUpload,
 )
-from solver.service.queries import plants
 from solver.service.settings import ServiceSettings
 from solver.service.uploads import read_zip, store_upload
 from solver.store.store import Store
@@ -71,7 +70,7 @@ async def upload_plant_zip(
 @router.get("", response_model=list[PlantSummary])
 def list_plants(db: StoreDep) -> list[dict]:
     """Every stored plant, oldest first."""
-    return [_summary(row) for row in plants(db)]
+    return [_summary(row) for row in db.plants()]
 
 
 @router.get("/{plant_id}", response_model=PlantDetail)
