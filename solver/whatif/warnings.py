@@ -29,6 +29,7 @@ from solver.explain.alone import earliest_alone
 from solver.explain.levers import Lever, price_levers
 from solver.facts.stability import Reference
 from solver.input.loading import ALWAYS
+from solver.solve.dispatch import Timeline
 from solver.solve.replanning import minimal_change
 from solver.whatif.budget import budgeted
 
@@ -88,13 +89,15 @@ def early_warnings(plant: Plant, plan: Plan, harmed: Sequence[str] = ()) -> list
 
 
 def _late_warnings(plant: Plant, plan: Plan, late: list, harmed: Sequence[str]) -> list[Warning]:
-    relaxed_plant = relax(plant).replace(settings=budgeted(plant, "warnings").settings)
+    loose = relax(plant)
     try:
-        relaxed = minimal_change(relaxed_plant, plan, Reference(plan), [])
+        relaxed = minimal_change(
+            loose.replace(settings=budgeted(plant, "warnings").settings), plan, Reference(plan), []
+        )
     except SolveError:
         relaxed = None
     priced = _priced(plant, late, harmed)
-    loose = relax(plant)
+    alone = _AloneOnRelaxed(loose)
     out = []
     for o in late:
         customer = plant.customers[plant.orders[o.order].customer].name
@@ -114,7 +117,7 @@ def _late_warnings(plant: Plant, plan: Plan, late: list, harmed: Sequence[str]) 
             out.append(
                 Warning(EXTERNAL, o.order, customer, message, o.completion, measures, levers)
             )
-        elif o.order in priced or _late_even_alone(loose, o.order):
+        elif o.order in priced or alone.late(o.order):
             how = (
                 "each lever priced, and all at once"
                 if o.order in priced
@@ -137,11 +140,19 @@ def _late_warnings(plant: Plant, plan: Plan, late: list, harmed: Sequence[str]) 
     return out
 
 
-def _late_even_alone(loose: Plant, order_id: str) -> bool:
-    """Late on the relaxed plant with no other order (every hour open, the fastest supply,
-    from the plan start): no lever, nor all of them, can bring it back."""
-    alone = earliest_alone(loose, order_id)
-    return alone is None or alone > loose.orders[order_id].due
+class _AloneOnRelaxed:
+    """Whether an order is late even alone on the relaxed plant (every hour open, the fastest
+    supply, from the plan start): then no lever, nor all of them, can bring it back. One
+    empty ``Timeline`` serves every order asked about."""
+
+    def __init__(self, loose: Plant):
+        self.loose = loose
+        self.timeline: Timeline | None = None
+
+    def late(self, order_id: str) -> bool:
+        self.timeline = self.timeline or Timeline(self.loose)
+        done = earliest_alone(self.loose, order_id, timeline=self.timeline)
+        return done is None or done > self.loose.orders[order_id].due
 
 
 def _priced(plant: Plant, late: list, harmed: Sequence[str]) -> set[str]:
