@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from solver.facts.stability import moved_steps
 from solver.service.app import create_app
-from solver.service.gantt import changed_orders, moved_steps, priority_class
+from solver.service.gantt import changed_orders, priority_class
 from solver.service.settings import ServiceSettings
 
 with warnings.catch_warnings():

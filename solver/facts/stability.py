@@ -77,6 +77,18 @@ def stability_metrics(plant: Plant, plan: Plan, baseline: Plan) -> Stability:
     return Stability(moved, shift, changed, orders_moved, broken, sequence_swaps(plan, baseline))
 
 
+def moved_steps(baseline: Plan, plan: Plan) -> set[tuple[str, int]]:
+    """(order, step index) of the steps of ``plan`` that start at another time or on another
+    resource than in ``baseline``, or that it does not have (what a proposal's Gantt hatches).
+    """
+    before = {(s.order, s.step_index): (s.start, s.resource) for s in baseline.steps}
+    return {
+        (s.order, s.step_index)
+        for s in plan.steps
+        if before.get((s.order, s.step_index)) != (s.start, s.resource)
+    }
+
+
 def sequence_swaps(plan: Plan, baseline: Plan) -> int:
     """Pairs of steps that stay on one resource but run in the other order than planned.
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 import plotly.graph_objects as go
 
-from solver.domain.intervals import clip, subtract
+from solver.domain.intervals import Interval, clip, subtract
 from solver.domain.plan import Plan, ScheduledStep
 from solver.domain.plant import Plant
 from solver.domain.timegrid import TimeGrid, format_duration, format_moment
@@ -220,9 +220,7 @@ def _off_time_shapes(
     off, down = [], []
     for rid in resources:
         row = rows.index(rid)
-        resource = plant.resources[rid]
-        downtime = [(d.start, d.end) for d in resource.downtime]
-        idle = subtract(subtract([(0, span_end)], plant.availability[rid]), downtime)
+        idle, downtime = off_and_down(plant, rid, span_end)
         for shapes, colour, spans in ((off, OFF_SHIFT, idle), (down, DOWNTIME, downtime)):
             shapes.extend(
                 {
@@ -237,9 +235,31 @@ def _off_time_shapes(
                     "line": {"width": 0},
                     "layer": "below",
                 }
-                for start, end in clip(spans, 0, span_end)
+                for start, end in spans
             )
     return off, down
+
+
+def off_and_down(plant: Plant, rid: str, end: int) -> tuple[list[Interval], list[Interval]]:
+    """A resource's time off shift and its downtime within [0, end), for a Gantt's shading.
+
+    Downtime is not working time either; it is left out of the off-shift time so that it is
+    drawn once, in its own colour.
+
+    Parameters
+    ----------
+    plant : Plant
+    rid : str
+    end : int
+
+    Returns
+    -------
+    (list of Interval, list of Interval)
+        Off shift, then downtime.
+    """
+    downtime = [(d.start, d.end) for d in plant.resources[rid].downtime]
+    idle = subtract(subtract([(0, end)], plant.availability[rid]), downtime)
+    return clip(idle, 0, end), clip(downtime, 0, end)
 
 
 def gantt_by_order(

@@ -29,6 +29,7 @@ from solver.domain.timegrid import format_duration, format_moment
 from solver.explain.chain import OrderExplanation, explain_late
 from solver.facts.balances import material_balances, product_balances
 from solver.facts.kpis import Kpis, compute_kpis
+from solver.facts.stability import moved_steps
 from solver.facts.supply_kpis import compute_supply_kpis
 from solver.report.explain import FILE_LIMIT
 from solver.report.gantt import gantt_by_order, gantt_by_resource
@@ -267,7 +268,7 @@ def whatif_page(ev: Evaluation) -> str:
         body += f"<h2>{_esc(first.name)}: baseline and proposal</h2>"
         body += kpi_cards(first.plant, first.plan, first.kpis)
         body += _figure_html(gantt_by_resource(ev.plant, ev.baseline, "Baseline", ev.now))
-        moved = _moved_steps(ev.baseline, first.plan)
+        moved = moved_steps(ev.baseline, first.plan)
         asked = first.asked
         title = "Proposal (moved steps hatched" + (", asked orders outlined)" if asked else ")")
         body += _figure_html(
@@ -281,16 +282,6 @@ def whatif_page(ev: Evaluation) -> str:
         body += _purchases(first.plant, first.plan)
         body += _balances(first.plant, first.plan)
     return _page(f"What-if: {ev.scenario.path.name} on {ev.plant.name}", body)
-
-
-def _moved_steps(baseline: Plan, plan: Plan) -> set[tuple[str, int]]:
-    before = {(s.order, s.step_index): (s.start, s.resource) for s in baseline.steps}
-    return {
-        (s.order, s.step_index)
-        for s in plan.steps
-        if before.get((s.order, s.step_index), (s.start, s.resource)) != (s.start, s.resource)
-        or (s.order, s.step_index) not in before
-    }
 
 
 def _variants(ev: Evaluation) -> str:

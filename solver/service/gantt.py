@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from solver.domain.intervals import clip, subtract
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.domain.timegrid import format_duration, format_moment
-from solver.report.gantt import PRIORITY_CLASSES
+from solver.facts.stability import moved_steps
+from solver.report.gantt import PRIORITY_CLASSES, off_and_down
 from solver.rules.ranking import rank_orders
 
 
@@ -50,17 +50,6 @@ def changed_orders(changes: Iterable[dict], carried: Iterable[dict] = ()) -> lis
         if isinstance(oid, str) and oid not in found:
             found.append(oid)
     return found
-
-
-def moved_steps(baseline: Plan, plan: Plan) -> set[tuple[str, int]]:
-    """Steps of ``plan`` that start at another time or on another resource than in
-    ``baseline``, or that it does not have."""
-    before = {(s.order, s.step_index): (s.start, s.resource) for s in baseline.steps}
-    return {
-        (s.order, s.step_index)
-        for s in plan.steps
-        if before.get((s.order, s.step_index)) != (s.start, s.resource)
-    }
 
 
 def gantt_view(
@@ -144,13 +133,9 @@ def _windows(plant: Plant, span_end: int) -> tuple[list[dict], list[dict]]:
     off, down = [], []
     end = min(span_end, plant.horizon)
     for rid in sorted(plant.resources):
-        downtime = [(d.start, d.end) for d in plant.resources[rid].downtime]
-        # Downtime is not working time either: left out here so that it is drawn once, red.
-        idle = subtract(subtract([(0, end)], plant.availability[rid]), downtime)
-        off += [{"resource": rid, "start": iso(a), "end": iso(b)} for a, b in clip(idle, 0, end)]
-        down += [
-            {"resource": rid, "start": iso(a), "end": iso(b)} for a, b in clip(downtime, 0, end)
-        ]
+        idle, downtime = off_and_down(plant, rid, end)
+        off += [{"resource": rid, "start": iso(a), "end": iso(b)} for a, b in idle]
+        down += [{"resource": rid, "start": iso(a), "end": iso(b)} for a, b in downtime]
     return off, down
 
 
