@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -31,6 +30,7 @@ import pytest
 import yaml
 
 from solver.whatif.outcome import ACCEPT, ACCEPT_AS_ASKED, ACCEPT_WITH_DATE, IMPACT, REJECT
+from tests.report.test_html import chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "build" / "screenshots"
@@ -39,15 +39,6 @@ VERDICTS = {ACCEPT, ACCEPT_AS_ASKED, ACCEPT_WITH_DATE, IMPACT, REJECT}
 SOLVE = {"time_limit": 2, "workers": 2, "deterministic": True}
 SECONDS = "2"  # the form's seconds per solve: a small what-if
 WAIT_MS = 90_000  # the longest a browser wait may take (a what-if on 2 busy cores)
-
-
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing: .ci/run should have installed it")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    return found
 
 
 def free_port() -> int:

@@ -240,8 +240,11 @@ def test_a_break_is_confirmed_without_pricing_when_even_alone_it_is_late(tmp_pat
     assert o1.level == "confirmed break" and o1.levers == () and "even alone" in o1.message
 
 
-def test_breakdown_recoverable_by_overtime_is_an_external_risk_notice(tmp_path):
+def day_shift_breakdown(tmp_path, **settings):
+    """O1 (1 h, due Mon 16:00) on M1, which works a day shift and is down all Monday's: the
+    what-if's warning on O1."""
     model = plant_model(O1="16:00")
+    model["settings"].update(settings)
     model["calendars"] = [
         {
             "id": "day",
@@ -255,6 +258,11 @@ def test_breakdown_recoverable_by_overtime_is_an_external_risk_notice(tmp_path):
     down = {"kind": "resource_down", "resource": "M1", "from": T0 + "08:00", "to": T0 + "16:00"}
     outcome = run(tmp_path, model, [down], base).outcomes[0]
     (warning,) = [w for w in outcome.warnings if w.order == "O1"]
+    return warning
+
+
+def test_breakdown_recoverable_by_overtime_is_an_external_risk_notice(tmp_path):
+    warning = day_shift_breakdown(tmp_path)
     assert warning.level == "external risk notice"
     # The change harms O1, so its levers are priced as `replan explain` prices them: M1 is
     # down all Monday's shift, so the hour must be worked before 08:00, at 50 EUR/h.
@@ -268,21 +276,7 @@ def test_breakdown_recoverable_by_overtime_is_an_external_risk_notice(tmp_path):
 
 
 def test_without_warning_levers_the_notice_lists_the_relaxed_plans_overtime(tmp_path):
-    model = plant_model(O1="16:00")
-    model["settings"]["warning_levers"] = 0
-    model["calendars"] = [
-        {
-            "id": "day",
-            "shifts": [
-                {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "16:00"}
-            ],
-        }
-    ]
-    model["resources"][0]["calendar"] = "day"
-    base = baseline_file(tmp_path, model, {"O1": ("M1", 480, 540)})
-    down = {"kind": "resource_down", "resource": "M1", "from": T0 + "08:00", "to": T0 + "16:00"}
-    outcome = run(tmp_path, model, [down], base).outcomes[0]
-    (warning,) = [w for w in outcome.warnings if w.order == "O1"]
+    warning = day_shift_breakdown(tmp_path, warning_levers=0)
     assert warning.level == "external risk notice" and warning.levers == ()
     (measure,) = warning.countermeasures
     assert measure.startswith("overtime on M1 for ") and ": 1 h, 50.00" in measure

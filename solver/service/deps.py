@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from solver.domain.errors import DataError
 from solver.domain.settings import Settings
@@ -32,6 +33,12 @@ def runner(request: Request) -> JobRunner:
 
 def settings(request: Request) -> ServiceSettings:
     return request.app.state.settings
+
+
+# What a route declares to be handed the store, the server's settings or the job runner.
+StoreDep = Annotated[Store, Depends(store)]
+SettingsDep = Annotated[ServiceSettings, Depends(settings)]
+RunnerDep = Annotated[JobRunner, Depends(runner)]
 
 
 def plant_row(db: Store, plant_id: int) -> PlantRow:

@@ -200,18 +200,6 @@ class PlanDiffOut(BaseModel):
 # -- what-ifs and decisions ---------------------------------------------------------------
 
 
-class Decision(BaseModel):
-    id: int
-    when: datetime
-    kind: str
-    plan_id: int | None
-    plan_name: str | None
-    evaluation_id: int | None
-    variant: str | None
-    by: str
-    note: str
-
-
 class WhatIfSummary(BaseModel):
     id: int
     created_at: datetime

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from solver.domain.errors import DataError
 from solver.domain.timegrid import parse_duration
-from solver.service import deps
+from solver.service.deps import StoreDep
 from solver.service.errors import ApiError
-from solver.service.models import Decision
-from solver.store.store import Store, now_utc
+from solver.store.store import Decision, now_utc
 
 router = APIRouter(tags=["history"])
-
-StoreDep = Annotated[Store, Depends(deps.store)]
 
 
 @router.get("/history", response_model=list[Decision])
@@ -24,7 +20,7 @@ def history(
     db: StoreDep,
     since: Annotated[str | None, Query(description="only the last period, e.g. 30d")] = None,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
-) -> list[dict]:
+) -> list[Decision]:
     """Decisions, newest first (``replan history``)."""
     start = None
     if since:
@@ -32,4 +28,4 @@ def history(
             start = now_utc() - parse_duration(since)
         except (ValueError, DataError) as exc:
             raise ApiError(422, f"since: {exc}; give a duration such as 30d or 12h") from None
-    return [dataclasses.asdict(d) for d in db.history(start, limit)]
+    return db.history(start, limit)

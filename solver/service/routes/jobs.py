@@ -6,17 +6,16 @@ import asyncio
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 
-from solver.service import deps
+from solver.service.deps import RunnerDep
 from solver.service.errors import ApiError
 from solver.service.jobs import JobRecord, JobRunner
 from solver.service.models import Job
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
-RunnerDep = Annotated[JobRunner, Depends(deps.runner)]
 NOT_FOUND = {404: {"description": "no such job (jobs are forgotten when the server restarts)"}}
 EVENT_POLL = 0.25  # seconds between looks at a job's events
 KEEP_ALIVE = 15.0  # seconds of silence after which a comment keeps proxies from closing

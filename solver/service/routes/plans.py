@@ -8,7 +8,7 @@ import difflib
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from solver.daily.records import book_of
 from solver.domain.plant import Plant
@@ -18,6 +18,7 @@ from solver.facts.diff import plan_diff
 from solver.report.daily import diff_dict
 from solver.report.explain import explanation_dict
 from solver.service import deps
+from solver.service.deps import StoreDep
 from solver.service.errors import ApiError
 from solver.service.models import Decide, PlanDetail, PlanDiffOut, PlanSummary, Released, Violations
 from solver.store.store import Store
@@ -25,7 +26,6 @@ from solver.store.tables import PlanRow
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 
-StoreDep = Annotated[Store, Depends(deps.store)]
 REFERENCE = "a plan id, released, released~N or candidate"
 NOT_FOUND = {404: {"description": "no such plan (or order)"}}
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from solver.domain.plant import Plant
 from solver.service import deps
+from solver.service.deps import RunnerDep, SettingsDep, StoreDep
 from solver.service.errors import ApiError
-from solver.service.jobs import JobRunner
 from solver.service.models import (
     Job,
     PlanRequest,
@@ -28,9 +28,6 @@ from solver.store.tables import PlantRow
 
 router = APIRouter(prefix="/plants", tags=["plants"])
 
-StoreDep = Annotated[Store, Depends(deps.store)]
-SettingsDep = Annotated[ServiceSettings, Depends(deps.settings)]
-RunnerDep = Annotated[JobRunner, Depends(deps.runner)]
 
 ZIP_BODY = {
     "requestBody": {

@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from solver.daily.records import book_of
 from solver.domain.plan import Plan
 from solver.service import deps
+from solver.service.deps import StoreDep
 from solver.service.errors import ApiError
 from solver.service.gantt import changed_orders, gantt_view
 from solver.service.view_models import GanttView, ReleasedRef
@@ -20,8 +21,6 @@ from solver.store.store import Store
 from solver.store.tables import PlanRow
 
 router = APIRouter(tags=["page"])
-
-StoreDep = Annotated[Store, Depends(deps.store)]
 
 
 @router.get("/released", response_model=ReleasedRef)

@@ -4,14 +4,12 @@ evaluations with their verdicts, accept a variant's proposal, reject.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from solver.domain.errors import DataError
 from solver.service import deps
+from solver.service.deps import RunnerDep, SettingsDep, StoreDep
 from solver.service.errors import ApiError, summary
-from solver.service.jobs import JobRunner
 from solver.service.models import (
     Accept,
     Accepted,
@@ -22,7 +20,6 @@ from solver.service.models import (
     WhatIfRequest,
     WhatIfSummary,
 )
-from solver.service.settings import ServiceSettings
 from solver.service.work import scenario_of
 from solver.store.store import Store
 from solver.store.tables import EvaluationRow
@@ -30,9 +27,6 @@ from solver.strategies import get_strategy
 
 router = APIRouter(prefix="/whatifs", tags=["what-ifs"])
 
-StoreDep = Annotated[Store, Depends(deps.store)]
-SettingsDep = Annotated[ServiceSettings, Depends(deps.settings)]
-RunnerDep = Annotated[JobRunner, Depends(deps.runner)]
 DEFAULT_WHATIF_LIMIT = 4.0  # settings.whatif_time_limit's default, for the Retry-After guess
 
 
