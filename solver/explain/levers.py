@@ -321,9 +321,7 @@ class _Pricing:
         hours = money = 0.0
         for rid, spans in self._used(plan, opened).items():
             used = sum(end - start for start, end in spans) * hours_per_tick
-            rate = self.plant.resources[rid].overtime_cost_per_hour
-            if rate is None:
-                rate = self.plant.settings.overtime_cost_per_hour
+            rate = overtime_rate(self.plant, rid)
             hours += used
             money += used * rate
         return round(hours, 2), round(money, 2)
@@ -415,6 +413,13 @@ class _Pricing:
         if swaps:
             return "alternative resource", "; ".join(swaps)
         return "re-plan alone", "start it earlier, in the gaps the other orders leave"
+
+
+def overtime_rate(plant: Plant, rid: str) -> float:
+    """Money per hour of overtime on a resource: its own ``overtime_cost_per_hour``, else the
+    setting's."""
+    rate = plant.resources[rid].overtime_cost_per_hour
+    return plant.settings.overtime_cost_per_hour if rate is None else rate
 
 
 def may_split(plant: Plant, order_id: str) -> bool:

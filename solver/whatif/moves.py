@@ -25,8 +25,10 @@ def attach_facts(
     outcome.moves = moves
     outcome.stability = stability_metrics(plant, plan, baseline)
     outcome.supplier_actions = supplier_actions(plant.grid, baseline, plan)
-    position = {r.order: k for k, r in enumerate(rank_orders(plant))}
-    harmed = sorted((m.order for m in moves if m.cost > 0), key=lambda oid: position[oid])
+    harmed = [m.order for m in moves if m.cost > 0]
+    if len(harmed) > 1:  # most answers harm nobody: rank only when there is an order to keep
+        position = {r.order: k for k, r in enumerate(rank_orders(plant))}
+        harmed.sort(key=lambda oid: position[oid])
     outcome.warnings = early_warnings(plant, plan, harmed)
 
 

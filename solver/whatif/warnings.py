@@ -26,7 +26,7 @@ from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.domain.timegrid import format_duration, format_moment
 from solver.explain.alone import earliest_alone
-from solver.explain.levers import Lever, price_levers
+from solver.explain.levers import Lever, overtime_rate, price_levers
 from solver.facts.stability import Reference
 from solver.input.loading import ALWAYS
 from solver.solve.dispatch import Timeline
@@ -199,8 +199,7 @@ def countermeasures(plant: Plant, plan: Plan, relaxed: Plan, order_id: str) -> l
         if not step.pinned and not any(a <= step.start and step.end <= b for a, b in windows):
             inside = sum(end - start for start, end in clip(windows, step.start, step.end))
             hours = round((step.end - step.start - inside) * hours_per_tick, 2)
-            rate = plant.resources[step.resource].overtime_cost_per_hour
-            rate = plant.settings.overtime_cost_per_hour if rate is None else rate
+            rate = overtime_rate(plant, step.resource)
             measures.append(
                 f"overtime on {step.resource} for {step.step}: {hours:g} h, "
                 f"{hours * rate:,.2f} {plant.currency}".rstrip()
