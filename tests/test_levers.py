@@ -16,7 +16,7 @@ from solver.explain.levers import price_levers
 from solver.facts.checker import check_plan
 from solver.rules.ranking import tardiness_weights
 from solver.solve.dispatch import dispatch
-from tests.conftest import ROOT, base_model
+from tests.conftest import ROOT, base_model, write_model
 
 T0 = "2026-11-23T"
 SETTINGS = {"deterministic": True, "workers": 2, "seed": 0, "explain_time_limit": 5}
@@ -233,3 +233,43 @@ def test_a_started_order_is_not_split(make_plant, started):
     kinds = [lever.kind for lever in price_levers(plant, plan, "S")]
     assert "overtime" in kinds
     assert ("split delivery" in kinds) is not started
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "valid"),
+    [
+        ("customer", "maybe", "valid boolean"),
+        ("order", "sometimes", "valid boolean"),
+        ("partial_delivery_cost", -1, "greater than or equal to 0"),
+        ("warning_levers", -1, "greater than or equal to 0"),
+        ("whatif_lns_above_supply", "many", "valid integer"),
+    ],
+)
+def test_bad_partial_delivery_and_warning_fields_name_the_record_and_field(
+    make_plant, where, value, valid
+):
+    model = split_model(customer_allows=True)
+    if where == "customer":
+        model["customers"][0]["partial_delivery"] = value
+        field = "partial_delivery"
+    elif where == "order":
+        model["orders"][0]["partial_delivery"] = value
+        field = "partial_delivery"
+    else:
+        model["settings"][where] = value
+        field = where
+    with pytest.raises(DataError) as raised:
+        make_plant(model)
+    message = str(raised.value)
+    assert field in message and valid in message
+    if where in ("customer", "order"):
+        assert ("'C'" if where == "customer" else "'S'") in message
+
+
+def test_a_bad_partial_delivery_in_a_file_is_exit_2_without_a_traceback(tmp_path, capsys):
+    model = split_model(customer_allows=True)
+    model["orders"][0]["partial_delivery"] = "sometimes"
+    path = write_model(tmp_path, model)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "partial_delivery" in err and "Traceback" not in err
