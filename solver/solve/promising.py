@@ -33,6 +33,7 @@ from solver.rules.ranking import rank_orders
 from solver.solve.cpsat.model import build, solve
 from solver.solve.cpsat.promise_terms import slip_weight
 from solver.solve.dispatch import best_dispatch, dispatch, sequence_by
+from solver.solve.fewer_moves import fewer_moves
 from solver.solve.lns import Budget, around, merge, restrict, sub_plant
 from solver.solve.putting_back import put_back
 from solver.solve.replanning import (
@@ -269,6 +270,7 @@ def settled(
     weights: dict[str, int],
     reference: Reference,
     limits: dict[str, int],
+    chains: bool = True,
 ) -> Plan:
     """The dated plan with the orders it moved re-solved for the plan's own objective.
 
@@ -277,7 +279,11 @@ def settled(
     would do. Here the moved orders are solved again with the plan's objective and the
     stability term, every asked order held to its date and every other to its limit; the
     result is kept only when it is cheaper. Then every moved order whose old places are free
-    goes back (``putting_back``).
+    goes back (``putting_back``), and the chains that cannot go back one order at a time are
+    re-solved for the fewest steps moved (``fewer_moves``, with the same limit) unless
+    ``chains`` is false: the as-asked option's settle has 0.8 s, and ``fewer_moves`` took 4.6 s
+    of wall time of it at 200 orders (seed 5, one worker: a model with completion limits) to
+    take that option from 192 steps moved to 44, and found nothing with half of it.
     """
     moved = {s.order for s in _displaced(dated, _places(baseline))}
     held = dict(limits)
@@ -290,14 +296,13 @@ def settled(
             plant, dated, asked, weights, reference, held, False, 0, moved | set(asked)
         )
     except SolveError:
-        return put_back(plant, dated, reference, weights, held)
-
+        again = dated
     better = keeps(again, held) and _cost(plant, again, weights, reference) < _cost(
         plant, dated, weights, reference
     )
-    return put_back(
-        plant, again if better and valid_plan(plant, again) else dated, reference, weights, held
-    )
+    chosen = again if better and valid_plan(plant, again) else dated
+    back = put_back(plant, chosen, reference, weights, held)
+    return fewer_moves(plant, back, reference, weights) if chains else back
 
 
 def _cost(plant: Plant, plan: Plan, weights: dict[str, int], reference: Reference) -> float:
@@ -448,7 +453,7 @@ def as_asked(
             if starts:
                 # Dispatch met the dates already: the budget goes to making that plan cheaper.
                 start = min(starts, key=lambda p: _cost(plant, p, weights, reference))
-                found = settled(plant, baseline, start, asked, weights, reference, limits)
+                found = settled(plant, baseline, start, asked, weights, reference, limits, False)
             else:
                 found, _ = grown(plant, hint, asked, weights, reference, limits, promise=False)
             result = with_objective(plant, found, reference, weights)

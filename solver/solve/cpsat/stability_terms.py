@@ -40,3 +40,29 @@ def stability_term(
                     if option.resource != old.resource
                 ]
     return sum(terms)
+
+
+def kept_places(
+    model: cp_model.CpModel, variables: ModelVars, reference: Reference
+) -> list[cp_model.IntVar]:
+    """One literal per baseline step of the model: true only when the step keeps its place.
+
+    A literal implies the step runs on its baseline resource at its baseline start; their sum
+    is the count of steps left where they were, the objective of ``fewer_moves`` (a charge per
+    step moved, where ``stability_term`` charges per tick).
+    """
+    before = reference.steps()
+    kept = []
+    for oid, order_vars in variables.orders.items():
+        for step in order_vars.steps:
+            old = before.get((oid, step.index))
+            if old is None or step.pinned:
+                continue
+            option = next((o for o in step.options if o.resource == old.resource), None)
+            if option is None or not option.domain.contains(old.start):
+                continue
+            literal = model.new_bool_var(f"kept_{oid}_{step.index}")
+            model.add_implication(literal, option.present)
+            model.add(step.start == old.start).only_enforce_if(literal)
+            kept.append(literal)
+    return kept
