@@ -45,6 +45,7 @@ SOLVE_ORDER = [
     "neighbourhoods",
     "lns",
     "replanning",
+    "fewer_moves",
     "promising",
     "search",
 ]
