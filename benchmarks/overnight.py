@@ -4,6 +4,7 @@ against the bound and against the best plan any run found, by size, supply and b
 Usage::
 
     python -m benchmarks.overnight --orders 250 1000 5000 --supply without with --limits 60 600
+    python -m benchmarks.overnight --orders 1000 --supply without --limits 60 --dask 0 2 4
 
 Each run is ``replan plan`` on a generated plant (seed 1; ``--materials`` for "with") with the
 engine's defaults (``search: auto``: LNS above 300 orders) and ``--workers`` workers, in a
@@ -35,13 +36,17 @@ from benchmarks.server import dispatch_objective, peak_run
 REFERENCE = Path("benchmarks/results/overnight/reference.json")
 
 
-def run(plant_file: Path, limit: float, workers: int, out: Path) -> dict:
-    """One ``replan plan`` in a child process: its figures and the plan's."""
-    plan_file = out / f"plan_{plant_file.stem}_{limit:g}.json"
+def run(plant_file: Path, limit: float, workers: int, out: Path, dask: int = 0) -> dict:
+    """One ``replan plan`` in a child process: its figures and the plan's. ``dask``: Dask
+    workers of a local cluster (``--dask``: one LNS neighbourhood each per round), 0 for none;
+    the peak memory is the parent's only (the cluster's workers are processes of their own)."""
+    plan_file = out / f"plan_{plant_file.stem}_{limit:g}_{dask}.json"
     args = [
         "plan", str(plant_file), "--workers", str(workers), "--seed", "0",
         "--time-limit", str(limit), "--no-deterministic", "--json", str(plan_file),
     ]  # fmt: skip
+    if dask:
+        args += ["--dask", "--dask-workers", str(dask)]
     began = time.perf_counter()
     code, peak, output = peak_run(args)
     row = {"exit": code, "wall_s": round(time.perf_counter() - began, 1), "peak_mb": round(peak)}
@@ -52,6 +57,7 @@ def run(plant_file: Path, limit: float, workers: int, out: Path) -> dict:
     stats = plan.get("stats", {})
     row.update(
         method=stats.get("method", "cpsat"),
+        rounds_kept_beside=stats.get("merged_beside"),
         preparation_s=stats.get("preparation_seconds"),
         objective=round(plan["objective"], 2),
         bound=None if plan.get("best_bound") is None else round(plan["best_bound"], 2),
@@ -73,8 +79,8 @@ def plot(table: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (memory, wall) = plt.subplots(1, 2, figsize=(10, 4))
-    for (supply, limit), rows in table.groupby(["supply", "limit_s"]):
-        label = f"{supply} materials, {limit:g} s"
+    for (supply, limit, dask), rows in table.groupby(["supply", "limit_s", "dask"]):
+        label = f"{supply} materials, {limit:g} s" + (f", {dask} Dask workers" if dask else "")
         memory.plot(rows["orders"], rows["peak_mb"] / 1024, marker="o", label=label)
         wall.plot(rows["orders"], rows["wall_s"], marker="o", label=label)
     memory.set_ylabel("peak memory, GB")
@@ -96,6 +102,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--limits", type=float, nargs="+", default=[60.0, 600.0])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--dask", type=int, nargs="+", default=[0], help="Dask workers per run (0: serial)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="plant generator seed")
     parser.add_argument("--reference", type=Path, default=REFERENCE)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out/overnight"))
@@ -111,9 +120,9 @@ def main(argv: list[str] | None = None) -> None:
                 data = generate_plant(orders, args.seed, materials=supply == "with")
                 path.write_text(yaml.safe_dump(data, sort_keys=False))
                 floor = round(dispatch_objective(path), 2)
-                for limit in args.limits:
-                    row = {"orders": orders, "supply": supply, "limit_s": limit}
-                    row.update(run(path, limit, args.workers, Path(tmp)))
+                for limit, dask in ((lim, d) for lim in args.limits for d in args.dask):
+                    row = {"orders": orders, "supply": supply, "limit_s": limit, "dask": dask}
+                    row.update(run(path, limit, args.workers, Path(tmp), dask))
                     found = row.get("objective")
                     if found is not None and found < reference.get(key, float("inf")):
                         reference[key] = found

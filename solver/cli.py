@@ -373,8 +373,15 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
     }
     outputs = resolve_outputs({**requested, "--html": args.html}, plant_inputs(plant, args.model))
     plant = plant.replace(settings=plant.settings.resolved(deterministic_by_default=False))
-    with report.solve_progress(console, plant.settings.time_limit) as progress:
-        result = solve_plan(plant, progress)
+    with (
+        _mapper(args) as mapper,
+        report.solve_progress(console, plant.settings.time_limit) as progress,
+    ):
+        if mapper is not serial:
+            # One LNS neighbourhood per Dask worker each round, unless the settings ask more.
+            portfolio = max(plant.settings.lns_portfolio, args.dask_workers)
+            plant = plant.with_settings(lns_portfolio=portfolio)
+        result = solve_plan(plant, progress, mapper)
     kpis = compute_kpis(plant, result)
     ranks = rank_orders(plant)
     # The files explain more late orders than the console shows; one pass serves all three.
@@ -771,6 +778,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="plan the whole book of orders")
     plan.add_argument("model")
     _solver_flags(plan)
+    _dask_flags(plan, "an LNS search's neighbourhoods (settings.lns_portfolio per round)")
     plan.add_argument(
         "--json", help="write the plan as JSON (input of `replan check`); - for standard output"
     )

@@ -203,6 +203,14 @@ class Settings(BaseModel):
         the ratio is at most 1.34. Two neighbourhoods solved at once (one worker each) were
         no better than one with both workers (benchmarks/lns_parallel.py), so spare workers
         are not spent on parallel neighbourhoods.
+    lns_portfolio : int
+        LNS neighbourhoods (of distinct orders) solved per round and merged in turn, each
+        kept where it lowers the objective and the plan stays valid beside the others
+        (``lns.improve``). 1 (default) on one machine: there the pieces run one after the
+        other and a round costs its longest piece's deterministic time, so more pieces only
+        cost wall time. With ``--dask`` (a cluster's workers side by side) it defaults to the
+        number of Dask workers. Plants with supply always use 1 (their orders share stock and
+        suppliers).
     local_search : bool
         CP-SAT's local-search subsolvers (feasibility jump, violation LS) with parallel
         workers. On by default; the engine switches them off where OR-Tools 9.15 crashed the
@@ -304,6 +312,7 @@ class Settings(BaseModel):
     lns_orders: Annotated[int, Field(ge=1)] = 150
     lns_supply_orders: Annotated[int, Field(ge=1)] = 40
     lns_workers: Annotated[int, Field(ge=1, le=1024)] = 8
+    lns_portfolio: Annotated[int, Field(ge=1, le=256)] = 1
     lns_neighbourhoods: Literal["adaptive", "near_late"] = "near_late"
     local_search: bool = True
     lns_step_limit: Annotated[float, Field(gt=0)] = 2.0

@@ -15,9 +15,11 @@ import random
 import time
 
 from solver.domain.errors import SolveError
+from solver.domain.mapping import Mapper, serial
 from solver.domain.plan import OrderOutcome, Plan
 from solver.domain.plant import Downtime, Plant
 from solver.domain.settings import Settings
+from solver.facts.checker import check_plan
 from solver.facts.kpis import objective_units
 from solver.facts.stability import Reference
 from solver.rules.costs import units_per_currency
@@ -117,6 +119,7 @@ def improve(
     size: int | None = None,
     step_limit: float | None = None,
     adaptive: bool | None = None,
+    mapper: Mapper | None = None,
 ) -> Plan:
     """Improve ``start`` by re-solving neighbourhoods until the time limit.
 
@@ -132,6 +135,12 @@ def improve(
     ``workers`` (at most ``lns_workers`` of them per neighbourhood). With supply, each
     neighbourhood's orders get the stock, supplier capacity and finished goods the others
     leave (``sub_plant``) and the merged plan's purchases are grouped again.
+
+    ``settings.lns_portfolio`` neighbourhoods of distinct orders are solved per round (one
+    without it, and always one with supply, whose orders share stock and suppliers), by
+    ``mapper`` (``serial`` by default; Dask's runs them side by side), and merged in turn:
+    each is kept when it lowers the objective and, after the first, the checker finds the
+    plan still valid with it (it was solved around the others' old places).
 
     Parameters
     ----------
@@ -153,7 +162,7 @@ def improve(
     scale = units_per_currency(plant)
     current = start
     best = sum(objective_units(plant, current, weights, reference).values())
-    iterations = improvements = searched = used = 0
+    iterations = improvements = searched = used = beside = 0
     budget = Budget(settings)
     supply = has_supply(plant)
     size = size or (settings.lns_supply_orders if supply else settings.lns_orders)
@@ -161,37 +170,46 @@ def improve(
         adaptive = settings.lns_neighbourhoods == "adaptive"
     selector = Selector(plant, size, rng, adaptive)
     workers = min(settings.workers, settings.lns_workers)
+    portfolio = 1 if supply else settings.lns_portfolio
     while (left := budget.left()) > 0.2:
-        iterations += 1
-        kind, free = selector.choose(plant, current, focus)
         step = min(step_limit or settings.lns_step_limit, left)
-        sub = sub_plant(plant, current, free).with_settings(
-            time_limit=step,
-            deterministic_time=step if settings.deterministic else None,
-            seed=settings.seed + iterations,
-            workers=workers,
-            presolve=_neighbourhood_presolve(settings, supply),
-            # OR-Tools 9.15 crashed in its local search on these (cpsat.model).
-            local_search=False if supply else None,
-        )
-        try:
-            repaired = solve(build(sub, restrict(current, free), weights, reference))
-        except SolveError:
-            budget.charge(None)
-            continue
-        if repaired.stats.get("memory_cut"):
+        chosen = _disjoint(selector, plant, current, focus, portfolio)
+        pieces = []
+        for _, free in chosen:
+            iterations += 1
+            sub = sub_plant(plant, current, free).with_settings(
+                time_limit=step,
+                deterministic_time=step if settings.deterministic else None,
+                seed=settings.seed + iterations,
+                workers=workers,
+                presolve=_neighbourhood_presolve(settings, supply),
+                # OR-Tools 9.15 crashed in its local search on these (cpsat.model).
+                local_search=False if supply else None,
+            )
+            pieces.append((sub, restrict(current, free), weights, reference))
+        results = (mapper or serial)(solve_piece, pieces)
+        if any(r is not None and r.stats.get("memory_cut") for r in results):
             break  # the memory budget fits no worker even here: the others are alike
-        searched += 1
-        used = max(used, int(repaired.stats.get("workers", workers)))
-        budget.charge(repaired)
-        candidate = merge(current, repaired, free, plant)
-        value = sum(objective_units(plant, candidate, weights, reference).values())
-        proven = repaired.status == "OPTIMAL"
-        selector.record(kind, value < best, proven, repaired.solve_time / step)
-        if value < best:
-            best, current, improvements = value, candidate, improvements + 1
-            if progress:
-                progress(time.perf_counter() - began, best / scale, None)
+        # Pieces ran side by side: the round costs its longest (one piece: as before).
+        budget.charge(max(results, key=_spent))
+        merged = False
+        for (kind, free), repaired in zip(chosen, results, strict=True):
+            if repaired is None:
+                continue
+            searched += 1
+            used = max(used, int(repaired.stats.get("workers", workers)))
+            candidate = merge(current, repaired, free, plant)
+            value = sum(objective_units(plant, candidate, weights, reference).values())
+            # A later piece was solved around the earlier pieces' old places: where one of
+            # them moved, the checker says whether this one still fits beside it.
+            better = value < best and (not merged or not check_plan(plant, candidate))
+            selector.record(kind, better, repaired.status == "OPTIMAL", repaired.solve_time / step)
+            if better:
+                best, current, improvements = value, candidate, improvements + 1
+                beside += merged  # kept after another piece of its round
+                merged = True
+                if progress:
+                    progress(time.perf_counter() - began, best / scale, None)
     terms = objective_units(plant, current, weights, reference)
     return dataclasses.replace(
         current,
@@ -207,6 +225,8 @@ def improve(
             "iterations": iterations,
             "searched": searched,
             "improvements": improvements,
+            "portfolio": portfolio,
+            "merged_beside": beside,
             "neighbourhoods": selector.summary(),
             "first_solution_seconds": 0.0,
             "deterministic_time": budget.used,
@@ -214,6 +234,37 @@ def improve(
             **_workers_note(settings, workers),
         },
     )
+
+
+def solve_piece(piece: tuple) -> Plan | None:
+    """One neighbourhood's solve: (sub-plant, hint, weights, reference) -> its plan, or None
+    when it has none. Top-level, so that a Dask worker can run it."""
+    sub, hint, weights, reference = piece
+    try:
+        return solve(build(sub, hint, weights, reference))
+    except SolveError:
+        return None
+
+
+def _spent(plan: Plan | None) -> float:
+    return 0.0 if plan is None else plan.stats.get("deterministic_time", 0.0)
+
+
+def _disjoint(
+    selector: Selector, plant: Plant, plan: Plan, focus: list[str] | None, wanted: int
+) -> list[tuple]:
+    """Up to ``wanted`` neighbourhoods (kind, orders) with no order in common: the first as
+    the selector chooses it, the others among at most ``3 * wanted`` further choices."""
+    chosen = [selector.choose(plant, plan, focus)]
+    taken = set(chosen[0][1])
+    for _ in range(3 * wanted if wanted > 1 else 0):
+        if len(chosen) == wanted:
+            break
+        kind, free = selector.choose(plant, plan, focus)
+        if not free & taken:
+            chosen.append((kind, free))
+            taken |= free
+    return chosen
 
 
 def _workers_note(settings: Settings, workers: int) -> dict[str, float | str]:

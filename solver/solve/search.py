@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
+from solver.domain.mapping import Mapper
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.domain.provenance import stamp
@@ -32,7 +33,7 @@ def uses_lns(plant: Plant) -> bool:
     return settings.search == "lns"
 
 
-def plan(plant: Plant, progress: Progress | None = None) -> Plan:
+def plan(plant: Plant, progress: Progress | None = None, mapper: Mapper | None = None) -> Plan:
     """Plan every order of the plant from scratch.
 
     Parameters
@@ -41,6 +42,9 @@ def plan(plant: Plant, progress: Progress | None = None) -> Plan:
         With the settings of the search: ``search`` chooses the method (see ``uses_lns``).
     progress : callable, optional
         Called with (seconds, objective, bound or None) at each improvement.
+    mapper : Mapper, optional
+        Runs an LNS round's neighbourhoods (``settings.lns_portfolio`` of them): ``serial``
+        by default, Dask's with ``--dask``.
 
     Returns
     -------
@@ -52,17 +56,22 @@ def plan(plant: Plant, progress: Progress | None = None) -> Plan:
     hint = best_dispatch(plant, ranks)
     weights = {r.order: r.weight for r in ranks}
     if uses_lns(plant) and hint.status == "DISPATCH":
-        return stamp(_lns(plant, hint, weights, began, progress), plant)
+        return stamp(_lns(plant, hint, weights, began, progress, mapper), plant)
     built = build(plant, hint, weights)
     result = _within_limit(built, time.perf_counter() - began, progress)
     if result.stats.get("memory_cut") and hint.status == "DISPATCH":
         built = None  # the whole model's memory, before the neighbourhoods need theirs
-        result = _lns_instead(plant, hint, weights, began, progress, result)
+        result = _lns_instead(plant, hint, weights, began, progress, result, mapper)
     return stamp(result, plant)
 
 
 def _lns(
-    plant: Plant, hint: Plan, weights: dict[str, int], began: float, progress: Progress | None
+    plant: Plant,
+    hint: Plan,
+    weights: dict[str, int],
+    began: float,
+    progress: Progress | None,
+    mapper: Mapper | None = None,
 ) -> Plan:
     """LNS from the dispatch plan in what is left of the limit, with the relaxation's bound
     (LNS proves none: it says how far from the best the plan may be). The bound is computed
@@ -70,7 +79,7 @@ def _lns(
     bound = lower_bound(plant, weights)
     prepared = time.perf_counter() - began
     searching = _lns_within_limit(plant, prepared)
-    found = with_bound(plant, improve(searching, hint, progress), weights, bound)
+    found = with_bound(plant, improve(searching, hint, progress, mapper=mapper), weights, bound)
     return _stats(found, prepared, "")
 
 
@@ -81,11 +90,12 @@ def _lns_instead(
     began: float,
     progress: Progress | None,
     cut: Plan,
+    mapper: Mapper | None = None,
 ) -> Plan:
     """LNS when the whole model fits no CP-SAT worker in the memory budget (``cut``, the
     dispatch plan): its neighbourhoods are models of a few dozen orders, each given the
     workers that fit. ``cut`` itself when no neighbourhood fits either."""
-    found = _lns(plant, hint, weights, began, progress)
+    found = _lns(plant, hint, weights, began, progress, mapper)
     if not found.stats.get("searched"):
         return cut
     memory = {k: v for k, v in cut.stats.items() if k.startswith("memory_")}
