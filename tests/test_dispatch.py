@@ -124,8 +124,13 @@ def random_plants(draw):
 
 def add_random_supply(draw, model: dict) -> None:
     """Material M for P0 (stock, receipts, two suppliers, maybe capacity, minimum order and
-    an expedite), settings for the stock model and supplier risk, finished goods of P1."""
-    model["products"][0]["bom"] = [{"material": "M", "per_unit": draw(st.sampled_from([1, 1.5]))}]
+    an expedite), drawn at its first step or one its BOM line names, settings for the stock
+    model and supplier risk, finished goods of P1."""
+    line = {"material": "M", "per_unit": draw(st.sampled_from([1, 1.5]))}
+    step = draw(st.sampled_from([None, *(s["id"] for s in model["products"][0]["routing"])]))
+    if step is not None:
+        line["step"] = step
+    model["products"][0]["bom"] = [line]
     model["products"][1]["stock"] = draw(st.sampled_from([0, 0, 20, 60]))
     receipts = [
         {"quantity": draw(st.integers(5, 40)), "arrival": f"2026-11-{draw(st.integers(23, 30))}"}

@@ -879,10 +879,11 @@ class _Rebase:
             given[s.order].append(dataclasses.replace(s, arrival=arrival))
         supplies: dict[str, list[Supply]] = {}
         for oid in kept:
-            made = steps[oid] and not steps[oid][0].pinned
-            if not self.held(oid) or not made:
+            # Work in progress drew what its steps consume; a later step may still draw more.
+            drawn = steps[oid] and steps[oid][0].pinned and not sources.requirements(today, oid)
+            if not self.held(oid) or not steps[oid] or drawn:
                 continue
-            sourced, why = self.sourced(oid, given[oid], steps[oid][0].start)
+            sourced, why = self.sourced(oid, given[oid], steps[oid])
             if why:
                 self.displace(oid, why)
             else:
@@ -902,16 +903,28 @@ class _Rebase:
                     found[(mid, receipt.supplier)].append(receipt.id)
         return found
 
-    def sourced(self, oid: str, given: list[Supply], start: int) -> tuple[list[Supply], str]:
+    def sourced(
+        self, oid: str, given: list[Supply], steps: list[ScheduledStep]
+    ) -> tuple[list[Supply], str]:
         """An order's released supplies as they stand today, or why they cannot.
 
         A purchase the released plan had to be placed before ``now`` is taken as placed when
         today's files hold a new receipt of that material from that supplier: the order then
         draws on stock (stock, receipts as reported); otherwise it was not placed, and the
-        order's supply is planned again.
+        order's supply is planned again. A material whose drawing step has started since was
+        drawn (today's stock shows it); each other one must arrive by its drawing step's start
+        in ``steps``, the order's held steps.
         """
         today = self.today
         needs = sources.requirements(today, oid)
+        bill = {line.material for line in today.products[today.orders[oid].product].bom}
+        given = [
+            s
+            for s in given
+            if s.material not in bill
+            or not sources.drawn(today, oid, sources.draw_step(today, oid, s.material))
+        ]
+        starts = {s.step_index: s.start for s in steps}
         got = {s.material: s for s in given}
         if set(got) != set(needs) or len(got) != len(given):
             return [], "its bill of materials or its supplies differ from the released plan's"
@@ -938,8 +951,10 @@ class _Rebase:
                     f"{self.when(s.arrival - lead)}, and today's files show no new receipt of "
                     f"{material} from {s.source}"
                 )
-            if start < s.arrival:
-                return [], f"its {material} from {s.source} arrives after its first step"
+            index = sources.draw_step(today, oid, material)
+            if starts.get(index, s.arrival) < s.arrival:
+                step = today.products[today.orders[oid].product].routing[index].id
+                return [], f"its {material} from {s.source} arrives after its step {step} starts"
             out.append(s)
         return out, ""
 
@@ -951,7 +966,7 @@ class _Rebase:
         for mid in today.materials:
             while True:
                 draws = [
-                    (steps[oid][0].start, -s.quantity, oid)
+                    (_draw_tick(today, steps[oid], s.material), -s.quantity, oid)
                     for oid, given in supplies.items()
                     if self.held(oid)
                     for s in given
@@ -1027,3 +1042,10 @@ def _overload(items: list[ScheduledStep], partial: list, capacity: int) -> int |
     """The first tick a resource runs more than its capacity (partial downtime counted)."""
     spans = [(s.start, s.end, 1) for s in items] + [(d.start, d.end, d.units) for d in partial]
     return first_overload(spans, capacity)
+
+
+def _draw_tick(plant: Plant, steps: list[ScheduledStep], material: str) -> int:
+    """When an order's held steps draw a material: the start of the step its BOM line names
+    (the first held step if that step is not among them)."""
+    index = sources.draw_step(plant, steps[0].order, material)
+    return next((s.start for s in steps if s.step_index == index), steps[0].start)

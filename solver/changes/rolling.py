@@ -1,7 +1,7 @@
 """Bring a baseline plan up to ``now``: what has started is fixed, the frozen window is held.
 
 ``roll_to`` pins every baseline step that started before ``now`` (the past cannot change) and
-makes the orders they belong to firm, moves every release to ``now`` at the earliest, takes the stock that started orders drew off
+makes the orders they belong to firm, moves every release to ``now`` at the earliest, takes the stock that started steps drew off
 the shelf, and turns purchases already ordered into open receipts. ``freeze`` then pins the
 baseline steps that start inside the frozen window, for orders the change leaves alone, as
 long as they still fit (no new downtime under them, pool capacity kept); an order that still
@@ -42,17 +42,25 @@ def roll_to(plant: Plant, baseline: Plan, now: int) -> Plant:
 
 
 def _settle_supply(rolled: Plant, plant: Plant, baseline: Plan, now: int) -> Plant:
-    """Stock drawn by orders that started, and purchases already placed, as of ``now``."""
+    """Stock drawn by steps that started, and purchases already placed, as of ``now``."""
     if not plant.materials:
         return rolled
     drawn: dict[str, int] = defaultdict(int)
     placed: dict[str, list[Receipt]] = defaultdict(list)
     for s in baseline.supplies:
-        began = sources.started(rolled, s.order) and not sources.started(plant, s.order)
+        if s.order not in plant.orders:
+            continue
+        # Drawn when the step consuming it started: before now, not before the plan start.
+        index = sources.draw_step(plant, s.order, s.material)
+        began = sources.drawn(rolled, s.order, index) and not sources.drawn(plant, s.order, index)
         if s.source == sources.STOCK and began:
             drawn[s.material] += s.quantity
     for p in baseline.purchases:
-        users = [o for o in p.orders if o in rolled.orders and not sources.started(rolled, o)]
+        users = [
+            o
+            for o in p.orders
+            if o in rolled.orders and p.material in sources.requirements(rolled, o)
+        ]
         if p.order_by < now and users:
             # Ordered already: it will arrive whatever the plan does now.
             need = sum(

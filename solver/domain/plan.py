@@ -132,7 +132,8 @@ class Plan:
         return sorted((s for s in self.steps if s.order == order_id), key=lambda s: s.step_index)
 
     def first_starts(self) -> dict[str, int]:
-        """Order -> start of its first planned step (when its materials are drawn)."""
+        """Order -> start of its first planned step (materials are drawn when the step
+        their BOM line names starts: ``supply.sources.draw_starts``)."""
         starts: dict[str, int] = {}
         for step in self.steps:
             starts[step.order] = min(step.start, starts.get(step.order, step.start))

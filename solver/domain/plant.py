@@ -86,10 +86,14 @@ class Step:
 
 @dataclass(frozen=True)
 class BomLine:
-    """Units of a material consumed per unit of product, at the start of production."""
+    """Units of a material consumed per unit of product, drawn when step ``step`` starts.
+
+    ``step`` is the id of a step of the product's routing; empty: its first step.
+    """
 
     material: str
     per_unit: float
+    step: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,27 @@ class Product:
     routing: tuple[Step, ...]
     bom: tuple[BomLine, ...] = ()
     stock: int = 0
+
+    def draw_index(self, material: str) -> int:
+        """Index of the routing step at whose start the product draws ``material``.
+
+        Parameters
+        ----------
+        material : str
+            A material of the bill (any other gives 0, the first step).
+
+        Returns
+        -------
+        int
+            The index of the step its BOM line names; 0 when the line names none.
+        """
+        return self._draw_indices.get(material, 0)
+
+    @cached_property
+    def _draw_indices(self) -> dict[str, int]:
+        # Asked per need on the hot paths of dispatch and the checker: built once per product.
+        ids = {step.id: k for k, step in enumerate(self.routing)}
+        return {line.material: ids.get(line.step, 0) for line in self.bom if line.step}
 
 
 @dataclass(frozen=True)

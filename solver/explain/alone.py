@@ -25,8 +25,9 @@ def earliest_alone(
     does) is not used: for materials, dispatch takes the *cheapest* source arriving before the
     order's latest start by its work content, which ignores calendars, so it may wait for a
     cheap delivery that an expedite or an earlier receipt would beat. Here each material
-    comes at the earliest any one source could bring it (``sources.material_ready``: stock
-    and receipts, every supplier and mode, no other order drawing).
+    comes at the earliest any one source could bring it (``sources.material_ready_by_step``:
+    stock and receipts, every supplier and mode, no other order drawing), and holds only the
+    step that draws it.
 
     Parameters
     ----------
@@ -45,12 +46,13 @@ def earliest_alone(
     """
     timeline = timeline or Timeline(plant)
     order = plant.orders[order_id]
-    material = sources.material_ready(plant, order_id)
-    if material is None:
+    materials = sources.material_ready_by_step(plant, order_id)
+    if materials is None:
         return None
-    ready = max(now, order.release, material)
+    ready = max(now, order.release)
     end = None
     for index, step in plant.remaining_steps(order_id):
+        ready = max(ready, materials.get(index, 0))
         pin = plant.pins.get((order_id, index))
         if pin is not None:
             option = next(o for o in step.options if o.resource == pin.resource)

@@ -255,7 +255,11 @@ def _why(
     routing = index.plant.products[index.plant.orders[order_id].product].routing
     lag = routing[before.step_index].min_lag
     ready = max(index.now, before.end + lag)
-    waits = resource_waits(index, step, ready)
+    # A later step may draw a material of its own (its BOM line names it): it waits for that
+    # first, then for its resource.
+    material = material_wait(index, order_id, ready, step.start, step.step_index)
+    begin = ready if material is None else max(ready, material.arrival)
+    waits = ([material] if material else []) + resource_waits(index, step, begin)
     return ready, tuple(waits) or ((Lag(before.step, lag),) if lag > 0 else (Work(),))
 
 
@@ -263,7 +267,7 @@ def _first(index: PlanIndex, order_id: str, step: ScheduledStep) -> tuple[int, t
     """The first planned step: ready at the release (or now), then material, then resource."""
     release = index.plant.orders[order_id].release
     ready = max(index.now, release)
-    material = material_wait(index, order_id, ready, step.start)
+    material = material_wait(index, order_id, ready, step.start, step.step_index)
     begin = ready if material is None else max(ready, material.arrival)
     waits = ([material] if material else []) + resource_waits(index, step, begin)
     if waits:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from solver.domain.plan import ScheduledStep
 from solver.explain.causes import HOLDS, PINNED, Cause
+from solver.explain.material_wait import material_wait
 from solver.explain.plan_index import PlanIndex
 from solver.explain.resource_wait import calendar_start, earliest_start
 
@@ -52,7 +53,8 @@ def binding_step(
 
 def _end_if_unheld(index: PlanIndex, steps: Sequence[ScheduledStep], ready: int, k: int) -> int:
     """The completion if step ``k`` had waited for its calendar only, and each later step for
-    its resource as the plan leaves it."""
+    the material it draws (a BOM line may name a later step) and its resource as the plan
+    leaves them."""
     start = calendar_start(index, steps[k], ready)
     end = start + steps[k].end - steps[k].start
     routing = index.plant.products[index.plant.orders[steps[k].order].product].routing
@@ -60,6 +62,9 @@ def _end_if_unheld(index: PlanIndex, steps: Sequence[ScheduledStep], ready: int,
         if step.pinned:  # held where it is: nothing before it moves the completion
             return steps[-1].end
         ready = max(index.now, end + routing[before.step_index].min_lag)
+        material = material_wait(index, step.order, ready, step.start, step.step_index)
+        if material is not None:
+            ready = max(ready, material.arrival)
         start = earliest_start(index, step, ready)
         end = start + step.end - step.start
     return end

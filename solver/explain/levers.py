@@ -494,15 +494,20 @@ def _with_overtime(plant: Plant, opened: dict[str, list[Interval]]) -> Plant:
 
 def _left_shifted(plant: Plant, plan: Plan, order_id: str) -> Plan | None:
     """The order's steps, on the resources ``plan`` gives them, each as early as it fits
-    after the previous one (its lag), the order's release and its materials' arrival, every
-    other order where ``plan`` has it. None when a step finds no place."""
+    after the previous one (its lag), the order's release and the arrival of the materials it
+    draws, every other order where ``plan`` has it. None when a step finds no place."""
     timeline = Timeline(sub_plant(plant, plan, {order_id}))
     order = plant.orders[order_id]
     routing = plant.products[order.product].routing
-    arrivals = [s.arrival for s in plan.supplies if s.order == order_id and s.arrival is not None]
-    ready = max([order.release, *arrivals])
+    arrivals: dict[int, int] = {}  # step index -> the last purchase it draws arrives
+    for s in plan.supplies:
+        if s.order == order_id and s.arrival is not None:
+            index = sources.draw_step(plant, order_id, s.material)
+            arrivals[index] = max(arrivals.get(index, s.arrival), s.arrival)
+    ready = order.release
     steps = []
     for step in sorted(plan.steps_of(order_id), key=lambda s: s.step_index):
+        ready = max(ready, arrivals.get(step.step_index, ready))
         if step.pinned:
             placed = step
         else:

@@ -1,25 +1,32 @@
-"""The material an order's first step waited for: the purchase, or the receipt into stock,
-that arrived last after the order was ready."""
+"""The material an order's step waited for: the purchase, or the receipt into stock, that
+arrived last after the step was ready. A step waits only for the materials it draws (their
+BOM lines name it, or it is the first step and they name none)."""
 
 from __future__ import annotations
 
 from solver.domain.plan import Supply
 from solver.explain.causes import MaterialWait
 from solver.explain.plan_index import PlanIndex
-from solver.supply.sources import STOCK
+from solver.supply.sources import STOCK, draw_step
 
 
-def material_wait(index: PlanIndex, order: str, ready: int, start: int) -> MaterialWait | None:
-    """What kept the order's first step from starting at ``ready`` on the material side.
+def material_wait(
+    index: PlanIndex, order: str, ready: int, start: int, step: int | None = None
+) -> MaterialWait | None:
+    """What kept an order's step from starting at ``ready`` on the material side.
 
     Parameters
     ----------
     index : PlanIndex
     order : str
     ready : int
-        When the order could start but for its materials (its release, or now).
+        When the step could start but for its materials (the release or now for the first
+        planned step, else the previous step's end and lag).
     start : int
-        When its first step starts in the plan.
+        When the step starts in the plan.
+    step : int, optional
+        The step's routing index: only the materials it draws count. None: every material
+        of the order.
 
     Returns
     -------
@@ -30,8 +37,8 @@ def material_wait(index: PlanIndex, order: str, ready: int, start: int) -> Mater
         material was there at ``ready``.
     """
     waits = []
-    for supply in index.plan.supplies:
-        if supply.order != order:
+    for supply in index.supplies_of.get(order, ()):
+        if step is not None and draw_step(index.plant, order, supply.material) != step:
             continue
         if supply.source == STOCK:
             wait = _stock_wait(index, supply, ready, start)
@@ -61,7 +68,7 @@ def _purchase_wait(supply: Supply, ready: int, start: int) -> MaterialWait | Non
 def _stock_wait(index: PlanIndex, supply: Supply, ready: int, start: int) -> MaterialWait | None:
     """The receipt that lets the order draw from stock, when it arrives after ``ready``."""
     ledger = index.stock_ledger(supply.material)
-    drawn = index.first_starts.get(supply.order)
+    drawn = index.draw_starts.get((supply.order, supply.material))
     # Asked without the order's own draw, as if it came to the stock at ``ready``.
     if drawn is not None:
         ledger.remove(drawn, -supply.quantity)

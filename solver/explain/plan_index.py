@@ -6,7 +6,7 @@ from collections import defaultdict
 from functools import cached_property
 
 from solver.domain.intervals import Interval
-from solver.domain.plan import OrderOutcome, Plan, ScheduledStep
+from solver.domain.plan import OrderOutcome, Plan, ScheduledStep, Supply
 from solver.domain.plant import Plant, calendar_windows
 from solver.solve.dispatch import Timeline
 from solver.supply import sources
@@ -55,8 +55,17 @@ class PlanIndex:
         return {o.order: o for o in self.plan.outcomes}
 
     @cached_property
-    def first_starts(self) -> dict[str, int]:
-        return self.plan.first_starts()
+    def supplies_of(self) -> dict[str, list[Supply]]:
+        """Order -> its supplies (each of its steps asks for the materials it draws)."""
+        found: dict[str, list[Supply]] = defaultdict(list)
+        for s in self.plan.supplies:
+            found[s.order].append(s)
+        return found
+
+    @cached_property
+    def draw_starts(self) -> dict[tuple[str, str], int]:
+        """(order, material) -> when the step drawing each supply starts."""
+        return sources.draw_starts(self.plant, self.plan)
 
     @cached_property
     def timeline(self) -> Timeline:
@@ -71,15 +80,16 @@ class PlanIndex:
         return self._windows[calendar.id]
 
     def stock_ledger(self, material: str) -> StockLedger:
-        """On hand, receipts, and every order's draw from stock when its first step starts
-        (as the supply checker counts them: purchases never feed stock draws)."""
+        """On hand, receipts, and every order's draw from stock when the step consuming it
+        starts (as the supply checker counts them: purchases never feed stock draws)."""
         if material not in self._ledgers:
             ledger = StockLedger()
             for tick, units in sources.stock_events(self.plant, material):
                 ledger.add(tick, units)
             for s in self.plan.supplies:
-                if s.source == STOCK and s.material == material and s.order in self.first_starts:
-                    ledger.add(self.first_starts[s.order], -s.quantity)
+                drawn_at = self.draw_starts.get((s.order, s.material))
+                if s.source == STOCK and s.material == material and drawn_at is not None:
+                    ledger.add(drawn_at, -s.quantity)
             self._ledgers[material] = ledger
         return self._ledgers[material]
 

@@ -5,8 +5,8 @@ below zero cannot cover its demand: supply breaks there unless something changes
 product, demand is the quantity of accepted orders due in the period and supply the quantity
 the plan completes in it, starting from finished goods on hand. Periods run from the plan
 start to the horizon; what falls after the horizon is outside the table. For a material, demand is what
-orders draw when their first step starts, and supply is receipts and planned purchases
-arriving, starting from stock on hand.
+orders draw when the step consuming it starts (``sources.draw_starts``), and supply is
+receipts and planned purchases arriving, starting from stock on hand.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
+from solver.supply.sources import draw_starts
 
 PERIODS = {"day": 1, "week": 7}
 
@@ -102,15 +103,16 @@ def product_balances(plant: Plant, plan: Plan, period: str = "week") -> list[Bal
 
 
 def material_balances(plant: Plant, plan: Plan, period: str = "week") -> list[Balance]:
-    """PAB of every material: draws at first starts against stock, receipts and purchases."""
-    starts = plan.first_starts()
+    """PAB of every material: draws when their steps start against stock, receipts and
+    purchases."""
+    draws = draw_starts(plant, plan)
     rows = []
     for mid, material in plant.materials.items():
         demand: dict[int, int] = {}
         supplied: dict[int, int] = {}
         for s in plan.supplies:
-            if s.material == mid and s.order in starts:
-                _add(demand, _bucket(plant, starts[s.order], period), s.quantity)
+            if s.material == mid and (s.order, mid) in draws:
+                _add(demand, _bucket(plant, draws[(s.order, mid)], period), s.quantity)
         for receipt in material.receipts:
             _add(supplied, _bucket(plant, receipt.arrival, period), receipt.quantity)
         for p in plan.purchases:

@@ -522,12 +522,12 @@ def _unrecomputable(plant: Plant, plan: Plan) -> str:
             return f"unknown order {o.order}"
     if not sources.has_supply(plant):
         return ""
-    starts = plan.first_starts()
+    draws = sources.draw_starts(plant, plan)
     for s in plan.supplies:
         if s.source == sources.STOCK:
             if s.material not in plant.materials:
                 return f"unknown material {s.material}"
-            if s.order not in starts:
+            if (s.order, s.material) not in draws:
                 return f"stock drawn by {s.order}, which has no steps"
         elif not _has_mode(plant, s.source, s.material, s.mode):
             return f"no {s.mode!r} offer of {s.material} from {s.source}"

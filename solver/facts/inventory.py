@@ -14,8 +14,8 @@ The stock level follows the same events as the projected available balance
 (``solver.facts.balances``):
 
 - **material**: on hand at the plan start and open receipts (``sources.stock_events``), plus
-  planned purchases at their arrival, less every order's draw (stock or bought) when its first
-  step starts. Purchased material waiting for its order is stock held, although the objective's
+  planned purchases at their arrival, less every order's draw (stock or bought) when the step
+  consuming it starts. Purchased material waiting for its order is stock held, although the objective's
   holding term does not charge it. Use is the draws.
 - **finished goods of a product**: on hand at the plan start; an order shipped from it leaves at
   its due date; a made order enters at its completion and leaves when it ships, at
@@ -82,11 +82,13 @@ class InventoryDays:
 
 
 def material_ledger(
-    plant: Plant, plan: Plan, material: str, starts: dict[str, int] | None = None
+    plant: Plant, plan: Plan, material: str, draws: dict[tuple[str, str], int] | None = None
 ) -> StockLedger:
-    """A material's stock events: on hand, receipts, purchases in, draws at first starts out.
+    """A material's stock events: on hand, receipts, purchases in, draws out when the steps
+    consuming them start.
 
-    ``starts`` (``plan.first_starts()``) may be given by a caller that asks for many materials.
+    ``draws`` (``sources.draw_starts(plant, plan)``) may be given by a caller that asks for
+    many materials.
     """
     ledger = StockLedger()
     for tick, units in sources.stock_events(plant, material):
@@ -94,10 +96,11 @@ def material_ledger(
     for p in plan.purchases:
         if p.material == material:
             ledger.add(max(0, p.arrival), p.quantity)
-    starts = plan.first_starts() if starts is None else starts
+    draws = sources.draw_starts(plant, plan) if draws is None else draws
     for s in plan.supplies:
-        if s.material == material and s.order in starts:
-            ledger.add(max(0, starts[s.order]), -s.quantity)
+        drawn_at = draws.get((s.order, s.material))
+        if s.material == material and drawn_at is not None:
+            ledger.add(max(0, drawn_at), -s.quantity)
     return ledger
 
 
@@ -214,9 +217,9 @@ def inventory_days(plant: Plant, plan: Plan) -> list[InventoryDays]:
         accepted order (made orders pass through finished goods until they ship).
     """
     end = window_end(plant, plan)
-    starts = plan.first_starts()
+    draws = sources.draw_starts(plant, plan)
     rows = [
-        item_days(plant, mid, MATERIAL, material_ledger(plant, plan, mid, starts), end)
+        item_days(plant, mid, MATERIAL, material_ledger(plant, plan, mid, draws), end)
         for mid in plant.materials
     ]
     accepted: dict[str, list[OrderOutcome]] = defaultdict(list)

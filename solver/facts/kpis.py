@@ -151,13 +151,14 @@ def supply_units(plant: Plant, plan: Plan) -> dict[str, int]:
             plant, mode.cost_per_unit
         )
         terms["risk"] += surplus * risk_premium(plant, reliability, offer.price, 1)
-    starts = plan.first_starts()
+    # Stock is held until the step that draws it starts (the CP-SAT model's stock_start).
+    draws = sources.draw_starts(plant, plan)
     terms["holding"] = holding_if_idle(plant)
     for s in plan.supplies:
         if s.source == sources.STOCK:
             value = plant.materials[s.material].unit_cost
             terms["holding"] -= holding_per_tick(plant, value, s.quantity) * (
-                plant.horizon - starts[s.order]
+                plant.horizon - draws[(s.order, s.material)]
             )
     for o in plan.outcomes:
         if o.from_stock:

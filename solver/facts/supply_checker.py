@@ -1,10 +1,11 @@
 """Supply rules of the independent plan checker (no CP-SAT): see ``checker.check_plan``.
 
 Every made order has one source per material with the quantity its bill needs; purchases
-arrive no sooner than the supplier's (planned) lead time and before the order's first step;
-stock, on hand plus receipts less draws at each drawing order's first start, never goes
-negative; shipments cover what is pegged to them and their minimum order; units bought per
-supplier period stay within capacity; finished goods shipped stay within stock.
+arrive no sooner than the supplier's (planned) lead time and before the step that draws the
+material starts (its BOM line's step, by default the first); stock, on hand plus receipts less
+each draw at its drawing step's start, never goes negative; shipments cover what is pegged to
+them and their minimum order; units bought per supplier period stay within capacity; finished
+goods shipped stay within stock.
 """
 
 from __future__ import annotations
@@ -21,15 +22,15 @@ from solver.supply.sources import STOCK
 def check_supply(plant: Plant, plan: Plan) -> list[Violation]:
     """Every supply rule the plan breaks."""
     out: list[Violation] = []
-    starts = plan.first_starts()
-    out += _sources(plant, plan, starts)
-    out += _stock(plant, plan, starts)
+    draws = sources.draw_starts(plant, plan)
+    out += _sources(plant, plan, draws)
+    out += _stock(plant, plan, draws)
     out += _purchases(plant, plan)
     out += _finished_goods(plant, plan)
     return out
 
 
-def _sources(plant: Plant, plan: Plan, starts: dict[str, int]) -> list[Violation]:
+def _sources(plant: Plant, plan: Plan, draws: dict[tuple[str, str], int]) -> list[Violation]:
     out = []
     given: dict[str, list] = defaultdict(list)
     for s in plan.supplies:
@@ -57,11 +58,13 @@ def _sources(plant: Plant, plan: Plan, starts: dict[str, int]) -> list[Violation
                     )
                 )
         for s in given[oid]:
-            out += _one_source(plant, s, needs, starts.get(oid))
+            out += _one_source(plant, s, needs, draws.get((oid, s.material)))
     return out
 
 
 def _one_source(plant: Plant, s, needs: dict[str, int], start: int | None) -> list[Violation]:
+    """A supply's quantity, offer, lead time, and arrival by ``start``: when the step drawing
+    it starts (None: the plan does not place that step)."""
     oid = s.order
     if s.material not in needs or s.quantity != needs[s.material]:
         return [
@@ -95,25 +98,29 @@ def _one_source(plant: Plant, s, needs: dict[str, int], start: int | None) -> li
             )
         ]
     if start is not None and start < s.arrival:
+        routing = plant.products[plant.orders[oid].product].routing
+        step = routing[sources.draw_step(plant, oid, s.material)].id
         return [
             Violation(
                 "material",
                 oid,
                 "",
-                f"{oid} starts at tick {start}, before its {s.material} arrives at {s.arrival}",
+                f"{oid} step {step} starts at tick {start}, before its {s.material} arrives "
+                f"at {s.arrival}",
             )
         ]
     return []
 
 
-def _stock(plant: Plant, plan: Plan, starts: dict[str, int]) -> list[Violation]:
+def _stock(plant: Plant, plan: Plan, draws: dict[tuple[str, str], int]) -> list[Violation]:
     events: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for mid in plant.materials:
         events[mid] += sources.stock_events(plant, mid)
     for s in plan.supplies:
         # Stock of a material the plant does not have is reported by _sources.
-        if s.source == STOCK and s.order in starts and s.material in plant.materials:
-            events[s.material].append((starts[s.order], -s.quantity))
+        drawn_at = draws.get((s.order, s.material))
+        if s.source == STOCK and drawn_at is not None and s.material in plant.materials:
+            events[s.material].append((drawn_at, -s.quantity))
     out = []
     for mid, items in events.items():
         level = 0

@@ -30,7 +30,8 @@ class SupplierUse:
 
 @dataclass(frozen=True)
 class Waiting:
-    """An order whose first step waits for a material (``source``: stock or a supplier)."""
+    """An order's step that waits for the material it draws (``source``: stock or a supplier);
+    ``start`` is when that step starts, ``step`` its id."""
 
     order: str
     material: str
@@ -38,6 +39,7 @@ class Waiting:
     mode: str
     ready: int
     start: int
+    step: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,16 +105,21 @@ def compute_supply_kpis(plant: Plant, plan: Plan) -> SupplyKpis:
 
 
 def waiting_on_material(plant: Plant, plan: Plan) -> list[Waiting]:
-    """Orders whose first step starts as soon as a material allows, later than their release.
+    """Orders whose step drawing a material starts as soon as the material allows, later than
+    their release.
 
-    A material holds an order when the order's first step begins in the first working window
-    of its resource, at or after the moment the material is there: its purchase's arrival, or
-    the earliest tick the stock (given every other order's draws) covers it.
+    A material holds an order when the step that draws it (its BOM line's step, by default the
+    first) begins in the first working window of its resource, at or after the moment the
+    material is there: its purchase's arrival, or the earliest tick the stock (given every
+    other order's draws) covers it.
     """
-    first: dict[str, object] = {}
-    for step in plan.steps:
-        if step.order not in first or step.start < first[step.order].start:
-            first[step.order] = step
+    steps = {(step.order, step.step_index): step for step in plan.steps}
+    drawing: dict[tuple[str, str], object] = {}
+    for s in plan.supplies:
+        if s.order in plant.orders:
+            step = steps.get((s.order, sources.draw_step(plant, s.order, s.material)))
+            if step is not None:
+                drawing[(s.order, s.material)] = step
     ledgers: dict[str, StockLedger] = {}
     for mid in plant.materials:
         ledger = StockLedger()
@@ -120,11 +127,11 @@ def waiting_on_material(plant: Plant, plan: Plan) -> list[Waiting]:
             ledger.add(tick, units)
         ledgers[mid] = ledger
     for s in plan.supplies:
-        if s.source == STOCK and s.order in first:
-            ledgers[s.material].add(first[s.order].start, -s.quantity)
+        if s.source == STOCK and (s.order, s.material) in drawing:
+            ledgers[s.material].add(drawing[(s.order, s.material)].start, -s.quantity)
     waiting = []
     for s in plan.supplies:
-        step = first.get(s.order)
+        step = drawing.get((s.order, s.material))
         if step is None:
             continue
         release = plant.orders[s.order].release
@@ -135,7 +142,12 @@ def waiting_on_material(plant: Plant, plan: Plan) -> list[Waiting]:
             ledger.add(step.start, -s.quantity)
         else:
             ready = s.arrival
-        if ready is None or ready <= release:
+        # A later step is ready when the step before it ends (and its lag): material there by
+        # then held nothing.
+        before = steps.get((s.order, step.step_index - 1))
+        routing = plant.products[plant.orders[s.order].product].routing
+        own = release if before is None else before.end + routing[before.step_index].min_lag
+        if ready is None or ready <= own:
             continue
         size = step.end - step.start
         fit = next(
@@ -147,5 +159,7 @@ def waiting_on_material(plant: Plant, plan: Plan) -> list[Waiting]:
             None,
         )
         if fit == step.start:
-            waiting.append(Waiting(s.order, s.material, s.source, s.mode, ready, step.start))
+            waiting.append(
+                Waiting(s.order, s.material, s.source, s.mode, ready, step.start, step.step)
+            )
     return sorted(waiting, key=lambda w: (w.start, w.order))

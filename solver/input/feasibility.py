@@ -85,12 +85,16 @@ def _fits_somewhere(plant: Plant, order_id: str, step: Step) -> bool:
 
 
 def earliest_finish(plant: Plant, order_id: str) -> int | None:
-    """Earliest completion of an order on an empty plant (calendars, materials), or None."""
-    materials = sources.material_ready(plant, order_id)
+    """Earliest completion of an order on an empty plant (calendars, materials), or None.
+
+    Each step starts no earlier than the materials it draws could be there.
+    """
+    materials = sources.material_ready_by_step(plant, order_id)
     if materials is None:
         return None
-    ready = finish = max(plant.orders[order_id].release, materials)
+    ready = finish = plant.orders[order_id].release
     for step_index, step in plant.remaining_steps(order_id):
+        ready = max(ready, materials.get(step_index, 0))
         pin = plant.pins.get((order_id, step_index))
         if pin is not None:
             option = next(o for o in step.options if o.resource == pin.resource)

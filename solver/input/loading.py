@@ -808,7 +808,7 @@ def _product(model: ProductModel, grid: TimeGrid) -> Product:
         )
         for s in model.routing
     )
-    bom = tuple(BomLine(line.material, line.per_unit) for line in model.bom)
+    bom = tuple(BomLine(line.material, line.per_unit, line.step) for line in model.bom)
     return Product(
         model.id, model.name or model.id, model.family, model.unit_cost, routing, bom, model.stock
     )

@@ -173,6 +173,10 @@ class StepModel(Record):
 class BomLineModel(Record):
     material: Text
     per_unit: float = Field(gt=0, le=MAX_PER_UNIT, description="material units per unit of product")
+    step: Text = Field(
+        default="",
+        description="routing step id whose start draws the material (default: the first step)",
+    )
 
 
 class ProductModel(Record):

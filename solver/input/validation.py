@@ -335,10 +335,12 @@ def wip_references(parsed: Parsed) -> list[Problem]:
 
 
 def bom_references(parsed: Parsed) -> list[Problem]:
+    """Each BOM line names a known material, once per bill, and a step of the routing."""
     problems = []
     materials = _known(parsed, "materials")
     for index, product in enumerate(parsed.records["products"]):
         lines = Counter(line.material for line in product.bom)
+        steps = [step.id for step in product.routing]
         for line in product.bom:
             field = f"bom[{line.material!r}].material"
             if _unknown(parsed, "materials", line.material):
@@ -347,6 +349,15 @@ def bom_references(parsed: Parsed) -> list[Problem]:
             if lines[line.material] > 1:
                 message = "material listed twice in one bill of materials; add the quantities"
                 problems.append(problem_at(parsed, "products", index, field, message))
+            if line.step and line.step not in steps:
+                message = (
+                    f"unknown step {line.step!r}: the material is drawn when a step of this "
+                    f"product's routing starts; its steps: {', '.join(steps)} (or leave it out "
+                    "for the first step)"
+                )
+                problems.append(
+                    problem_at(parsed, "products", index, f"bom[{line.material!r}].step", message)
+                )
     return problems
 
 

@@ -260,11 +260,11 @@ def print_supply(
         table = Table(
             title=f"Orders waiting on material ({len(kpis.waiting)})", title_justify="left"
         )
-        for column in ("order", "material", "held by", "material ready", "first step starts"):
+        for column in ("order", "material", "held by", "material ready", "step", "step starts"):
             table.add_column(column, no_wrap=True)
         for w in kpis.waiting:
             held = "stock (receipts)" if w.source == "stock" else f"{w.source} ({w.mode})"
-            table.add_row(w.order, w.material, held, moment(w.ready), moment(w.start))
+            table.add_row(w.order, w.material, held, moment(w.ready), w.step, moment(w.start))
         console.print(table)
     if shortfalls:
         table = Table(

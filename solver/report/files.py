@@ -17,6 +17,7 @@ import pandas as pd
 from solver.domain.plan import Plan, Purchase, Supply
 from solver.domain.plant import Plant
 from solver.report.output import Batch, Target, open_output, write_text
+from solver.supply.sources import draw_starts
 
 Destination = Target | str | Path
 
@@ -257,13 +258,14 @@ def purchases_frame(plant: Plant, plan: Plan) -> pd.DataFrame:
 
 def pegging_frame(plant: Plant, plan: Plan) -> pd.DataFrame:
     """One row per (shipment, order): the units of a shipment each order uses, and when the
-    order needs them (the start of its first planned step, when material is drawn)."""
+    order needs them (the start of the step that draws the material)."""
     grid = plant.grid
-    starts = plan.first_starts()
+    draws = draw_starts(plant, plan)
     rows = []
     for shipment, p in _shipments(plan):
-        for s in sorted(_pegged(plan, p), key=lambda s: (starts.get(s.order, 0), s.order)):
-            start = starts.get(s.order)
+        pegged = _pegged(plan, p)
+        for s in sorted(pegged, key=lambda s: (draws.get((s.order, s.material), 0), s.order)):
+            start = draws.get((s.order, s.material))
             rows.append(
                 {
                     "shipment": shipment,

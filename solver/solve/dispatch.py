@@ -6,7 +6,8 @@ the earliest start that respects the calendar, downtime, lags, release and capac
 capacity k is k lanes (unit demands make that exact); partial pool downtime blocks lanes.
 Pinned work in progress is placed first, where it is. Materials come first too: an order
 is served from finished goods when there are enough, else each material gets a source
-(``allocation.SupplyBook``) and the order's first step waits for it.
+(``allocation.SupplyBook``) and the step that draws it (its BOM line's step, by default the
+first) waits for it; the steps before it do not.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from solver.domain.plant import Option, Plant
 from solver.facts.kpis import objective_units
 from solver.rules.ranking import Rank, rank_orders, remaining_work
 from solver.supply.allocation import SupplyBook, build_purchases
+from solver.supply.sources import draw_step
 
 
 @dataclass
@@ -213,16 +215,19 @@ def dispatch(
         if book.take_finished(oid):
             outcomes.append(OrderOutcome(oid, True, None, order.due, 0, from_stock=True))
             continue
-        choices = book.choose(oid, order.due - remaining_work(plant, oid))
+        choices = book.choose(oid, latest_starts(plant, oid))
         placed = None
         if choices is not None:
-            ready = max([order.release, *(arrival for _, _, arrival in choices.values())])
-            placed = _place_order(plant, timeline, oid, ready, keep, prefer)
+            materials: dict[int, int] = {}
+            for material, (_, _, arrival) in choices.items():
+                index = draw_step(plant, oid, material)
+                materials[index] = max(materials.get(index, 0), arrival)
+            placed = _place_order(plant, timeline, oid, order.release, keep, prefer, materials)
         if placed is None:
             complete = complete and order.optional
             outcomes.append(OrderOutcome(oid, False, None, order.due, 0))
             continue
-        book.commit(oid, choices, placed[0].start)
+        book.commit(oid, choices, {step.step_index: step.start for step in placed})
         steps += placed
         completion = placed[-1].end
         outcomes.append(
@@ -240,6 +245,22 @@ def dispatch(
     )
 
 
+def latest_starts(plant: Plant, oid: str) -> dict[int, int]:
+    """Step index -> the latest start of each remaining step that keeps the order on time by
+    its work content (the shortest path from that step on, lags included; calendars
+    ignored)."""
+    order = plant.orders[oid]
+    steps = plant.remaining_steps(oid)
+    latest: dict[int, int] = {}
+    end = order.due
+    for k in range(len(steps) - 1, -1, -1):
+        index, step = steps[k]
+        lag = step.min_lag if k < len(steps) - 1 else 0
+        end -= lag + min(plant.duration(oid, o) for o in step.options)
+        latest[index] = end
+    return latest
+
+
 def _place_order(
     plant: Plant,
     timeline: Timeline,
@@ -247,11 +268,18 @@ def _place_order(
     ready: int,
     keep: dict | None = None,
     prefer: dict | None = None,
+    materials: dict[int, int] | None = None,
 ) -> list[ScheduledStep] | None:
-    """Place the order's remaining steps from ``ready`` on, or None if one does not fit."""
+    """Place the order's remaining steps from ``ready`` on, or None if one does not fit.
+
+    ``materials`` maps a step index to the tick its materials are there: that step starts no
+    earlier (the steps before it need not wait).
+    """
     chosen: list[tuple[ScheduledStep, int]] = []
     for index, step in plant.remaining_steps(oid):
         pin = plant.pins.get((oid, index))
+        if materials:
+            ready = max(ready, materials.get(index, ready))
         if pin is not None:
             option = next(o for o in step.options if o.resource == pin.resource)
             end = pin.start + plant.duration(oid, option)

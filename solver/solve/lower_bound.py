@@ -5,9 +5,10 @@ and nobody could tell a plan 2 % from the best possible from one 60 % away. This
 relaxation computed from the plant alone, in three parts, each an exact lower bound of its
 own objective terms:
 
-1. **Each order alone on the plant.** Its remaining steps in routing order from its release
-   and the earliest its materials could be there (``sources.material_ready``: one source per
-   need, no other order drawing; a started order from its pinned step), each on whichever
+1. **Each order alone on the plant.** Its remaining steps in routing order from its release,
+   each step no earlier than the materials it draws could be there
+   (``sources.material_ready_by_step``: one source per need, no other order drawing; a
+   started order from its pinned step), each on whichever
    eligible resource ends it first inside one working window of that resource's calendar,
    with the routing's lags: no plan completes it earlier. Its cost is its tardiness weight
    times the lateness of that completion; an optional order costs the lesser of that and
@@ -252,9 +253,12 @@ def _alone(plant: Plant, oid: str, weights: dict[str, int]) -> tuple[int, list[_
         return order.due, []  # finished goods may serve it on its due date, using no resource
     steps = plant.remaining_steps(oid)
     pinned = any((oid, index) in plant.pins for index, _ in steps)
-    t = max(order.release, sources.material_ready(plant, oid) or 0)
+    materials = sources.material_ready_by_step(plant, oid) or {}
+    t = order.release
     ends = []
     for index, step in steps:
+        # A material drawn at a later step holds that step, not the order's start.
+        t = max(t, materials.get(index, 0))
         pin = plant.pins.get((oid, index))
         if pin is not None:
             option = next(o for o in step.options if o.resource == pin.resource)

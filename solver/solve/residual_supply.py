@@ -4,8 +4,8 @@ A neighbourhood re-solves some orders and keeps every other where the plan has i
 supply, the kept orders keep their materials too: their stock draws, their purchases and the
 finished goods they ship. The freed orders get what is left, exactly:
 
-- **Stock**: on hand and open receipts less the kept orders' draws (each at its order's first
-  start). With ``S(t)`` what would be left at ``t``, the freed orders' draws ``D(t)`` must stay
+- **Stock**: on hand and open receipts less the kept orders' draws (each when the step
+  consuming it starts). With ``S(t)`` what would be left at ``t``, the freed orders' draws ``D(t)`` must stay
   within ``S(t)`` at every tick; ``D`` never falls, so that is the same as staying within
   ``S*(t) = min over s >= t of S(s)``, which never falls either: a stock on hand ``S*(0)`` and
   receipts at its rises. The freed orders' material is the same material with that stock.
@@ -43,11 +43,11 @@ def residual_supply(plant: Plant, plan: Plan, free: set[str]) -> Plant:
     if not sources.has_supply(plant):
         return plant
     kept = [s for s in plan.supplies if s.order not in free]
-    starts = plan.first_starts()
+    drawn_at = sources.draw_starts(plant, plan)
     draws: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for s in kept:
         if s.source == sources.STOCK:
-            draws[s.material].append((starts[s.order], s.quantity))
+            draws[s.material].append((drawn_at[(s.order, s.material)], s.quantity))
     materials = {
         mid: _left_in_stock(plant, material, draws[mid]) if mid in draws else material
         for mid, material in plant.materials.items()

@@ -114,15 +114,28 @@ class SupplyBook:
         left = offer.capacity_left(option.period)
         return self.bought_in(option.supplier, material, option.period) + extra <= left
 
-    def choose(self, order_id: str, target: int) -> dict[str, tuple[str, object, int]] | None:
+    def choose(
+        self, order_id: str, targets: dict[int, int]
+    ) -> dict[str, tuple[str, object, int]] | None:
         """For each material: (``stock`` or ``buy``, the option, arrival), or None if impossible.
 
-        Among the sources that arrive by ``target`` (the latest start that keeps the order on
-        time) the cheapest wins, stock first; if none does, the earliest wins.
+        Parameters
+        ----------
+        order_id : str
+        targets : dict
+            Step index -> the latest start of that step that keeps the order on time.
+
+        Returns
+        -------
+        dict or None
+            Among the sources that arrive by the target of the step drawing the material, the
+            cheapest wins, stock first; if none does, the earliest wins. The arrival is when
+            the drawing step may start at the earliest on the material side.
         """
         order = self.plant.orders[order_id]
         choices: dict[str, tuple[str, object, int]] = {}
         for material, quantity in sources.requirements(self.plant, order_id).items():
+            target = targets[sources.draw_step(self.plant, order_id, material)]
             candidates: list[tuple[int, float, str, object]] = []
             drawn = self.stock[material].earliest_draw(quantity, order.release)
             if drawn is not None:
@@ -157,12 +170,24 @@ class SupplyBook:
         risk = 1 / reliability - 1 if self.plant.settings.supplier_risk == "premium" else 0.0
         return offer.price * (1 + risk) + mode.cost_per_unit + mode.cost_per_shipment / quantity
 
-    def commit(self, order_id: str, choices: dict, start: int) -> None:
-        """Record the order's draws (at its first step's start) and purchases."""
+    def commit(self, order_id: str, choices: dict, starts: dict[int, int]) -> None:
+        """Record the order's draws and purchases.
+
+        Parameters
+        ----------
+        order_id : str
+        choices : dict
+            ``choose``'s answer for the order.
+        starts : dict
+            Step index -> the planned start of each of the order's steps: a stock draw is
+            taken when the step consuming it starts.
+        """
+        needs = sources.requirements(self.plant, order_id)
         for material, (kind, option, arrival) in choices.items():
-            quantity = sources.requirements(self.plant, order_id)[material]
+            quantity = needs[material]
             if kind == STOCK:
-                self.stock[material].add(start, -quantity)
+                drawn_at = starts[sources.draw_step(self.plant, order_id, material)]
+                self.stock[material].add(drawn_at, -quantity)
                 self.supplies.append(Supply(order_id, material, quantity, STOCK))
                 continue
             key = (option.supplier, material, option.mode.name, option.period)

@@ -1,7 +1,14 @@
 """Material needs, supplier lead times and arrival periods: plain arithmetic on the Plant.
 
 Shared by list scheduling, the CP-SAT model, the checker and the KPIs so that all of them
-agree on what an order needs, when a purchase can arrive and which period's capacity it uses.
+agree on what an order needs, when it draws it, when a purchase can arrive and which period's
+capacity it uses.
+
+An order draws each material of its bill when the step its BOM line names starts (the
+product's first step when the line names none): that material must be there (in stock, or
+its purchase arrived) by then, and a stock draw lowers the stock from then on. ``draw_step``
+says which step that is and ``draw_starts`` when a plan has it start; every layer asks them
+instead of assuming the first step.
 
 A purchase is planned per supplier period (a week by default, counted from the plan start):
 in period ``k`` it arrives at ``max(k x period, effective lead)`` and uses that period's
@@ -15,6 +22,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from solver.domain.plan import Plan
 from solver.domain.plant import Mode, Offer, Plant, Supplier
 
 STOCK = "stock"
@@ -26,17 +34,76 @@ def need(per_unit: float, quantity: int) -> int:
 
 
 def started(plant: Plant, order_id: str) -> bool:
-    """Work in progress has already consumed its materials."""
+    """Whether any of the order's work is done or in progress (it can no longer ship from
+    finished goods instead)."""
     return plant.first_step(order_id) > 0 or (order_id, 0) in plant.pins
 
 
+def draw_step(plant: Plant, order_id: str, material: str) -> int:
+    """Index of the routing step at whose start an order draws a material.
+
+    Parameters
+    ----------
+    plant : Plant
+    order_id : str
+    material : str
+
+    Returns
+    -------
+    int
+        The step its product's BOM line names, else 0 (the first step).
+    """
+    return plant.products[plant.orders[order_id].product].draw_index(material)
+
+
+def drawn(plant: Plant, order_id: str, index: int) -> bool:
+    """Whether what step ``index`` of an order consumes is drawn already: the step is done, or
+    in progress (pinned), and took its materials when it started."""
+    return index < plant.first_step(order_id) or (order_id, index) in plant.pins
+
+
 def requirements(plant: Plant, order_id: str) -> dict[str, int]:
-    """Material -> units an order still needs before its first step can start."""
-    if started(plant, order_id):
-        return {}
+    """Material -> units an order still has to draw: its bill's lines whose step has not
+    started (work in progress and finished steps consumed theirs)."""
     order = plant.orders[order_id]
     product = plant.products[order.product]
-    return {line.material: need(line.per_unit, order.quantity) for line in product.bom}
+    return {
+        line.material: need(line.per_unit, order.quantity)
+        for line in product.bom
+        if not drawn(plant, order_id, product.draw_index(line.material))
+    }
+
+
+def draw_starts(plant: Plant, plan: Plan) -> dict[tuple[str, str], int]:
+    """(order, material) -> the tick a plan's supply is drawn: the start of the step that
+    consumes it (``draw_step``).
+
+    Parameters
+    ----------
+    plant : Plant
+        The plant the plan is for (its bills say which step draws what).
+    plan : Plan
+
+    Returns
+    -------
+    dict
+        One entry per supply of an order with steps in the plan. A plan that lacks the
+        drawing step, or names an order the plant lacks (plans the checker refuses), draws
+        at the order's first planned start, so that every fact can still be computed from it.
+    """
+    step_starts: dict[tuple[str, int], int] = {}
+    first: dict[str, int] = {}
+    for step in plan.steps:
+        key = (step.order, step.step_index)
+        step_starts[key] = min(step.start, step_starts.get(key, step.start))
+        first[step.order] = min(step.start, first.get(step.order, step.start))
+    draws: dict[tuple[str, str], int] = {}
+    for s in plan.supplies:
+        if s.order not in first:
+            continue
+        index = draw_step(plant, s.order, s.material) if s.order in plant.orders else -1
+        draws[(s.order, s.material)] = step_starts.get((s.order, index), first[s.order])
+    return draws
 
 
 def may_ship_from_stock(plant: Plant, order_id: str) -> bool:
@@ -186,10 +253,29 @@ def earliest_supply(plant: Plant, material: str, quantity: int) -> int | None:
 
 def material_ready(plant: Plant, order_id: str) -> int | None:
     """Earliest tick all of an order's materials could be there, or None if some cannot."""
-    ready = 0
+    by_step = material_ready_by_step(plant, order_id)
+    return None if by_step is None else max(by_step.values(), default=0)
+
+
+def material_ready_by_step(plant: Plant, order_id: str) -> dict[int, int] | None:
+    """Step index -> earliest tick every material that step draws could be there (each from
+    one source, no other order drawing); steps that draw nothing are absent. None when some
+    material has no source at all.
+
+    Parameters
+    ----------
+    plant : Plant
+    order_id : str
+
+    Returns
+    -------
+    dict or None
+    """
+    ready: dict[int, int] = {}
     for material, quantity in requirements(plant, order_id).items():
         arrival = earliest_supply(plant, material, quantity)
         if arrival is None:
             return None
-        ready = max(ready, arrival)
+        index = draw_step(plant, order_id, material)
+        ready[index] = max(ready.get(index, 0), arrival)
     return ready

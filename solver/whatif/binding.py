@@ -12,6 +12,7 @@ from __future__ import annotations
 from solver.domain.plan import Plan, ScheduledStep
 from solver.domain.plant import Plant
 from solver.domain.timegrid import format_moment
+from solver.supply.sources import draw_step
 from solver.whatif.warnings import describe_moment
 
 
@@ -27,7 +28,7 @@ def binding_cause(plant: Plant, plan: Plan, order: str, now: int = 0) -> str:
             ready = steps[k - 1].end + routing[steps[k - 1].step_index].min_lag
         else:
             ready = max(now, plant.orders[order].release)
-        wait = _material_wait(plant, plan, order, ready, step.start) if k == 0 else None
+        wait = _material_wait(plant, plan, step, ready)
         if wait:
             return wait
         if step.start > ready:
@@ -63,12 +64,17 @@ def _resource_wait(plant: Plant, plan: Plan, step: ScheduledStep, ready: int) ->
     )
 
 
-def _material_wait(plant: Plant, plan: Plan, order: str, ready: int, start: int) -> str | None:
-    """The purchase the first step waits for, when one arrives after the order was ready."""
+def _material_wait(plant: Plant, plan: Plan, step: ScheduledStep, ready: int) -> str | None:
+    """The purchase a step waits for (of the materials it draws), when one arrives after the
+    step was ready."""
+    order = step.order
     arrivals = [
         s
         for s in plan.supplies
-        if s.order == order and s.arrival is not None and ready < s.arrival <= start
+        if s.order == order
+        and s.arrival is not None
+        and ready < s.arrival <= step.start
+        and draw_step(plant, order, s.material) == step.step_index
     ]
     if not arrivals:
         return None

@@ -12,7 +12,7 @@ from ortools.sat.python import cp_model
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.solve.cpsat.variables import ModelVars
-from solver.supply.sources import STOCK, free_flowing, offer_for
+from solver.supply.sources import STOCK, draw_starts, free_flowing, offer_for
 
 
 def add_plan_hint(model: cp_model.CpModel, plant: Plant, variables: ModelVars, plan: Plan) -> None:
@@ -63,10 +63,10 @@ def add_plan_hint(model: cp_model.CpModel, plant: Plant, variables: ModelVars, p
 def _hint_supply(hint, plant: Plant, variables: ModelVars, plan: Plan) -> None:
     """Source literals, checkpoint flags, shipments and surplus from the plan's supplies."""
     sources = {(s.order, s.material): s for s in plan.supplies}
-    starts = plan.first_starts()
+    draws = draw_starts(plant, plan)
     for (oid, material), need in variables.supply.needs.items():
         chosen = sources.get((oid, material))
-        start = starts.get(oid, 0)
+        start = draws.get((oid, material), 0)
         from_stock = chosen is not None and chosen.source == STOCK
         if need.stock is not None:
             hint(need.stock, int(from_stock))

@@ -3,15 +3,16 @@
 
 For each order still to be produced and each material of its bill, exactly one source is
 chosen: stock (on hand plus open receipts, time-phased) or a purchase from a supplier in one
-mode (standard or an expedite) arriving in one of the supplier's periods. The order's first
-step starts after every purchase it uses arrives. Per (supplier, material, period) capacity
+mode (standard or an expedite) arriving in one of the supplier's periods. The step that draws
+a material (its BOM line's step, by default the first) starts after its purchase arrives, and
+a stock draw is taken when that step starts. Per (supplier, material, period) capacity
 holds; purchases of one (supplier, material, mode, period) form one shipment, which pays the
 shipment charge once and is topped up to the minimum order quantity. Finished goods on hand
 may serve an order instead of production (a knapsack per product).
 
 Stock never goes below zero at any time. Two exact formulations, chosen by
-``settings.stock_model``: a reservoir constraint per material (events at each drawing order's
-first start), or checkpoints just before each receipt arrives: since stock only rises at
+``settings.stock_model``: a reservoir constraint per material (events at the start of each
+drawing step), or checkpoints just before each receipt arrives: since stock only rises at
 receipts, "use before t <= stock arrived before t" at those ticks (and in total) is the whole
 condition. The reservoir is compact for few orders but CP-SAT expands it quadratically in the
 number of events; the checkpoints grow with orders x receipts.
@@ -65,14 +66,19 @@ def add_source_choice(model: cp_model.CpModel, variables: ModelVars, sv: SupplyV
 def add_material_before_start(
     model: cp_model.CpModel, variables: ModelVars, sv: SupplyVars
 ) -> None:
-    """The first step starts after each purchase arrives; stock_start mirrors the start."""
-    for (oid, _), need in sv.needs.items():
-        start = variables.orders[oid].steps[0].start
+    """The drawing step starts after its purchase arrives; stock_start mirrors its start."""
+    for need in sv.needs.values():
+        start = draw_start(variables, need)
         for buy in need.buys:
             model.add(start >= buy.arrival).only_enforce_if(buy.chosen)
         if need.stock is not None:
             model.add(need.stock_start == start).only_enforce_if(need.stock)
             model.add(need.stock_start == 0).only_enforce_if(~need.stock)
+
+
+def draw_start(variables: ModelVars, need: NeedVars) -> cp_model.IntVar:
+    """The start of the step that draws a need (its BOM line's step)."""
+    return variables.orders[need.order].step_at(need.step).start
 
 
 def uses_reservoir(plant: Plant, drawing_orders: int) -> bool:
@@ -104,7 +110,7 @@ def _reservoir(model, variables: ModelVars, events, needs: list[NeedVars]) -> No
     changes = [units for _, units in events]
     actives = [True] * len(events)
     for need in needs:
-        times.append(variables.orders[need.order].steps[0].start)
+        times.append(draw_start(variables, need))
         changes.append(-need.quantity)
         actives.append(need.stock)
     model.add_reservoir_constraint_with_active(
@@ -118,7 +124,7 @@ def _checkpoints(model, variables: ModelVars, events, needs: list[NeedVars]) -> 
         if tick > 0:
             drawn = []
             for need in needs:
-                start = variables.orders[need.order].steps[0].start
+                start = draw_start(variables, need)
                 if start.proto.domain[0] >= tick:
                     continue
                 before = new_checkpoint(model, need, tick)

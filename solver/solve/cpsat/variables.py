@@ -52,6 +52,10 @@ class OrderVars:
     completion: cp_model.IntVar | None = None
     tardiness: cp_model.IntVar | None = None
 
+    def step_at(self, index: int) -> StepVars:
+        """The variables of the order's routing step ``index`` (one of its remaining steps)."""
+        return self.steps[index - self.steps[0].index]
+
 
 @dataclass
 class BuyVar:
@@ -66,13 +70,17 @@ class BuyVar:
 
 @dataclass
 class NeedVars:
-    """One order's need for one material and the literals choosing its source."""
+    """One order's need for one material and the literals choosing its source.
+
+    ``step``: the index of the routing step whose start draws it (``sources.draw_step``).
+    """
 
     order: str
     material: str
     quantity: int
+    step: int = 0
     stock: cp_model.IntVar | None = None
-    stock_start: cp_model.IntVar | None = None  # first start if drawn from stock, else 0
+    stock_start: cp_model.IntVar | None = None  # the drawing step's start if from stock, else 0
     buys: list[BuyVar] = field(default_factory=list)
     checkpoints: dict[int, cp_model.IntVar] = field(default_factory=dict)
 
@@ -274,13 +282,13 @@ def create_supply_variables(
     result = SupplyVars()
     for oid, order_vars in variables.orders.items():
         needs = sources.requirements(plant, oid)
-        if not needs:
-            continue
-        first = order_vars.steps[0].start
-        latest = int(first.proto.domain[len(first.proto.domain) - 1])
         for material, quantity in needs.items():
+            index = sources.draw_step(plant, oid, material)
+            drawing = order_vars.step_at(index).start
+            # Material comes no later than the step that draws it may start.
+            latest = int(drawing.proto.domain[len(drawing.proto.domain) - 1])
             name = f"{oid}/{material}"
-            need = NeedVars(oid, material, quantity)
+            need = NeedVars(oid, material, quantity, index)
             if plant.materials[material].stocked:
                 need.stock = model.new_bool_var(f"from_stock[{name}]")
                 need.stock_start = model.new_int_var(0, latest, f"stock_start[{name}]")

@@ -1,6 +1,6 @@
 """Orders that draw on one material around one time (plants with supply): a late order's
-material (or any needed one) and its first start; the orders needing that material whose
-first start is nearest are freed, so that stock and purchases can be traded between them."""
+material (or any needed one) and when it draws it; the orders needing that material whose
+draws are nearest are freed, so that stock and purchases can be traded between them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import random
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.solve.neighbourhoods import late_orders, nearest_to
-from solver.supply.sources import has_supply
+from solver.supply.sources import draw_starts, has_supply
 
 
 class SharedMaterial:
@@ -33,7 +33,10 @@ class SharedMaterial:
         else:
             material = rng.choice(sorted(needs))
             order = rng.choice(sorted(needs[material]))
-        starts = plan.first_starts()
-        centre = starts.get(order, plant.orders[order].due)
-        distance = {o: abs(starts.get(o, plant.orders[o].due) - centre) for o in needs[material]}
+        # When each draws the material: the start of the step its BOM line names.
+        draws = draw_starts(plant, plan)
+        centre = draws.get((order, material), plant.orders[order].due)
+        distance = {
+            o: abs(draws.get((o, material), plant.orders[o].due) - centre) for o in needs[material]
+        }
         return nearest_to(distance, size) | {order}
