@@ -226,7 +226,7 @@ def test_the_shared_baseline_is_the_one_the_whatif_would_solve(scenario, tmp_pat
     seen = {}
 
     def stop_at_the_solve(name):
-        def solve(plant, progress=None):
+        def solve(plant, progress=None, mapper=None):
             seen[name] = (plant.input_hash, plant.settings)
             raise KeyboardInterrupt
 
