@@ -125,6 +125,17 @@ def objective_units(
     return terms
 
 
+def objective_total(
+    plant: Plant,
+    plan: Plan,
+    weights: dict[str, int] | None = None,
+    reference: Reference | None = None,
+) -> int:
+    """The objective recomputed from the plan, in the solver's integer units: the sum of
+    ``objective_units`` (with ``reference``, the stability term included)."""
+    return sum(objective_units(plant, plan, weights, reference).values())
+
+
 def supply_units(plant: Plant, plan: Plan) -> dict[str, int]:
     """Purchase, expedite, risk and holding terms of a plan, in objective units.
 

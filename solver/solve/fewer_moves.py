@@ -23,7 +23,7 @@ import dataclasses
 
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
-from solver.facts.kpis import objective_units, with_objective
+from solver.facts.kpis import objective_total, with_objective
 from solver.facts.stability import Reference, moved_steps
 from solver.solve.cpsat.model import build, solve
 from solver.solve.cpsat.stability_terms import kept_places
@@ -59,14 +59,7 @@ def fewer_moves(
     """
     if has_supply(plant):
         return plan
-    old = reference.steps()
-    moved = {
-        s.order
-        for s in plan.steps
-        if (s.order, s.step_index) in old
-        and (old[s.order, s.step_index].start, old[s.order, s.step_index].resource)
-        != (s.start, s.resource)
-    }
+    moved = {oid for oid, _ in moved_steps(reference.plan, plan)} - reference.exclude
     caps = {}
     for oid in moved:
         outcome = plan.outcome(oid)
@@ -82,18 +75,12 @@ def fewer_moves(
     built = build(sub_plant(plant, plan, free), restrict(plan, free), weights, None, caps)
     built.model.maximize(sum(kept_places(built.model, built.variables, reference)))
     merged = with_objective(plant, merge(plan, solve(built), free, plant), reference, weights)
+    # The cheap tests first: the checker reads the whole plan.
+    fewer = len(moved_steps(reference.plan, merged)) < len(moved_steps(reference.plan, plan))
+    if not fewer or merged.objective_units > objective_total(plant, plan, weights, reference):
+        return plan
     if not valid_plan(plant, merged) or any(
         merged.outcome(oid).completion > cap for oid, cap in caps.items()
     ):
         return plan
-    before, after = moved_steps(reference.plan, plan), moved_steps(reference.plan, merged)
-    if len(after) >= len(before) or _cost(plant, merged, weights, reference) > _cost(
-        plant, plan, weights, reference
-    ):
-        return plan
     return dataclasses.replace(merged, status=plan.status, stats=plan.stats)
-
-
-def _cost(plant: Plant, plan: Plan, weights: dict[str, int], reference: Reference) -> int:
-    """The plan's objective in the model's units, the stability term included."""
-    return sum(objective_units(plant, plan, weights, reference).values())

@@ -20,7 +20,7 @@ from solver.domain.plan import OrderOutcome, Plan
 from solver.domain.plant import Downtime, Plant
 from solver.domain.settings import Settings
 from solver.facts.checker import check_plan
-from solver.facts.kpis import objective_units
+from solver.facts.kpis import objective_total, objective_units
 from solver.facts.stability import Reference
 from solver.rules.costs import units_per_currency
 from solver.rules.ranking import remaining_work, tardiness_weights
@@ -161,7 +161,7 @@ def improve(
     rng = random.Random(settings.seed)
     scale = units_per_currency(plant)
     current = start
-    best = sum(objective_units(plant, current, weights, reference).values())
+    best = objective_total(plant, current, weights, reference)
     iterations = improvements = searched = used = beside = 0
     budget = Budget(settings)
     supply = has_supply(plant)
@@ -199,7 +199,7 @@ def improve(
             searched += 1
             used = max(used, int(repaired.stats.get("workers", workers)))
             candidate = merge(current, repaired, free, plant)
-            value = sum(objective_units(plant, candidate, weights, reference).values())
+            value = objective_total(plant, candidate, weights, reference)
             # A later piece was solved around the earlier pieces' old places: where one of
             # them moved, the checker says whether this one still fits beside it.
             better = value < best and (not merged or not check_plan(plant, candidate))
@@ -257,7 +257,7 @@ def _disjoint(
     the selector chooses it, the others among at most ``3 * wanted`` further choices."""
     chosen = [selector.choose(plant, plan, focus)]
     taken = set(chosen[0][1])
-    for _ in range(3 * wanted if wanted > 1 else 0):
+    for _ in range(3 * wanted):
         if len(chosen) == wanted:
             break
         kind, free = selector.choose(plant, plan, focus)

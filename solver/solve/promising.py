@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from solver.domain.errors import SolveError
 from solver.domain.plan import Plan, ScheduledStep
 from solver.domain.plant import Pin, Plant
-from solver.facts.kpis import objective_units, with_objective
+from solver.facts.kpis import objective_total, with_objective
 from solver.facts.stability import Reference
 from solver.rules.costs import units_per_currency
 from solver.rules.ranking import rank_orders
@@ -297,17 +297,12 @@ def settled(
         )
     except SolveError:
         again = dated
-    better = keeps(again, held) and _cost(plant, again, weights, reference) < _cost(
-        plant, dated, weights, reference
-    )
+    better = keeps(again, held) and objective_total(
+        plant, again, weights, reference
+    ) < objective_total(plant, dated, weights, reference)
     chosen = again if better and valid_plan(plant, again) else dated
     back = put_back(plant, chosen, reference, weights, held)
     return fewer_moves(plant, back, reference, weights) if chains else back
-
-
-def _cost(plant: Plant, plan: Plan, weights: dict[str, int], reference: Reference) -> float:
-    """The plan's objective in the model's units, the stability term included."""
-    return sum(objective_units(plant, plan, weights, reference).values())
 
 
 def keeps(plan: Plan, limits: dict[str, int]) -> bool:
@@ -454,7 +449,7 @@ def as_asked(
                 # Dispatch met the dates already: a share of the budget makes that plan
                 # cheaper. With all of it (0.8 s) the options of 200 orders, seed 5, and
                 # 1,000, seed 4, came out the same, 0.4-0.6 s later (benchmarks/README.md).
-                start = min(starts, key=lambda p: _cost(plant, p, weights, reference))
+                start = min(starts, key=lambda p: objective_total(plant, p, weights, reference))
                 settling = plant.replace(settings=plant.settings.share(SETTLE_SHARE))
                 found = settled(settling, baseline, start, asked, weights, reference, limits, False)
             else:
