@@ -200,3 +200,16 @@ def test_plan_dask_on_the_command_line_gives_the_serial_plan(tmp_path):
     plans = [json.loads(p.read_text()) for p in (alone, spread)]
     assert plans[0]["steps"] and plans[0]["steps"] == plans[1]["steps"]
     assert plans[0]["objective"] == plans[1]["objective"]
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"), [(0, "greater than or equal to 1"), ("two", "integer")]
+)
+def test_a_bad_lns_portfolio_names_the_field_and_exits_2(value, valid, tmp_path, capsys):
+    data = generate_plant(20, seed=2)
+    data.setdefault("settings", {})["lns_portfolio"] = value
+    model = tmp_path / "plant.yaml"
+    model.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert run_cli(["validate", str(model)], model).code == 2
+    err = capsys.readouterr().err
+    assert "lns_portfolio" in err and valid in err and "Traceback" not in err
