@@ -16,7 +16,9 @@ after the other for each seed so that they run side by side under the same load.
 ``--deterministic`` both run as replan's ``deterministic`` setting does (interleaved workers,
 ``--limit`` deterministic units), so each seed's run repeats and ``det_units`` (CP-SAT's
 deterministic time to the optimum) can be compared without the run-to-run noise of parallel
-workers; the summary's seconds are still wall time:
+workers; the summary's seconds are still wall time. The textbook model then interleaves all
+of CP-SAT's subsolvers, as CP-SAT would; ``--textbook-skip fixed`` leaves out the ones replan's
+``skip_subsolvers`` setting leaves out, to compare the two models on the same portfolio:
 
 - ``textbook`` (``textbook``): fixed-size intervals, one ``AddNoOverlap`` per machine,
   precedences, minimise the total tardiness against the same due date. Its time is the wall
@@ -44,12 +46,13 @@ import time
 from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import get_args
 
 import yaml
 from ortools.sat.python import cp_model
 
 from solver.domain.plant import Plant
-from solver.domain.settings import Settings
+from solver.domain.settings import FullSubsolver, Settings
 from solver.facts.checker import check_plan
 from solver.input.loading import load_plant
 from solver.report.bench import write_rows
@@ -170,7 +173,12 @@ def load(instance: dict, workers: int = 2, seed: int = 0) -> Plant:
 
 
 def textbook(
-    instance: dict, seed: int, workers: int, limit: float, deterministic: bool = False
+    instance: dict,
+    seed: int,
+    workers: int,
+    limit: float,
+    deterministic: bool = False,
+    skip: tuple[str, ...] = (),
 ) -> dict:
     """Solve the instance with the textbook CP-SAT model, minimising total tardiness.
 
@@ -189,6 +197,8 @@ def textbook(
     deterministic : bool
         Run as replan's ``deterministic`` setting does (``cpsat.model.solver_parameters``:
         interleaved workers sharing a deterministic-time limit), CP-SAT's presolve left on.
+    skip : tuple of str
+        With ``deterministic``: CP-SAT subsolvers left out (none: CP-SAT's whole portfolio).
 
     Returns
     -------
@@ -228,7 +238,12 @@ def textbook(
     solver.parameters.max_time_in_seconds = limit
     if deterministic:
         settings = Settings(
-            workers=workers, seed=seed, time_limit=limit, deterministic=True, presolve="full"
+            workers=workers,
+            seed=seed,
+            time_limit=limit,
+            deterministic=True,
+            presolve="full",
+            skip_subsolvers=skip,
         )
         solver_parameters(solver, settings)
     began = time.perf_counter()
@@ -313,6 +328,7 @@ def run(
     workers: int,
     levels: list[str],
     deterministic: bool = False,
+    textbook_skip: tuple[str, ...] = (),
 ) -> list[dict]:
     """Every run: per instance and seed the textbook model, then replan at each level.
 
@@ -327,7 +343,8 @@ def run(
         jobs, machines = size(instance)
         plant = load(instance, workers)
         for seed in seeds:
-            sides = [("textbook", textbook(instance, seed, workers, limit, deterministic))]
+            tb = textbook(instance, seed, workers, limit, deterministic, textbook_skip)
+            sides = [("textbook", tb)]
             for level in levels:
                 result = replan_run(plant, seed, workers, limit, level, deterministic)
                 sides.append((f"replan {level}", result))
@@ -426,6 +443,13 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="both sides interleaved, limited in deterministic time (repeatable per seed)",
     )
+    parser.add_argument(
+        "--textbook-skip",
+        nargs="*",
+        default=[],
+        choices=get_args(FullSubsolver),
+        help="with --deterministic: CP-SAT subsolvers the textbook model leaves out (none)",
+    )
     args = parser.parse_args(argv)
     instances = load_instances(args.file)
     names = args.instances or list(instances)
@@ -437,7 +461,14 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"--out {args.out} would overwrite the instances file {args.file}")
     args.out.mkdir(parents=True, exist_ok=True)
     rows = run(
-        instances, names, args.seeds, args.limit, args.workers, args.presolve, args.deterministic
+        instances,
+        names,
+        args.seeds,
+        args.limit,
+        args.workers,
+        args.presolve,
+        args.deterministic,
+        tuple(args.textbook_skip),
     )
     table = summarise(rows, args.presolve)
     write_rows(rows, targets[1])

@@ -150,6 +150,9 @@ def solver_parameters(solver: cp_model.CpSolver, settings: Settings) -> None:
             params.interleave_search = True
             params.interleave_batch_size = settings.workers
             params.max_deterministic_time = deterministic_limit(settings) / settings.workers
+            # Each subsolver takes its turn at the shared units; ``fixed`` measured to waste
+            # its turns (settings.skip_subsolvers).
+            params.ignore_subsolvers.extend(settings.skip_subsolvers)
     else:
         params.max_time_in_seconds = settings.time_limit
     if settings.presolve == "off":
