@@ -4,10 +4,13 @@ one-worker solves are untouched, and bad names are refused at loading."""
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 from ortools.sat.python import cp_model
 
 from solver.domain.errors import DataError
+from solver.domain.settings import FullSubsolver
 from solver.solve.cpsat.model import solver_parameters
 from solver.solve.search import plan as solve_plan
 from tests.conftest import base_model
@@ -67,17 +70,7 @@ def test_an_unknown_subsolver_names_the_field_and_the_valid_ones(make_plant):
 
 def test_skipping_every_subsolver_is_refused(make_plant):
     model = base_model()
-    model["settings"]["skip_subsolvers"] = [
-        "core",
-        "default_lp",
-        "fixed",
-        "max_lp",
-        "no_lp",
-        "pseudo_costs",
-        "quick_restart",
-        "quick_restart_no_lp",
-        "reduced_costs",
-    ]
+    model["settings"]["skip_subsolvers"] = list(get_args(FullSubsolver))
     with pytest.raises(DataError) as raised:
         make_plant(model)
     assert "skip_subsolvers" in str(raised.value) and "at least one" in str(raised.value)
