@@ -214,6 +214,9 @@ def test_the_rush_order_scenario_gives_its_verdicts_and_valid_plans(rush_order_w
     data = json.loads(run.path.read_text())
     assert data["baseline_solved"] is True
     assert_expected_answer("rush-order", run.code, run.out, data)
+    # The whole rush's options are 1.8 % apart, the split's and the day later's 20-50 %.
+    assert [o["close_call"] for o in data["outcomes"]] == [True, False, False]
+    assert "A close call" in run.out
 
 
 @pytest.mark.parametrize("scenario", ON_SHARED_BASELINE, ids=[s.stem for s in ON_SHARED_BASELINE])

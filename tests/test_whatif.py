@@ -497,6 +497,31 @@ def test_a_tier_c_rush_that_would_displace_a_tier_a_order_gets_a_date(tmp_path):
     assert "asked" in outcome.reason and "+1h" in outcome.reason
 
 
+def test_options_that_cost_the_same_are_a_close_call(tmp_path):
+    """Equal tiers: as asked O1 is an hour late, with a date the rush is: the same cost, so the
+    date is offered (as asked must be strictly cheaper) and the verdict says it is close."""
+    model = tiered_model(rush_tier="C", other_tier="C")
+    base = baseline_file(tmp_path, model, {"O1": ("M1", 0, 60)})
+    outcome = run(tmp_path, model, [rush("01:00", customer="RC")], base).outcomes[0]
+    with_date, as_asked = outcome.options
+    assert outcome.verdict == ACCEPT_WITH_DATE and with_date.recommended
+    assert with_date.cost > 0 and as_asked.cost == pytest.approx(with_date.cost)
+    assert outcome.close_call
+    assert "A close call: the two options differ by 0.00 EUR (0.0%)" in outcome.reason
+
+
+def test_options_far_apart_are_no_close_call_and_a_zero_share_never_flags(tmp_path):
+    model = tiered_model(rush_tier="A", other_tier="C")
+    base = baseline_file(tmp_path, model, {"O1": ("M1", 0, 60)})
+    outcome = run(tmp_path, model, [rush("01:00", customer="RC")], base).outcomes[0]
+    assert outcome.verdict == ACCEPT_AS_ASKED and not outcome.close_call  # 10 x apart
+    assert "close call" not in outcome.reason
+    model = tiered_model(rush_tier="C", other_tier="C")
+    model["settings"]["close_call_share"] = 0
+    outcome = run(tmp_path, model, [rush("01:00", customer="RC")], base).outcomes[0]
+    assert outcome.verdict == ACCEPT_WITH_DATE and not outcome.close_call
+
+
 def test_the_due_rule_promise_is_the_same_for_two_optimal_baselines(tmp_path):
     """Both baselines are optimal (nothing late); the plan rule's answer may depend on which
     one the solver found, the due rule's does not."""

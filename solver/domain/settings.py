@@ -214,6 +214,12 @@ class Settings(BaseModel):
         What one more delivery costs (money: freight, paperwork) when a late order is split
         into a part on time and the rest later, for customers and orders with
         ``partial_delivery``. 100 is an assumption, not a figure from the plant: set it.
+    close_call_share : float
+        A what-if whose two options (as asked, with date) cost within this share of each other
+        says so in its verdict (``close_call``): both costs are the best plans found within
+        the time limit, not proven least, and on the demo's rush (1.8 % apart) the
+        recommendation turned with ``--whatif-time-limit`` 2 to 12 (README). 0.05 by default;
+        0 never flags.
     warning_levers : int
         What-if warnings: at most this many late orders the change harms (highest ranked
         first) get their levers priced one by one, as ``replan explain`` does (each solve
@@ -362,6 +368,7 @@ class Settings(BaseModel):
     explain_time_limit: Annotated[float, Field(gt=0, le=3600)] = 2.0
     partial_delivery_cost: Annotated[float, Field(ge=0)] = 100.0
     warning_levers: Annotated[int, Field(ge=0, le=100)] = 3
+    close_call_share: Annotated[float, Field(ge=0, le=1)] = 0.05
 
     @field_validator("tiers", "inventory_days_targets", mode="before")
     @classmethod

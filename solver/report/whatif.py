@@ -325,6 +325,7 @@ def evaluation_dict(ev: Evaluation) -> dict:
             "worst_slip_hours": hours(o.worst_slip),
             "binding": o.binding,
             "change_value": o.change_value,
+            "close_call": o.close_call,
             "dropped": [m.order for m in o.dropped],
             "options": [
                 {

@@ -129,6 +129,7 @@ class Outcome:
     approvals: list[str] = field(default_factory=list)
     stability: Stability | None = None
     cost_delta: float | None = None
+    close_call: bool = False  # the options cost within settings.close_call_share of each other
 
     @property
     def slips(self) -> dict[str, int]:

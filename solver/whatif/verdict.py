@@ -109,7 +109,7 @@ def answer_customer_change(
     if chosen is as_asked:
         answered = _as_asked(outcome, plant, baseline, as_asked, with_date, met_moves, margin)
         if answered.verdict != REJECT:
-            return answered
+            return flag_close_call(answered, plant, as_asked, with_date)
         # As asked it costs more than it earns; the date may still pay, and is then the answer.
         as_asked_delta = answered.cost_delta
         as_asked.recommended, with_date.recommended = False, True
@@ -121,7 +121,48 @@ def answer_customer_change(
                 f"baseline, more than it earns (margin {margin:,.2f})."
             )
         return dated
-    return _with_date(outcome, plant, baseline, reference, promised, with_date, harm, margin)
+    dated = _with_date(outcome, plant, baseline, reference, promised, with_date, harm, margin)
+    return flag_close_call(dated, plant, as_asked, with_date)
+
+
+def flag_close_call(
+    outcome: Outcome, plant: Plant, as_asked: Option | None, with_date: Option
+) -> Outcome:
+    """Say so when the recommendation between the two options is a close call.
+
+    Both costs are the best plans a short search found, not proven least; within
+    ``close_call_share`` of each other, a little more search time can turn the
+    recommendation (the demo's whole rush, 1.8 % apart, answered AS ASKED, WITH DATE and AS
+    ASKED again as the what-if's time limit grew from 2 to 12 s).
+
+    Parameters
+    ----------
+    outcome : Outcome
+        The answered outcome (AS ASKED or WITH DATE); other verdicts are returned as they are.
+    plant : Plant
+        Its settings give the share, and its currency the text.
+    as_asked, with_date : Option
+        The two options weighed; without an as-asked option there was no choice to make.
+
+    Returns
+    -------
+    Outcome
+        ``outcome``, with ``close_call`` set and a sentence added to its reason when close.
+    """
+    if as_asked is None or outcome.verdict not in (ACCEPT_AS_ASKED, ACCEPT_WITH_DATE):
+        return outcome
+    gap = abs(as_asked.cost - with_date.cost)
+    larger = max(abs(as_asked.cost), abs(with_date.cost))
+    share = plant.settings.close_call_share
+    if larger == 0 or gap >= share * larger:
+        return outcome
+    outcome.close_call = True
+    outcome.reason += (
+        f" A close call: the two options differ by {gap:,.2f} {plant.currency} "
+        f"({gap / larger:.1%}); both are the best plans found within the time limit, not "
+        "proven least, so more search time may turn the recommendation."
+    )
+    return outcome
 
 
 def _accept(outcome: Outcome, plant: Plant, baseline: Plan, plan: Plan, moves: list[Move]) -> None:
