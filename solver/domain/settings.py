@@ -191,9 +191,10 @@ class Settings(BaseModel):
         search (``[fixed]`` by default; ``[]`` runs all nine). Interleaved, every subsolver
         takes its turn at deterministic time, and ``fixed`` (the hint-following fixed search)
         spent its turns for nothing measurable: without it the classic job shops reached their
-        optimum 1.1-2.4x sooner on 6 of 7 (la16 1.5x later, still 1.1x the textbook model),
-        the demo's median time to proof fell from 3.9 to 3.0 s and the 200-order plant's
-        from 133.7 to 125.6 s, and the 200-order what-ifs gave the same answers
+        optimum 1.2-2.5x sooner on 6 of 7 (la16 1.5x later, still 1.1x the textbook model);
+        in the same setting the demo's median time to proof fell from 3.9 to 3.0 s and the
+        200-order plant's from 133.7 to 125.6 s, and the what-ifs at 200 and 1,000 orders
+        gave the same answers
         (benchmarks/README.md). Parallel (non-deterministic) solves with 2 workers do not run
         it anyway.
     search : str
