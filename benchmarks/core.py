@@ -343,8 +343,9 @@ def run(
         jobs, machines = size(instance)
         plant = load(instance, workers)
         for seed in seeds:
-            tb = textbook(instance, seed, workers, limit, deterministic, textbook_skip)
-            sides = [("textbook", tb)]
+            sides = [
+                ("textbook", textbook(instance, seed, workers, limit, deterministic, textbook_skip))
+            ]
             for level in levels:
                 result = replan_run(plant, seed, workers, limit, level, deterministic)
                 sides.append((f"replan {level}", result))
@@ -451,6 +452,8 @@ def main(argv: list[str] | None = None) -> None:
         help="with --deterministic: CP-SAT subsolvers the textbook model leaves out (none)",
     )
     args = parser.parse_args(argv)
+    if args.textbook_skip and not args.deterministic:
+        parser.error("--textbook-skip needs --deterministic (parallel solves interleave nothing)")
     instances = load_instances(args.file)
     names = args.instances or list(instances)
     unknown = [n for n in names if n not in instances]

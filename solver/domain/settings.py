@@ -186,17 +186,16 @@ class Settings(BaseModel):
         (a job shop: la16 0.59 deterministic units against 2.15 with it off), ``off`` for
         everything else (with alternative resources full presolve doubled the demo's time to
         proof and delayed the first plan by 4 s at 200 orders; benchmarks/README.md).
-    skip_subsolvers : list of str
+    skip_subsolvers : tuple of str
         CP-SAT full-problem subsolvers left out of the deterministic setting's interleaved
-        search (``[fixed]`` by default; ``[]`` runs all nine). Interleaved, every subsolver
-        takes its turn at deterministic time, and ``fixed`` (the hint-following fixed search)
-        spent its turns for nothing measurable: without it the classic job shops reached their
-        optimum 1.2-2.5x sooner on 6 of 7 (la16 1.5x later, still 1.1x the textbook model);
-        in the same setting the demo's median time to proof fell from 3.9 to 3.0 s and the
-        200-order plant's from 133.7 to 125.6 s, and the what-ifs at 200 and 1,000 orders
-        gave the same answers
-        (benchmarks/README.md). Parallel (non-deterministic) solves with 2 workers do not run
-        it anyway.
+        search (a list in files: ``[fixed]`` by default, ``[]`` runs all nine). Interleaved,
+        every subsolver takes its turn at deterministic time, and ``fixed`` (the
+        hint-following fixed search) spent its turns for nothing measurable: without it the
+        classic job shops reached their optimum 1.2-2.5x sooner on 6 of 7 (la16 1.5x later,
+        still 1.1x the textbook model); in the same setting the demo's median time to proof
+        fell from 3.9 to 3.0 s and the 200-order plant's from 133.7 to 125.6 s, and the
+        what-ifs at 200 and 1,000 orders gave the same answers (benchmarks/README.md).
+        Parallel (non-deterministic) solves with 2 workers do not run it anyway.
     search : str
         ``cpsat`` solves the whole model; ``lns`` improves the dispatch plan by re-solving
         neighbourhoods of ``lns_orders`` orders (``lns_step_limit`` seconds each); ``auto``

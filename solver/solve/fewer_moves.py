@@ -59,7 +59,8 @@ def fewer_moves(
     """
     if has_supply(plant):
         return plan
-    moved = {oid for oid, _ in moved_steps(reference.plan, plan)} - reference.exclude
+    before = moved_steps(reference.plan, plan)
+    moved = {oid for oid, _ in before} - reference.exclude
     caps = {}
     for oid in moved:
         outcome = plan.outcome(oid)
@@ -76,7 +77,7 @@ def fewer_moves(
     built.model.maximize(sum(kept_places(built.model, built.variables, reference)))
     merged = with_objective(plant, merge(plan, solve(built), free, plant), reference, weights)
     # The cheap tests first: the checker reads the whole plan.
-    fewer = len(moved_steps(reference.plan, merged)) < len(moved_steps(reference.plan, plan))
+    fewer = len(moved_steps(reference.plan, merged)) < len(before)
     if not fewer or merged.objective_units > objective_total(plant, plan, weights, reference):
         return plan
     if not valid_plan(plant, merged) or any(
