@@ -13,7 +13,7 @@ from solver.domain.errors import DataError
 from solver.domain.settings import FullSubsolver
 from solver.solve.cpsat.model import solver_parameters
 from solver.solve.search import plan as solve_plan
-from tests.conftest import base_model
+from tests.conftest import base_model, run_cli, write_model
 
 
 def _parameters(make_plant, **settings):
@@ -74,3 +74,21 @@ def test_skipping_every_subsolver_is_refused(make_plant):
     with pytest.raises(DataError) as raised:
         make_plant(model)
     assert "skip_subsolvers" in str(raised.value) and "at least one" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "valid"),
+    [
+        ("skip_subsolvers", ["fastest"], "default_lp"),
+        ("skip_subsolvers", "fixed core", "valid tuple"),
+        ("close_call_share", 1.5, "less than or equal to 1"),
+        ("close_call_share", -0.1, "greater than or equal to 0"),
+    ],
+)
+def test_replan_validate_names_a_bad_setting_and_exits_2(field, value, valid, tmp_path, capsys):
+    model = base_model()
+    model["settings"][field] = value
+    path = write_model(tmp_path, model)
+    assert run_cli(["validate", str(path)], path).code == 2
+    err = capsys.readouterr().err
+    assert field in err and valid in err and "Traceback" not in err
