@@ -64,6 +64,37 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class Changeover:
+    """Sequence-dependent setup on one machine, by product family (constraint family 4).
+
+    ``times`` maps (family before, family after) to ticks that must pass between the end of a
+    step of the first family and the start of the next step on the machine of the second.
+    A pair not listed takes ``default`` ticks between different families and none within one.
+    """
+
+    resource: str
+    times: dict[tuple[str, str], int]
+    default: int = 0
+
+    def ticks(self, before: str, after: str) -> int:
+        """Ticks from the end of a step of family ``before`` to the start of one of ``after``."""
+        if (before, after) in self.times:
+            return self.times[(before, after)]
+        return 0 if before == after else self.default
+
+
+@dataclass(frozen=True)
+class KeptStep:
+    """A step of an order outside this plant that stays where it is on a changeover machine
+    (an LNS neighbourhood's fixed orders): it is downtime too, and its family sets the
+    changeover before and after it."""
+
+    start: int
+    end: int
+    family: str
+
+
+@dataclass(frozen=True)
 class Option:
     """One eligible resource for a step: seconds per unit and a fixed setup in seconds."""
 
@@ -275,6 +306,12 @@ class Plant:
     files: tuple[str, ...] = ()  # every file the plant was loaded from (the YAML, a CSV)
     input_hash: str = ""  # sha256 of the bytes of those files
     warnings: tuple[Problem, ...] = ()  # accepted but worth a look (e.g. due after horizon)
+    changeovers: dict[str, Changeover] = field(default_factory=dict)  # machine -> its matrix
+    kept: dict[str, tuple[KeptStep, ...]] = field(default_factory=dict)  # changeover machines
+
+    def family(self, order_id: str) -> str:
+        """The product family of an order (what a changeover matrix is keyed by)."""
+        return self.products[self.orders[order_id].product].family
 
     def replace(self, **changes: object) -> Plant:
         """A new Plant with the given fields replaced.

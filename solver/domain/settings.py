@@ -207,6 +207,10 @@ class Settings(BaseModel):
         What an hour of overtime on a resource costs (money), where the resource gives no
         ``overtime_cost_per_hour`` of its own: prices the overtime levers of ``replan explain``
         (``explain.levers``). 50 is an assumption, not a figure from the plant: set it.
+    changeover_cost_per_hour : float
+        What an hour of changeover costs (money: operators, scrap, lost output), charged on
+        machines with a changeover matrix (the objective's ``changeover`` term). 50 is an
+        assumption, as for overtime: set it.
     explain_time_limit : float
         Seconds for each solve that prices a lever of ``replan explain`` (the order alone,
         or with the lower-ranked orders ahead of it, re-solved around the others).
@@ -365,6 +369,7 @@ class Settings(BaseModel):
     whatif_lns_orders: Annotated[int, Field(ge=1)] = 50
     whatif_time_limit: Annotated[float, Field(gt=0, le=604800)] = 4.0
     overtime_cost_per_hour: Annotated[float, Field(ge=0)] = 50.0
+    changeover_cost_per_hour: Annotated[float, Field(ge=0, le=10**6)] = 50.0
     explain_time_limit: Annotated[float, Field(gt=0, le=3600)] = 2.0
     partial_delivery_cost: Annotated[float, Field(ge=0)] = 100.0
     warning_levers: Annotated[int, Field(ge=0, le=100)] = 3

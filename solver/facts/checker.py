@@ -4,7 +4,8 @@ Rules: the plan names only orders, resources and routing steps the plant has, ea
 and within the tick range; every order has one outcome, and every firm order is made; an
 accepted order has each remaining step exactly once, in routing order, on an eligible
 resource, for its full duration; minimum lags; release dates; steps inside one working window
-of their resource (calendar and downtime); pins kept; capacity never exceeded; nothing before
+of their resource (calendar and downtime); pins kept; capacity never exceeded; changeovers
+between consecutive steps on machines with a matrix; nothing before
 the plan start or after the horizon; the plan's reported outcomes agree with its steps; its
 objective and every term agree with the ones recomputed from it; and the supply rules of
 ``supply_checker``.
@@ -28,6 +29,8 @@ from numbers import Real
 from solver.domain.intervals import containing
 from solver.domain.plan import Plan, ScheduledStep
 from solver.domain.plant import Pin, Plant
+from solver.domain.timegrid import format_duration, format_when
+from solver.facts.changeovers import setups
 from solver.facts.kpis import objective_units
 from solver.facts.stability import Reference
 from solver.facts.supply_checker import check_supply
@@ -116,6 +119,7 @@ def check_plan(
             violations += _placement(plant, step, legit)
     violations += _pins(plant, plan, legit)
     violations += _capacity(plant, plan)
+    violations += _changeovers(plant, plan)
     violations += check_supply(plant, plan)
     violations += _objective(plant, plan, reference, legit)
     return violations
@@ -406,6 +410,30 @@ def _capacity(plant: Plant, plan: Plan) -> list[Violation]:
                     )
                 )
                 break
+    return out
+
+
+def _changeovers(plant: Plant, plan: Plan) -> list[Violation]:
+    """On machines with a matrix, each step starts after the changeover from the one before."""
+    out = []
+    grid = plant.grid
+    for setup in setups(plant, plan):
+        if not setup.short:
+            continue
+        before = "a kept step" if not setup.before[0] else "/".join(setup.before)
+        after = "a kept step" if not setup.after[0] else "/".join(setup.after)
+        out.append(
+            Violation(
+                "changeover",
+                setup.after[0],
+                setup.resource,
+                f"on {setup.resource}, {after} ({setup.families[1]}) starts "
+                f"{format_when(grid.to_datetime(setup.start))}, "
+                f"{format_duration(grid.to_timedelta(setup.start - setup.end))} after {before} "
+                f"({setup.families[0]}) ends; the changeover takes "
+                f"{format_duration(grid.to_timedelta(setup.ticks))}",
+            )
+        )
     return out
 
 

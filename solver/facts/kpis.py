@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from solver.domain.intervals import clip, total
 from solver.domain.plan import Plan, ScheduledStep
 from solver.domain.plant import Plant
+from solver.facts.changeovers import changeover_summary, setups
 from solver.facts.inventory import InventoryDays, inventory_days
 from solver.facts.stability import (  # noqa: F401  (stability metrics are part of the KPIs)
     Reference,
@@ -34,6 +35,7 @@ from solver.facts.stability import (  # noqa: F401  (stability metrics are part 
     stability_units,
 )
 from solver.rules.costs import (
+    changeover_cost_per_tick,
     decline_cost,
     holding_per_tick,
     money_units,
@@ -65,6 +67,9 @@ class Kpis:
         average daily use in the window, target and flag (``solver.facts.inventory``).
     inventory_days_tolerance : float
         The ``inventory_days_tolerance`` setting: flagged outside ``target x (1 +/- this)``.
+    changeovers : dict[str, tuple[int, float]]
+        Per machine with a changeover matrix: how many changeovers the plan has there and
+        their hours (``solver.facts.changeovers``).
     """
 
     orders_accepted: int
@@ -82,6 +87,7 @@ class Kpis:
     oee_target: float = 0.8
     inventory_days: list[InventoryDays] = field(default_factory=list)
     inventory_days_tolerance: float = 0.2
+    changeovers: dict[str, tuple[int, float]] = field(default_factory=dict)
 
     @property
     def oee_below_target(self) -> list[str]:
@@ -120,6 +126,9 @@ def objective_units(
     terms = {"tardiness": tardiness, "declined": declined}
     if sources.has_supply(plant):
         terms.update(supply_units(plant, plan))
+    if plant.changeovers:
+        per_tick = changeover_cost_per_tick(plant)
+        terms["changeover"] = per_tick * sum(s.ticks for s in setups(plant, plan))
     if reference is not None:
         terms["stability"] = stability_units(plant, plan, reference)
     return terms
@@ -341,6 +350,10 @@ def compute_kpis(plant: Plant, plan: Plan) -> Kpis:
         oee_target=settings.oee_target,
         inventory_days=inventory_days(plant, plan),
         inventory_days_tolerance=settings.inventory_days_tolerance,
+        changeovers={
+            rid: (count, ticks * plant.grid.resolution.total_seconds() / 3600)
+            for rid, (count, ticks) in changeover_summary(plant, plan).items()
+        },
     )
 
 

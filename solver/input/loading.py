@@ -25,6 +25,7 @@ from solver.domain.plant import (
     STANDARD,
     BomLine,
     Calendar,
+    Changeover,
     Customer,
     Downtime,
     Material,
@@ -47,6 +48,7 @@ from solver.input import feasibility, validation
 from solver.input.parsed import Parsed
 from solver.input.schema import (
     CalendarModel,
+    ChangeoverModel,
     CustomerModel,
     DowntimeModel,
     MaterialModel,
@@ -80,6 +82,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "wip": WipModel,
     "materials": MaterialModel,
     "suppliers": SupplierModel,
+    "changeovers": ChangeoverModel,
 }
 # Sections that are flat tables, so may come from CSV or Excel files; with the table of rows
 # that may be attached to their records (name, the column naming the record, model).
@@ -644,6 +647,8 @@ def _or_empty(value: Any, empty: Any) -> Any:
 
 def _record_label(section: str, index: int, item: Any, line_offset: int | None) -> str:
     ident = item.get("id") if isinstance(item, dict) else None
+    if ident is None and isinstance(item, dict) and section == "changeovers":
+        ident = item.get("resource")
     if ident is None and isinstance(item, dict) and section == "wip":
         ident = f"{_name(item.get('order'))}/{_name(item.get('step'))}"
     ident = _name(ident)
@@ -751,6 +756,7 @@ def build_plant(parsed: Parsed, source: str) -> Plant:
             pins[(w.order, step_index)] = Pin(w.order, step_index, w.resource, grid.floor(w.start))
     materials = {m.id: _material(m, grid) for m in records["materials"]}
     suppliers = {s.id: _supplier(s, grid) for s in records["suppliers"]}
+    changeovers = {c.resource: _changeover(c, grid) for c in records["changeovers"]}
     return Plant(
         warnings=tuple(validation.date_warnings(parsed)),
         name=header.name,
@@ -768,7 +774,18 @@ def build_plant(parsed: Parsed, source: str) -> Plant:
         settings=parsed.settings,
         currency=header.currency,
         source=source,
+        changeovers=changeovers,
     )
+
+
+def _changeover(model: ChangeoverModel, grid: TimeGrid) -> Changeover:
+    """Times rounded up to the grid: a changeover is never shorter than the file says."""
+    times = {
+        (before, after): grid.duration_ticks(when.total_seconds())
+        for before, row in model.matrix.items()
+        for after, when in row.items()
+    }
+    return Changeover(model.resource, times, grid.duration_ticks(model.default.total_seconds()))
 
 
 def _calendar(model: CalendarModel, grid: TimeGrid) -> Calendar:

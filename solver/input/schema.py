@@ -189,6 +189,38 @@ class ProductModel(Record):
     stock: Count = Field(default=0, description="finished goods on hand")
 
 
+class ChangeoverModel(Record):
+    """A machine's sequence-dependent setups by product family (constraint family 4)."""
+
+    resource: Text = Field(description="a machine (capacity 1)")
+    matrix: dict[Text, dict[Text, Duration]] = Field(
+        default={},
+        description="family before -> family after -> time between the two steps",
+        json_schema_extra={"examples": [{"industrial": {"consumer": "90m"}}]},
+    )
+    default: Duration = Field(
+        default=timedelta(0), description="between different families the matrix does not list"
+    )
+
+    @field_validator("matrix")
+    @classmethod
+    def _times_not_negative(cls, value: dict) -> dict:
+        for before, row in value.items():
+            for after, when in row.items():
+                if when < timedelta(0):
+                    raise ValueError(
+                        f"{before} -> {after} is {when}, below zero; give a time of 0 or more"
+                    )
+        return value
+
+    @field_validator("default")
+    @classmethod
+    def _default_not_negative(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError(f"{value} is below zero; give a time of 0 or more, e.g. 30m")
+        return value
+
+
 class ReceiptModel(Record):
     """An open purchase order on its way."""
 
@@ -379,3 +411,4 @@ class PlantFile(Record):
     wip: list[WipModel | TableSource | str] | TableSource | str = []
     materials: list[MaterialModel | TableSource | str] | TableSource | str = []
     suppliers: list[SupplierModel] = []
+    changeovers: list[ChangeoverModel] = []

@@ -48,6 +48,7 @@ def check_records(parsed: Parsed) -> list[Problem]:
         offer_references,
         receipt_references,
         materials_have_a_source,
+        changeover_references,
     ):
         problems += rule(parsed)
     return problems
@@ -358,6 +359,42 @@ def bom_references(parsed: Parsed) -> list[Problem]:
                 problems.append(
                     problem_at(parsed, "products", index, f"bom[{line.material!r}].step", message)
                 )
+    return problems
+
+
+def changeover_references(parsed: Parsed) -> list[Problem]:
+    """Each matrix is for a known machine (capacity 1), once, and names known families."""
+    problems = []
+    resources = {r.id: r for r in parsed.records["resources"]}
+    families = {p.family for p in parsed.records["products"]}
+    seen: set[str] = set()
+    for index, changeover in enumerate(parsed.records["changeovers"]):
+        rid = changeover.resource
+        if _unknown(parsed, "resources", rid):
+            message = f"unknown resource {rid!r}; known: {_choices(set(resources))}"
+            problems.append(problem_at(parsed, "changeovers", index, "resource", message))
+        elif rid in resources and resources[rid].capacity > 1:
+            message = (
+                f"{rid} is a pool of {resources[rid].capacity} units; changeovers are sequenced "
+                "on machines (capacity 1): give each unit of the pool its own resource"
+            )
+            problems.append(problem_at(parsed, "changeovers", index, "resource", message))
+        if rid in seen:
+            message = f"a second matrix for {rid}; give one matrix per machine"
+            problems.append(problem_at(parsed, "changeovers", index, "resource", message))
+        seen.add(rid)
+        if parsed.failed_ids["products"]:
+            continue  # a product that failed its schema may have the family named here
+        for before, row in changeover.matrix.items():
+            for family, field in [(before, f"matrix[{before!r}]")] + [
+                (after, f"matrix[{before!r}][{after!r}]") for after in row
+            ]:
+                if family not in families:
+                    message = (
+                        f"unknown product family {family!r}; the products' families: "
+                        f"{_choices(families)}"
+                    )
+                    problems.append(problem_at(parsed, "changeovers", index, field, message))
     return problems
 
 

@@ -160,6 +160,10 @@ def print_plan_summary(
             for rid, oee in kpis.planned_oee.items()
         ),
         *_inventory_rows(kpis),
+        *(
+            (f"changeovers {rid}", f"{count} ({hours:.1f} h)")
+            for rid, (count, hours) in kpis.changeovers.items()
+        ),
     ]
     for name, value in rows:
         table.add_row(name, value)

@@ -66,3 +66,12 @@ def shift_cost_per_tick(plant: Plant) -> int:
 def resource_change_cost(plant: Plant) -> int:
     """Objective units per baseline step moved to another resource."""
     return money_units(plant, plant.settings.resource_change_cost)
+
+
+def changeover_cost_per_tick(plant: Plant) -> int:
+    """Objective units per tick of changeover (``changeover_cost_per_hour``).
+
+    A tick is 24 / ticks-per-day hours and a currency unit 100 x ticks-per-day objective
+    units, so a tick of changeover costs 2400 x the hourly cost, whatever the grid.
+    """
+    return round(2400 * plant.settings.changeover_cost_per_hour)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from solver.domain.plan import OrderOutcome, Plan, ScheduledStep
-from solver.domain.plant import Option, Plant
+from solver.domain.plant import Changeover, Option, Plant
 from solver.facts.kpis import objective_units
 from solver.rules.ranking import Rank, rank_orders, remaining_work
 from solver.supply.allocation import SupplyBook, build_purchases
@@ -27,15 +27,24 @@ from solver.supply.sources import draw_step
 
 @dataclass
 class Lane:
-    """Busy intervals of one unit of a resource, sorted and disjoint."""
+    """Busy intervals of one unit of a resource, sorted and disjoint, with the product family
+    of each (None: downtime, which needs no changeover)."""
 
     starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
+    families: list[str | None] = field(default_factory=list)
 
     def earliest(
-        self, windows: Sequence[tuple[int, int]], window_ends: list[int], ready: int, size: int
+        self,
+        windows: Sequence[tuple[int, int]],
+        window_ends: list[int],
+        ready: int,
+        size: int,
+        family: str | None = None,
+        matrix: Changeover | None = None,
     ) -> int | None:
-        """Earliest start >= ready inside one window and clear of this lane's busy intervals."""
+        """Earliest start >= ready inside one window and clear of this lane's busy intervals,
+        with the changeovers of ``matrix`` (if any) from the step before and to the next."""
         start = ready
         w = bisect.bisect_right(window_ends, start)
         while w < len(windows):
@@ -45,11 +54,24 @@ class Lane:
                 w += 1
                 continue
             k = bisect.bisect_right(self.ends, start)
-            if k < len(self.starts) and self.starts[k] < start + size:
+            if matrix is not None and k:
+                ready_after = self.ends[k - 1] + self._setup(matrix, self.families[k - 1], family)
+                if start < ready_after:
+                    start = ready_after
+                    w = bisect.bisect_right(window_ends, start)
+                    continue
+            after = 0 if matrix is None or k >= len(self.starts) else 1
+            if after:
+                after = self._setup(matrix, family, self.families[k])
+            if k < len(self.starts) and self.starts[k] < start + size + after:
                 start = self.ends[k]
                 continue
             return start
         return None
+
+    @staticmethod
+    def _setup(matrix: Changeover, before: str | None, after: str | None) -> int:
+        return 0 if before is None or after is None else matrix.ticks(before, after)
 
     def idle_before(self, start: int) -> float:
         """Time since this lane's last busy interval ended before ``start`` (inf if none)."""
@@ -60,10 +82,11 @@ class Lane:
         k = bisect.bisect_right(self.ends, start)
         return k >= len(self.starts) or self.starts[k] >= end
 
-    def occupy(self, start: int, end: int) -> None:
+    def occupy(self, start: int, end: int, family: str | None = None) -> None:
         k = bisect.bisect_left(self.starts, start)
         self.starts.insert(k, start)
         self.ends.insert(k, end)
+        self.families.insert(k, family)
 
 
 class Timeline:
@@ -86,17 +109,27 @@ class Timeline:
                 free = [lane for lane in self.lanes[rid] if lane.is_free(down.start, down.end)]
                 for lane in free[: down.units]:
                     lane.occupy(down.start, down.end)
+        # Kept steps are downtime already; on the lane they also set the changeovers.
+        for rid, kept in plant.kept.items():
+            for step in kept:
+                self.lanes[rid][0].occupy(step.start, step.end, step.family)
 
-    def earliest(self, rid: str, ready: int, size: int) -> tuple[int, int] | None:
+    def earliest(
+        self, rid: str, ready: int, size: int, family: str | None = None
+    ) -> tuple[int, int] | None:
         """(start, lane index) of the earliest placement on any lane of the resource.
 
         Among lanes that start equally early, the one idle for the shortest time before
         (best fit) keeps longer gaps for later work: with the first lane instead, a plan
         dispatched again in its own order on a pool of two did not fit where it was.
+        On a machine with a changeover matrix, ``family`` is the step's product family.
         """
         best, best_key = None, None
+        matrix = self.plant.changeovers.get(rid) if family is not None else None
         for index, lane in enumerate(self.lanes[rid]):
-            start = lane.earliest(self.windows[rid], self._window_ends[rid], ready, size)
+            start = lane.earliest(
+                self.windows[rid], self._window_ends[rid], ready, size, family, matrix
+            )
             if start is None:
                 continue
             key = (start, lane.idle_before(start))
@@ -104,16 +137,16 @@ class Timeline:
                 best, best_key = (start, index), key
         return best
 
-    def occupy(self, rid: str, lane: int, start: int, end: int) -> None:
-        self.lanes[rid][lane].occupy(start, end)
+    def occupy(self, rid: str, lane: int, start: int, end: int, family: str | None = None) -> None:
+        self.lanes[rid][lane].occupy(start, end, family)
 
-    def occupy_any(self, rid: str, start: int, end: int) -> None:
+    def occupy_any(self, rid: str, start: int, end: int, family: str | None = None) -> None:
         """Place fixed work (a pin) on the first lane that is free then."""
         for lane in self.lanes[rid]:
             if lane.is_free(start, end):
-                lane.occupy(start, end)
+                lane.occupy(start, end, family)
                 return
-        self.lanes[rid][0].occupy(start, end)  # validation keeps pins within capacity
+        self.lanes[rid][0].occupy(start, end, family)  # validation keeps pins within capacity
 
 
 def sequence_by(
@@ -206,7 +239,8 @@ def dispatch(
     for (oid, index), pin in sorted(plant.pins.items(), key=lambda item: item[1].start):
         step = plant.products[plant.orders[oid].product].routing[index]
         option = next(o for o in step.options if o.resource == pin.resource)
-        timeline.occupy_any(pin.resource, pin.start, pin.start + plant.duration(oid, option))
+        end = pin.start + plant.duration(oid, option)
+        timeline.occupy_any(pin.resource, pin.start, end, plant.family(oid))
 
     outcomes, complete = [], True
     book = SupplyBook(plant)
@@ -276,6 +310,7 @@ def _place_order(
     earlier (the steps before it need not wait).
     """
     chosen: list[tuple[ScheduledStep, int]] = []
+    family = plant.family(oid)
     for index, step in plant.remaining_steps(oid):
         pin = plant.pins.get((oid, index))
         if materials:
@@ -297,7 +332,7 @@ def _place_order(
         best = _preferred(plant, timeline, (oid, index), step.options, ready, prefer)
         for option in options if best is None else ():
             size = plant.duration(oid, option)
-            spot = timeline.earliest(option.resource, ready, size)
+            spot = timeline.earliest(option.resource, ready, size, family)
             if spot is not None and (best is None or spot[0] + size < best[0] + best[1]):
                 best = (spot[0], size, option.resource, spot[1])
         if best is None:
@@ -307,7 +342,7 @@ def _place_order(
             return None
         start, size, rid, lane = best
         placed = ScheduledStep(oid, index, step.id, rid, start, start + size)
-        timeline.occupy(rid, lane, placed.start, placed.end)
+        timeline.occupy(rid, lane, placed.start, placed.end, family)
         chosen.append((placed, lane))
         ready = placed.end + step.min_lag
     return [placed for placed, _ in chosen]
@@ -329,7 +364,7 @@ def _preferred(
     if option is None:
         return None
     size = plant.duration(key[0], option)
-    spot = timeline.earliest(wanted[0], wanted[1], size)
+    spot = timeline.earliest(wanted[0], wanted[1], size, plant.family(key[0]))
     return None if spot is None or spot[0] != wanted[1] else (spot[0], size, wanted[0], spot[1])
 
 
@@ -338,3 +373,4 @@ def _release(timeline: Timeline, step: ScheduledStep, lane: int) -> None:
     k = busy.starts.index(step.start)
     del busy.starts[k]
     del busy.ends[k]
+    del busy.families[k]

@@ -17,7 +17,7 @@ import time
 from solver.domain.errors import SolveError
 from solver.domain.mapping import Mapper, serial
 from solver.domain.plan import OrderOutcome, Plan
-from solver.domain.plant import Downtime, Plant
+from solver.domain.plant import Downtime, KeptStep, Plant
 from solver.domain.settings import Settings
 from solver.facts.checker import check_plan
 from solver.facts.kpis import objective_total, objective_units
@@ -85,17 +85,24 @@ def around(plant: Plant, plan: Plan, orders: list[str], size: int) -> set[str]:
 def sub_plant(plant: Plant, plan: Plan, free: set[str]) -> Plant:
     """The freed orders alone, on resources where every other order's steps are downtime,
     with the stock, supplier capacity and finished goods the others leave
-    (``residual_supply``)."""
+    (``residual_supply``); on machines with a changeover matrix those steps are also kept
+    steps (``Plant.kept``), whose families set the changeovers next to them."""
     blocked: dict[str, list[Downtime]] = {}
+    kept = {rid: list(steps) for rid, steps in plant.kept.items()}
     for step in plan.steps:
         if step.order not in free:
             units = None if plant.resources[step.resource].capacity == 1 else 1
             blocked.setdefault(step.resource, []).append(
                 Downtime(step.start, step.end, units, "fixed")
             )
+            if step.resource in plant.changeovers:
+                kept.setdefault(step.resource, []).append(
+                    KeptStep(step.start, step.end, plant.family(step.order))
+                )
     return residual_supply(plant.with_downtime(blocked), plan, free).replace(
         orders={oid: order for oid, order in plant.orders.items() if oid in free},
         pins={key: pin for key, pin in plant.pins.items() if key[0] in free},
+        kept={rid: tuple(sorted(steps, key=lambda k: k.start)) for rid, steps in kept.items()},
     )
 
 

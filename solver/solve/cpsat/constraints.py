@@ -5,10 +5,10 @@
 3. capacity: NoOverlap on machines, Cumulative on pools, partial pool downtime as fixed load;
 5. materials and supply (``materials.py``): a source per order and material, stock never
    negative, material before the step that draws it, supplier capacity, finished goods;
+4. changeovers (``changeovers.py``): a circuit on each machine with a changeover matrix;
 6. pinning: work in progress keeps resource and start. This family is realised in
    ``variables.py`` as constant start and end (a domain, never a hint), so there is nothing to
-   add here;
-4 (changeovers) comes with a later issue.
+   add here.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from solver.domain.plant import Plant
+from solver.solve.cpsat.changeovers import add_changeovers
 from solver.solve.cpsat.materials import add_supply
 from solver.solve.cpsat.variables import ModelVars, downtime_interval
 from solver.supply.sources import has_supply
@@ -26,6 +27,8 @@ def add_all(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> None
     add_assignment(model, variables)
     add_routing(model, variables)
     add_capacity(model, plant, variables)
+    if plant.changeovers:
+        variables.changeovers = add_changeovers(model, plant, variables)
     if has_supply(plant):
         variables.supply = add_supply(model, plant, variables)
 

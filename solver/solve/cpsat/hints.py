@@ -52,6 +52,8 @@ def add_plan_hint(model: cp_model.CpModel, plant: Plant, variables: ModelVars, p
         hint(order_vars.tardiness, max(0, end - plant.orders[oid].due) if made else 0)
     if variables.supply is not None:
         _hint_supply(hint, plant, variables, plan)
+    if variables.changeovers:
+        _hint_changeovers(hint, variables, placed)
     made = {o.order for o in plan.outcomes if o.accepted and not o.from_stock}
     for entry in variables.shifts:
         done = placed.get((entry.step.order, entry.step.index))
@@ -85,6 +87,27 @@ def _hint_supply(hint, plant: Plant, variables: ModelVars, plan: Plan) -> None:
         if shipment.surplus is not None:
             minimum = plant.suppliers[supplier].offers[material].min_order
             hint(shipment.surplus, max(0, minimum - bought) if bought else 0)
+
+
+def _hint_changeovers(hint, variables: ModelVars, placed: dict) -> None:
+    """Each machine's arcs as the plan sequences its steps there (kept steps included)."""
+    for machine in variables.changeovers:
+        starts = {}
+        for node, key in enumerate(machine.nodes, 1):
+            step = placed.get(key)
+            if key[0] == "":
+                starts[node] = key[1]  # a kept step: its start is its key
+            elif step is not None and step.resource == machine.resource:
+                starts[node] = step.start
+        order = sorted(starts, key=starts.get)
+        follows = set(zip(order, order[1:], strict=False))
+        for arc in machine.arcs:
+            hint(arc.literal, int((arc.before, arc.after) in follows))
+        for node, literal in machine.first.items():
+            hint(literal, int(bool(order) and node == order[0]))
+        for node, literal in machine.last.items():
+            hint(literal, int(bool(order) and node == order[-1]))
+        hint(machine.idle, int(not order))
 
 
 def _chosen(source, buy, plant: Plant) -> bool:

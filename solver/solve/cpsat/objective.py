@@ -1,5 +1,6 @@
 """Family 7, the objective: ranked weighted tardiness + margin lost on declined orders, plus
-purchase, expedite, supplier-risk and holding cost when the plant models supply.
+purchase, expedite, supplier-risk and holding cost when the plant models supply, and
+changeover cost on machines with a changeover matrix.
 
 Coefficients come from ``solver.rules.costs`` (exact integers); ``kpis.objective_units`` redoes the
 same arithmetic from a plan alone and must match the solver exactly.
@@ -11,7 +12,8 @@ from ortools.sat.python import cp_model
 
 from solver.domain.plant import Plant
 from solver.facts.stability import Reference
-from solver.rules.costs import decline_cost, tardiness_coefficient
+from solver.rules.costs import changeover_cost_per_tick, decline_cost, tardiness_coefficient
+from solver.solve.cpsat.changeovers import changeover_expr
 from solver.solve.cpsat.materials import supply_terms
 from solver.solve.cpsat.promise_terms import set_promise_objective
 from solver.solve.cpsat.stability_terms import stability_term
@@ -61,6 +63,8 @@ def objective_terms(
     terms = {"tardiness": tardiness, "declined": declined}
     if variables.supply is not None:
         terms.update(supply_terms(plant, variables, variables.supply))
+    if plant.changeovers:
+        terms["changeover"] = changeover_expr(plant, variables, changeover_cost_per_tick(plant))
     return terms
 
 

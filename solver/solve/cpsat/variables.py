@@ -108,9 +108,34 @@ class ShiftVars:
 
 
 @dataclass
+class ArcVar:
+    """Circuit arc on a changeover machine: ``before`` directly precedes ``after`` (node
+    indexes into its ``ChangeoverVars.nodes``; 0 is the start and end of the sequence)."""
+
+    before: int
+    after: int
+    literal: cp_model.IntVar
+    ticks: int
+
+
+@dataclass
+class ChangeoverVars:
+    """A machine's sequence: its nodes (1..n: (order, step index) or a kept step's start)
+    and the arcs of its circuit."""
+
+    resource: str
+    nodes: list[tuple[str, int]]
+    arcs: list[ArcVar] = field(default_factory=list)
+    first: dict[int, cp_model.IntVar] = field(default_factory=dict)  # node opens the sequence
+    last: dict[int, cp_model.IntVar] = field(default_factory=dict)  # node closes it
+    idle: cp_model.IntVar | None = None  # nothing runs on the machine
+
+
+@dataclass
 class ModelVars:
     orders: dict[str, OrderVars] = field(default_factory=dict)
     supply: SupplyVars | None = None  # family 5, when the plant models supply
+    changeovers: list[ChangeoverVars] = field(default_factory=list)  # family 4
     shifts: list[ShiftVars] = field(default_factory=list)  # stability against a baseline
 
     def intervals_on(self, resource: str) -> list[cp_model.IntervalVar]:
