@@ -215,9 +215,18 @@ def add_supply(plant: dict, seed: int) -> None:
 
 
 def generate_plant(
-    orders: int, seed: int, materials: bool = False, template_path: Path | None = None
+    orders: int,
+    seed: int,
+    materials: bool = False,
+    template_path: Path | None = None,
+    changeover: str | None = None,
 ) -> dict:
-    """A whole plant file (as a dict) with ``orders`` orders, with a supply layer if asked."""
+    """A whole plant file (as a dict) with ``orders`` orders, with a supply layer if asked.
+
+    The template's changeover matrices are copied to every cell's machines; ``changeover``
+    (a duration such as ``30m``) gives every SMT line a matrix with that time between any two
+    different product families instead.
+    """
     template = yaml.safe_load((template_path or TEMPLATE).read_text())
     cells, weeks = scale(orders)
     plant = dict(template["plant"], name=f"Generated plant: {orders} orders, seed {seed}")
@@ -234,7 +243,26 @@ def generate_plant(
     result["orders"] = [{k: v for k, v in row.items() if v != ""} for row in rows]
     if materials:
         add_supply(result, seed)
+    matrices = add_changeovers(template, cells, changeover)
+    if matrices:
+        result["changeovers"] = matrices
     return result
+
+
+def add_changeovers(template: dict, cells: int, changeover: str | None) -> list[dict]:
+    """Changeover matrices for the generated machines (see ``generate_plant``)."""
+    if changeover is not None:
+        lines = [r["id"] for r in template["resources"] if r["id"].startswith("SMT")]
+        return [
+            {"resource": _cell_id(rid, cell), "default": changeover}
+            for cell in range(cells)
+            for rid in lines
+        ]
+    return [
+        dict(matrix, resource=_cell_id(matrix["resource"], cell))
+        for cell in range(cells)
+        for matrix in template.get("changeovers", [])
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -242,6 +270,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--orders", type=int, required=True)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--materials", action="store_true", help="add BOMs, stock, suppliers")
+    parser.add_argument(
+        "--changeover", help="a changeover time between product families on every SMT line"
+    )
     parser.add_argument(
         "--orders-csv",
         type=Path,
@@ -257,7 +288,7 @@ def main(argv: list[str] | None = None) -> None:
         writer.writerows(rows)
         args.orders_csv.write_text(buffer.getvalue())
         return
-    plant = generate_plant(args.orders, args.seed, args.materials)
+    plant = generate_plant(args.orders, args.seed, args.materials, changeover=args.changeover)
     yaml.safe_dump(plant, sys.stdout, sort_keys=False)
 
 

@@ -2,8 +2,8 @@
 
 Bars by resource are coloured by the order's tardiness weight (its priority class) and
 labelled with the order id where the label fits; late orders are outlined red, the orders a
-what-if asked for outlined purple, and steps a what-if moved hatched. Non-working time is shaded
-grey, downtime red. The legend is a key: one entry per colour, outline, hatch and shade that is
+what-if asked for outlined purple, and steps a what-if moved hatched; changeovers are amber bars
+after the step they follow. Non-working time is shaded grey, downtime red. The legend is a key: one entry per colour, outline, hatch and shade that is
 on the chart (legend-only traces, since a bar trace's own swatch shows its first bar's outline).
 
 Both charts open on two weeks from ``now`` (the plan's start, or the what-if's now), marked by
@@ -23,6 +23,7 @@ from solver.domain.intervals import Interval, clip, subtract
 from solver.domain.plan import Plan, ScheduledStep
 from solver.domain.plant import Plant
 from solver.domain.timegrid import TimeGrid, format_duration, format_moment
+from solver.facts.changeovers import Setup, setups
 from solver.rules.ranking import rank_orders
 
 PRIORITY_CLASSES = (
@@ -43,6 +44,7 @@ ASKED = "#7b2cbf"
 EDGE = "white"  # keeps back-to-back bars apart
 OFF_SHIFT = "rgba(120,120,120,0.18)"
 DOWNTIME = "rgba(220,40,40,0.25)"
+CHANGEOVER = "#e8a33d"
 ON_TIME_BAR, LATE_BAR = "#5b8def", "#d9534f"
 MOVED_HATCH = {"shape": "/", "fgcolor": "#111", "fgopacity": 0.9, "size": 9, "solidity": 0.3}
 WINDOW = timedelta(days=14)
@@ -97,6 +99,9 @@ def gantt_by_resource(
         if mine:
             figure.add_trace(_class_bars(plant, plan, mine, name, colour, late, moved, asked))
             figure.add_trace(_key(name, colour))
+    changeovers = [c for c in setups(plant, plan) if c.before[0]]
+    if changeovers:
+        figure.add_trace(_changeover_bars(plant, changeovers))
     span_end = max((s.end for s in plan.steps), default=grid.ticks_per_day)
     off, down = _off_time_shapes(plant, resources, span_end)
     marks = (
@@ -107,6 +112,7 @@ def gantt_by_resource(
             _key("late", "white", LATE, 2.5),
         ),
         (any((s.order, s.step_index) in moved for s in steps), _key("moved", "#ddd", hatch=True)),
+        (bool(changeovers), _key("changeover", CHANGEOVER)),
         (bool(off), _key("off shift", OFF_SHIFT)),
         (bool(down), _key("downtime", DOWNTIME)),
     )
@@ -172,6 +178,27 @@ def _class_bars(
         hoverinfo="text",
         # Which order each bar is, for the page's script (html_why_late).
         customdata=[s.order for s in steps],
+    )
+
+
+def _changeover_bars(plant: Plant, changeovers: list[Setup]) -> go.Bar:
+    """The changeovers, each drawn right after the step it follows (the key is separate)."""
+    grid = plant.grid
+    return go.Bar(
+        name="changeover",
+        legendgroup="changeover",
+        showlegend=False,
+        orientation="h",
+        y=[c.resource for c in changeovers],
+        base=[_iso(grid, c.end) for c in changeovers],
+        x=[_ms(grid, c.ticks) for c in changeovers],
+        marker={"color": CHANGEOVER, "line": {"color": EDGE, "width": 1}},
+        hovertext=[
+            f"changeover {_esc(c.families[0])} -> {_esc(c.families[1])} on {_esc(c.resource)}"
+            f"<br>{format_duration(grid.to_timedelta(c.ticks))}, before {_esc(c.after[0])}"
+            for c in changeovers
+        ],
+        hoverinfo="text",
     )
 
 

@@ -25,6 +25,7 @@ from solver.domain.plant import Plant
 from solver.facts.checker import check_plan
 from solver.facts.kpis import objective_units, with_objective
 from solver.facts.stability import Reference
+from solver.rules.costs import changeover_cost_per_tick
 from solver.supply.sources import has_supply
 
 # Passes over the moved orders: a move back vacates places another order may return to.
@@ -113,6 +114,7 @@ class _State:
             self.steps[step.order].append(step)
         self.outcomes = {o.order: o for o in plan.outcomes}
         self.loads = _Loads(plant, plan.steps)
+        self.per_tick = changeover_cost_per_tick(plant)
         self.changed = False
 
     def try_steps(self, oid: str, steps: list[ScheduledStep]) -> bool:
@@ -130,15 +132,25 @@ class _State:
         arriving = [s for s in steps if s not in now]
         if not self.loads.fits(arriving, without=leaving):
             return False
+        machines = {s.resource for s in leaving + arriving} & set(self.plant.changeovers)
+        before = self.loads.changeover_ticks(machines)
         self.loads.swap(leaving, arriving)
+        extra = self.loads.changeover_ticks(machines) - before
+        if extra > 0 and self._cost(steps, outcome) + extra * self.per_tick > self._cost(
+            now, self.outcomes[oid]
+        ):
+            self.loads.swap(arriving, leaving)
+            return False
         self.steps[oid], self.outcomes[oid] = list(steps), outcome
         self.changed = True
         return True
 
     def _cost(self, steps: list[ScheduledStep], outcome: OrderOutcome) -> int:
-        """One order's share of the objective (it is a sum over orders without supply)."""
+        """One order's share of the objective but changeovers (without them and supply, the
+        objective is a sum over orders; changeovers are judged per machine in ``try_steps``)."""
         alone = dataclasses.replace(self.plan, steps=tuple(steps), outcomes=(outcome,))
         terms = objective_units(self.plant, alone, self.weights, self.reference)
+        terms.pop("changeover", None)
         return sum(terms.values())
 
 
@@ -212,13 +224,16 @@ def _outcome_at(plant: Plant, outcome: OrderOutcome, steps: list[ScheduledStep])
 
 
 class _Loads:
-    """The steps on each resource, to test whether steps fit beside them within capacity."""
+    """The steps on each resource, to test whether steps fit beside them within capacity and,
+    on machines with a changeover matrix, with the changeovers between them."""
 
     def __init__(self, plant: Plant, steps: tuple[ScheduledStep, ...]):
         self.plant = plant
-        self.on: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.on: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
         for step in steps:
-            self.on[step.resource].append((step.start, step.end))
+            self.on[step.resource].append(_span(plant, step))
+        for rid, kept in plant.kept.items():
+            self.on[rid] += [(k.start, k.end, k.family) for k in kept]
         # Downtime that takes some units of a pool (whole-resource downtime is in the
         # availability that ``_placeable`` checks).
         self.partial: dict[str, list[tuple[int, int, int]]] = {
@@ -231,23 +246,57 @@ class _Loads:
         }
 
     def fits(self, steps: list[ScheduledStep], without: list[ScheduledStep]) -> bool:
-        """Every step fits with ``without`` (the order's current steps) taken off first."""
+        """Every step fits with ``without`` (the order's current steps) taken off first; on a
+        changeover machine every step there, the neighbours the move leaves included, keeps
+        its changeover."""
         self.swap(without, [])
         try:
-            return all(self._fits(step) for step in steps)
+            if not all(self._fits(step) for step in steps):
+                return False
+            machines = {s.resource for s in steps + without} & set(self.plant.changeovers)
+            if not machines:
+                return True
+            self.swap([], steps)
+            try:
+                return all(self._sequenced(rid) for rid in machines)
+            finally:
+                self.swap(steps, [])
         finally:
             self.swap([], without)
 
     def swap(self, off: list[ScheduledStep], on: list[ScheduledStep]) -> None:
         for step in off:
-            self.on[step.resource].remove((step.start, step.end))
+            self.on[step.resource].remove(_span(self.plant, step))
         for step in on:
-            self.on[step.resource].append((step.start, step.end))
+            self.on[step.resource].append(_span(self.plant, step))
+
+    def changeover_ticks(self, machines: set[str]) -> int:
+        """Ticks of changeover on the given machines as their steps now stand."""
+        total = 0
+        for rid in machines:
+            matrix = self.plant.changeovers[rid]
+            ordered = sorted(self.on[rid])
+            total += sum(
+                matrix.ticks(a[2], b[2]) for a, b in zip(ordered, ordered[1:], strict=False)
+            )
+        return total
+
+    def _sequenced(self, rid: str) -> bool:
+        matrix = self.plant.changeovers[rid]
+        ordered = sorted(self.on[rid])
+        return all(
+            b[0] >= a[1] + matrix.ticks(a[2], b[2])
+            for a, b in zip(ordered, ordered[1:], strict=False)
+        )
 
     def _fits(self, step: ScheduledStep) -> bool:
         """The step's interval keeps the resource's load within capacity at every tick."""
         start, end = step.start, step.end
         spans = [(start, end, 1)]
-        spans += [(s, e, 1) for s, e in self.on[step.resource] if s < end and e > start]
+        spans += [(s, e, 1) for s, e, _ in self.on[step.resource] if s < end and e > start]
         spans += [(s, e, u) for s, e, u in self.partial[step.resource] if s < end and e > start]
         return first_overload(spans, self.plant.resources[step.resource].capacity) is None
+
+
+def _span(plant: Plant, step: ScheduledStep) -> tuple[int, int, str]:
+    return (step.start, step.end, plant.family(step.order))

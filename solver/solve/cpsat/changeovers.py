@@ -20,7 +20,12 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from solver.domain.plant import Changeover, Plant
-from solver.solve.cpsat.variables import ArcVar, ChangeoverVars, ModelVars
+from solver.solve.cpsat.variables import (
+    ChangeoverVars,
+    ModelVars,
+    new_arc,
+    new_machine_sequence,
+)
 
 
 @dataclass
@@ -90,16 +95,12 @@ def _nodes(plant: Plant, variables: ModelVars, rid: str) -> list[_Node]:
 def _circuit(
     model: cp_model.CpModel, rid: str, matrix: Changeover, nodes: list[_Node]
 ) -> ChangeoverVars:
-    found = ChangeoverVars(rid, [node.key for node in nodes])
-    arcs: list[tuple[int, int, cp_model.IntVar]] = []
-    found.idle = model.new_bool_var(f"idle[{rid}]")
-    arcs.append((0, 0, found.idle))
+    found = new_machine_sequence(model, rid, [node.key for node in nodes])
+    arcs: list[tuple[int, int, cp_model.IntVar]] = [(0, 0, found.idle)]
     kept = sorted((node.latest_start, i) for i, node in enumerate(nodes, 1) if node.present is None)
     next_kept = {i: after for (_, i), (_, after) in zip(kept, kept[1:], strict=False)}
     gap_before = _gaps_before(nodes, kept)
     for i, node in enumerate(nodes, 1):
-        found.first[i] = model.new_bool_var(f"first[{rid}/{i}]")
-        found.last[i] = model.new_bool_var(f"last[{rid}/{i}]")
         arcs += [(0, i, found.first[i]), (i, 0, found.last[i])]
         if node.present is not None:
             arcs.append((i, i, ~node.present))
@@ -114,10 +115,9 @@ def _circuit(
                 continue
             if b.present is None and a.present is not None and not _fits(a, ticks, gap_before[j]):
                 continue
-            literal = model.new_bool_var(f"then[{rid}/{i}->{j}]")
-            model.add(b.start >= a.start + a.size + ticks).only_enforce_if(literal)
-            arcs.append((i, j, literal))
-            found.arcs.append(ArcVar(i, j, literal, ticks))
+            arc = new_arc(model, found, i, j, ticks)
+            model.add(b.start >= a.start + a.size + ticks).only_enforce_if(arc.literal)
+            arcs.append((i, j, arc.literal))
     model.add_circuit(arcs)
     return found
 

@@ -358,6 +358,27 @@ def new_order_timing(
     return tardiness
 
 
+def new_machine_sequence(
+    model: cp_model.CpModel, resource: str, nodes: list[tuple[str, int]]
+) -> ChangeoverVars:
+    """A changeover machine's sequence: whether each node opens or closes it, or it is idle."""
+    sequence = ChangeoverVars(resource, nodes, idle=model.new_bool_var(f"idle[{resource}]"))
+    for i in range(1, len(nodes) + 1):
+        sequence.first[i] = model.new_bool_var(f"first[{resource}/{i}]")
+        sequence.last[i] = model.new_bool_var(f"last[{resource}/{i}]")
+    return sequence
+
+
+def new_arc(
+    model: cp_model.CpModel, sequence: ChangeoverVars, before: int, after: int, ticks: int
+) -> ArcVar:
+    """Literal: node ``after`` directly follows node ``before`` on the machine."""
+    literal = model.new_bool_var(f"then[{sequence.resource}/{before}->{after}]")
+    arc = ArcVar(before, after, literal, ticks)
+    sequence.arcs.append(arc)
+    return arc
+
+
 def new_worst_slip(model: cp_model.CpModel, plant: Plant) -> cp_model.IntVar:
     """Ticks by which the latest of the asked orders finishes beyond its asked date."""
     return model.new_int_var(0, max(0, plant.horizon - min(0, *_dues(plant))), "worst_slip")
