@@ -93,14 +93,15 @@ def random_plants(draw):
                     "min_lag": f"{draw(st.integers(0, 2)) * 30}m",
                 }
             )
-        products.append({"id": f"P{p}", "unit_cost": 1.0, "routing": routing})
+        family = draw(st.sampled_from(["a", "b"]))
+        products.append({"id": f"P{p}", "family": family, "unit_cost": 1.0, "routing": routing})
     orders = [
         {
             "id": f"O{o}",
             "customer": draw(st.sampled_from(["A1", "C1"])),
             "product": draw(st.sampled_from(["P0", "P1"])),
             "quantity": draw(st.integers(1, 40)),
-            "due": f"2026-11-{draw(st.integers(23, 27))}T{draw(st.integers(8, 20))}:00",
+            "due": f"2026-11-{draw(st.integers(23, 27))}T{draw(st.integers(8, 20)):02d}:00",
             "price": draw(st.sampled_from([0.5, 2.0, 5.0])),
             "status": draw(st.sampled_from(["firm", "firm", "proposed"])),
         }
@@ -119,7 +120,30 @@ def random_plants(draw):
     }
     if draw(st.booleans()):
         add_random_supply(draw, model)
+    if draw(st.booleans()):
+        add_random_changeovers(draw, model)
     return model
+
+
+def add_random_changeovers(draw, model: dict) -> None:
+    """A changeover matrix on one machine (capacity 1), if there is one: a random time from 0
+    to 90 minutes on the 15-minute grid for some pairs of the products' families (the same
+    family too), maybe a default, and maybe no changeover cost (the rule binds all the same)."""
+    machines = [r["id"] for r in model["resources"] if r["capacity"] == 1]
+    if not machines:
+        return
+    families = sorted({p["family"] for p in model["products"]})
+    minutes = st.integers(0, 6).map(lambda k: f"{15 * k}m")
+    matrix: dict[str, dict[str, str]] = {}
+    for before in families:
+        for after in families:
+            if draw(st.booleans()):
+                matrix.setdefault(before, {})[after] = draw(minutes)
+    changeover = {"resource": draw(st.sampled_from(machines)), "matrix": matrix}
+    if draw(st.booleans()):
+        changeover["default"] = draw(minutes)
+    model["changeovers"] = [changeover]
+    model["settings"]["changeover_cost_per_hour"] = draw(st.sampled_from([0.0, 50.0]))
 
 
 def add_random_supply(draw, model: dict) -> None:

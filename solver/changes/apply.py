@@ -401,6 +401,13 @@ def _resource_capacity(applied: Applied, change: ResourceCapacity, now: int, pro
     plant = applied.plant
     if not _known(plant.resources, "resource", change.resource, problem, "resource"):
         return
+    if change.resource in plant.changeovers and change.capacity > 1:
+        problem(
+            "capacity",
+            f"{change.resource} has a changeover matrix, and changeovers are sequenced on "
+            "machines (capacity 1); give the extra unit its own resource in the plant file",
+        )
+        return
     resources = dict(plant.resources)
     before = resources[change.resource].capacity
     resources[change.resource] = dataclasses.replace(

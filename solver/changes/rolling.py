@@ -111,7 +111,9 @@ def _fits(plant: Plant, step: ScheduledStep) -> bool:
 
 
 def _within_capacity(frozen: Plant, plant: Plant, now: int) -> Plant:
-    """Drop the newly frozen pins of a resource whose pins would exceed its capacity."""
+    """Drop the newly frozen pins of a resource whose pins would exceed its capacity, or on a
+    changeover machine leave less than the changeover between two of them (a step between
+    them in the baseline may be gone: a cancelled order)."""
     spans: dict[str, list[tuple[int, int, tuple[str, int]]]] = defaultdict(list)
     for key, pin in frozen.pins.items():
         order = frozen.orders[pin.order]
@@ -125,6 +127,8 @@ def _within_capacity(frozen: Plant, plant: Plant, now: int) -> Plant:
             if sum(1 for s, e, _ in items if s <= start < e) > capacity:
                 drop |= {key for _, _, key in items if key not in plant.pins}
                 break
+        if rid in frozen.changeovers and frozen.pins_break_changeovers(rid):
+            drop |= {key for _, _, key in items if key not in plant.pins}
     if not drop:
         return frozen
     # An order keeps a pinned prefix of its routing: drop what follows a dropped step too.

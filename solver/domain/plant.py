@@ -313,6 +313,26 @@ class Plant:
         """The product family of an order (what a changeover matrix is keyed by)."""
         return self.products[self.orders[order_id].product].family
 
+    def pins_break_changeovers(self, resource: str | None = None) -> bool:
+        """Whether two pinned steps next to each other on a changeover machine (``resource``,
+        or any) are closer than their changeover (no plan can keep both where they are)."""
+        spans: dict[str, list[tuple[int, int, str]]] = {}
+        for (oid, index), pin in self.pins.items():
+            if pin.resource in self.changeovers and resource in (None, pin.resource):
+                step = self.products[self.orders[oid].product].routing[index]
+                option = next(o for o in step.options if o.resource == pin.resource)
+                end = pin.start + self.duration(oid, option)
+                spans.setdefault(pin.resource, []).append((pin.start, end, self.family(oid)))
+        for rid, items in spans.items():
+            matrix = self.changeovers[rid]
+            ordered = sorted(items)
+            if any(
+                b[0] < a[1] + matrix.ticks(a[2], b[2])
+                for a, b in zip(ordered, ordered[1:], strict=False)
+            ):
+                return True
+        return False
+
     def replace(self, **changes: object) -> Plant:
         """A new Plant with the given fields replaced.
 

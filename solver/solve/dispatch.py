@@ -242,7 +242,8 @@ def dispatch(
         end = pin.start + plant.duration(oid, option)
         timeline.occupy_any(pin.resource, pin.start, end, plant.family(oid))
 
-    outcomes, complete = [], True
+    # Pins closer than their changeover: no plan exists, so the plan must not claim one.
+    outcomes, complete = [], not plant.pins_break_changeovers()
     book = SupplyBook(plant)
     for oid in sequence or sequence_by(plant, "edd"):
         order = plant.orders[oid]
