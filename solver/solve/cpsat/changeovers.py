@@ -80,6 +80,7 @@ def _nodes(plant: Plant, variables: ModelVars, rid: str) -> list[_Node]:
                             (order.order, step.index),
                             family,
                             step.start,
+                            option.end_expr(step.start),
                             option.size,
                             option.domain,
                             option.present,
