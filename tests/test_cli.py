@@ -166,6 +166,7 @@ EXPECTED = {
     "change-quantity": (["ACCEPT WITH DATE"], 3),
     "change-tier": (["IMPACT"], 0),
     "machine-breakdown": (["IMPACT"], 3),
+    "realistic-rush": (["ACCEPT", "ACCEPT"], 0),
     "receipt-delay": (["IMPACT"], 3),
     # On the optimal baseline the scenario solves: whole, tier-A Acme's rush is worth more
     # than the hours it costs others (as asked 7,623 EUR against 7,763 for the date); split or

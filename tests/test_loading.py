@@ -103,10 +103,33 @@ def test_step_longer_than_every_window(tmp_path):
     ]
     model["resources"][0]["calendar"] = "day"
     model["products"][0]["routing"][0]["resources"][0]["setup"] = "9h"
+    model["products"][0]["routing"][0]["may_pause"] = False
     problem = only_problem(tmp_path, model)
     assert (problem.record, problem.field) == ("orders 'O1'", "quantity")
     assert "longer than any working window" in problem.message
     assert "M1 needs 9h, longest window 8h" in problem.message
+    assert "may_pause: false" in problem.message
+
+
+def test_a_step_longer_than_every_window_pauses_with_a_note(tmp_path):
+    """Without ``may_pause`` the step pauses over the night instead of being refused."""
+    model = base_model()
+    model["calendars"] = [
+        {
+            "id": "day",
+            "shifts": [
+                {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "16:00"}
+            ],
+        }
+    ]
+    model["resources"][0]["calendar"] = "day"
+    model["products"][0]["routing"][0]["resources"][0]["setup"] = "9h"
+    model["orders"][0]["due"] = "2026-11-25T00:00"
+    plant = load_plant(write_model(tmp_path, model))
+    assert plant.pausing("O1", 0)
+    (note,) = plant.warnings
+    assert (note.record, note.field) == ("orders 'O1'", "quantity")
+    assert "pauses over breaks" in note.message and "9h on M1" in note.message
 
 
 def test_horizon_too_short_for_one_order(tmp_path):

@@ -814,13 +814,14 @@ class _Rebase:
             if s.pinned:
                 continue
             option = next(o for o in routing[s.step_index].options if o.resource == s.resource)
-            if s.end - s.start != today.duration(oid, option):
+            pausing = today.pausing(oid, s.step_index)
+            if s.end != today.step_end(oid, s.step_index, option, s.start):
                 self.displace(oid, f"step {s.step} on {s.resource} takes another time today")
                 return
             if s.end > today.horizon:
                 self.displace(oid, f"step {s.step} ends after today's horizon")
                 return
-            if not containing(today.availability[s.resource], s.start, s.end):
+            if not pausing and not containing(today.availability[s.resource], s.start, s.end):
                 self.displace(
                     oid,
                     f"step {s.step} on {s.resource} at {self.when(s.start)} is no longer inside "

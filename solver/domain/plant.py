@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
+import numpy as np
+
 from solver.domain.errors import Problem
 from solver.domain.intervals import Interval, clip, merge, subtract
 from solver.domain.settings import Settings
@@ -49,6 +51,7 @@ class Downtime:
     end: int
     units: int | None = None
     reason: str = ""
+    held: bool = False  # another order's fixed step (LNS): not a break work may pause over
 
 
 @dataclass(frozen=True)
@@ -108,11 +111,17 @@ class Option:
 
 @dataclass(frozen=True)
 class Step:
-    """A routing step: its alternatives, and the minimum lag (ticks) before the next step."""
+    """A routing step: its alternatives, and the minimum lag (ticks) before the next step.
+
+    ``may_pause``: the work stops at the end of a working window and resumes at the next
+    (True), must fit inside one window (False), or pauses only when it is longer than its
+    resource's longest window (None: ``Plant.pausing``).
+    """
 
     id: str
     options: tuple[Option, ...]
     min_lag: int = 0
+    may_pause: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -340,8 +349,10 @@ class Plant:
         changes: rebuilding every calendar is the costly part of making a Plant.
         """
         plant = dataclasses.replace(self, **changes)
-        if "availability" in self.__dict__ and not changes.keys() & _AVAILABILITY_FIELDS:
-            plant.__dict__["availability"] = self.__dict__["availability"]
+        if not changes.keys() & _AVAILABILITY_FIELDS:
+            for cached in ("availability", "_pause_windows", "_working_ticks", "_longest_windows"):
+                if cached in self.__dict__:
+                    plant.__dict__[cached] = self.__dict__[cached]
         return plant
 
     def with_settings(self, **overrides: object) -> Plant:
@@ -377,6 +388,12 @@ class Plant:
             availability[rid] = tuple(subtract(availability[rid], full))
         plant = dataclasses.replace(self, resources=resources)
         plant.__dict__["availability"] = availability  # seeds the cached_property
+        if all(d.held for downs in extra.values() for d in downs):
+            # Held time is not a break (``work_end``): pausing work sees the same working time.
+            for cached in ("_pause_windows", "_working_ticks", "_longest_windows"):
+                if cached in self.__dict__:
+                    plant.__dict__[cached] = self.__dict__[cached]
+            plant.__dict__["_held_from"] = self.__dict__.get("_held_from", self)
         return plant
 
     @cached_property
@@ -402,6 +419,79 @@ class Plant:
         """Ticks an order's step takes on one of its options (setup + quantity x rate)."""
         return self.grid.duration_ticks(option.seconds(self.orders[order_id].quantity))
 
+    def pausing(self, order_id: str, index: int) -> bool:
+        """Whether the order's routing step ``index`` pauses over breaks: its ``may_pause``,
+        or when that is not given, whether it is longer than the longest working window of
+        one of its resources (it could not be made otherwise)."""
+        step = self.products[self.orders[order_id].product].routing[index]
+        if step.may_pause is not None:
+            return step.may_pause
+        return any(
+            self.duration(order_id, o) > self.longest_window(o.resource) for o in step.options
+        )
+
+    def longest_window(self, resource: str) -> int:
+        """Ticks of the longest window in which the whole resource is available."""
+        cache = self.__dict__.setdefault("_longest_windows", {})
+        if resource not in cache:
+            cache[resource] = max((e - s for s, e in self.pause_windows(resource)), default=0)
+        return cache[resource]
+
+    def work_end(self, resource: str, start: int, work: int) -> int | None:
+        """The end of ``work`` ticks of work begun at ``start`` that pauses over breaks: the
+        tick after its last working tick. None when ``start`` is not working time of the
+        resource or the work cannot be done before the horizon.
+
+        Working time is the resource's calendar less its downtime, but not the time held by
+        other orders' fixed steps (``Downtime.held``): work pauses over breaks, not over
+        another order's step.
+        """
+        ticks = self.working_ticks(resource)
+        i = int(np.searchsorted(ticks, start))
+        if i >= len(ticks) or ticks[i] != start or i + work - 1 >= len(ticks):
+            return None
+        return int(ticks[i + work - 1]) + 1
+
+    def latest_pause_start(self, resource: str, latest_end: int, work: int) -> int | None:
+        """The latest working tick from which ``work`` ticks end by ``latest_end`` (None if
+        none)."""
+        ticks = self.working_ticks(resource)
+        count = int(np.searchsorted(ticks, latest_end))  # working ticks before latest_end
+        return None if count - work < 0 else int(ticks[count - work])
+
+    def pause_windows(self, resource: str) -> list[Interval]:
+        """The resource's working windows as work that pauses sees them: its calendar less
+        its downtime, but not less the time held by other orders' fixed steps."""
+        cache = self.__dict__.setdefault("_pause_windows", {})
+        if resource not in cache:
+            source = self.__dict__.get("_held_from")
+            cache[resource] = (
+                source.pause_windows(resource)
+                if source is not None  # an LNS sub-plant: the whole plant's windows
+                else resource_windows(self, self.resources[resource], pauses=True)
+            )
+        return cache[resource]
+
+    def working_ticks(self, resource: str) -> np.ndarray:
+        """Every tick the resource may work on a pausing step, sorted (see ``work_end``)."""
+        cache = self.__dict__.setdefault("_working_ticks", {})
+        if resource not in cache:
+            windows = self.pause_windows(resource)
+            cache[resource] = (
+                np.concatenate([np.arange(s, e, dtype=np.int64) for s, e in windows])
+                if windows
+                else np.zeros(0, dtype=np.int64)
+            )
+        return cache[resource]
+
+    def step_end(self, order_id: str, index: int, option: Option, start: int) -> int | None:
+        """Where the order's step ``index`` ends on ``option`` when it starts at ``start``:
+        its duration later, or for a pausing step the ``work_end`` (None: not from there)."""
+        work = self.duration(order_id, option)
+        if (order_id, index) in self.pins or not self.pausing(order_id, index):
+            return start + work
+        return self.work_end(option.resource, start, work)
+
 
 def calendar_windows(plant: Plant, calendar: Calendar) -> list[Interval]:
     """Working windows of a calendar in [0, horizon), as merged tick intervals."""
@@ -426,13 +516,14 @@ def calendar_windows(plant: Plant, calendar: Calendar) -> list[Interval]:
     return clip(merge(windows), 0, plant.horizon)
 
 
-def resource_windows(plant: Plant, resource: Resource) -> list[Interval]:
-    """Windows when the whole resource is available: its calendar less full downtime."""
+def resource_windows(plant: Plant, resource: Resource, pauses: bool = False) -> list[Interval]:
+    """Windows when the whole resource is available: its calendar less full downtime (with
+    ``pauses``, not less the time other orders' fixed steps hold: see ``Plant.work_end``)."""
     windows = calendar_windows(plant, plant.calendars[resource.calendar])
     full_down = [
         (d.start, d.end)
         for d in resource.downtime
-        if d.units is None or d.units >= resource.capacity
+        if (d.units is None or d.units >= resource.capacity) and not (pauses and d.held)
     ]
     return subtract(windows, full_down)
 

@@ -58,7 +58,7 @@ def earliest_alone(
             option = next(o for o in step.options if o.resource == pin.resource)
             end = pin.start + plant.duration(order_id, option)
         else:
-            end = _earliest_end(plant, timeline, order_id, step.options, ready)
+            end = _earliest_end(plant, timeline, order_id, index, step.options, ready)
             if end is None:
                 return None
         ready = end + step.min_lag
@@ -66,13 +66,19 @@ def earliest_alone(
 
 
 def _earliest_end(
-    plant: Plant, timeline: Timeline, order_id: str, options: Sequence[Option], ready: int
+    plant: Plant,
+    timeline: Timeline,
+    order_id: str,
+    index: int,
+    options: Sequence[Option],
+    ready: int,
 ) -> int | None:
     """The earliest end of a step over its eligible resources, or None if none fits."""
     ends = []
+    pausing = plant.pausing(order_id, index)
     for option in options:
         size = plant.duration(order_id, option)
-        spot = timeline.earliest(option.resource, ready, size)
+        spot = timeline.earliest(option.resource, ready, size, pausing=pausing)
         if spot is not None:
-            ends.append(spot[0] + size)
+            ends.append(plant.step_end(order_id, index, option, spot[0]))
     return min(ends, default=None)

@@ -17,7 +17,7 @@ from solver.domain.plan import ScheduledStep
 from solver.explain.causes import HOLDS, PINNED, Cause
 from solver.explain.material_wait import material_wait
 from solver.explain.plan_index import PlanIndex
-from solver.explain.resource_wait import calendar_start, earliest_start
+from solver.explain.resource_wait import calendar_start, earliest_start, span_from
 
 
 def binding_step(
@@ -56,7 +56,7 @@ def _end_if_unheld(index: PlanIndex, steps: Sequence[ScheduledStep], ready: int,
     the material it draws (a BOM line may name a later step) and its resource as the plan
     leaves them."""
     start = calendar_start(index, steps[k], ready)
-    end = start + steps[k].end - steps[k].start
+    end = start + span_from(index, steps[k], start)
     routing = index.plant.products[index.plant.orders[steps[k].order].product].routing
     for before, step in zip(steps[k:], steps[k + 1 :], strict=False):
         if step.pinned:  # held where it is: nothing before it moves the completion
@@ -66,5 +66,5 @@ def _end_if_unheld(index: PlanIndex, steps: Sequence[ScheduledStep], ready: int,
         if material is not None:
             ready = max(ready, material.arrival)
         start = earliest_start(index, step, ready)
-        end = start + step.end - step.start
+        end = start + span_from(index, step, start)
     return end

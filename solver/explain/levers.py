@@ -489,6 +489,13 @@ def _with_overtime(plant: Plant, opened: dict[str, list[Interval]]) -> Plant:
         availability[rid] = tuple(merge([*availability[rid], *spans]))
     relaxed = plant.replace()
     relaxed.__dict__["availability"] = availability  # seeds the cached_property
+    # Work that pauses over breaks works in the opened windows too.
+    pause_windows = dict(plant.__dict__.get("_pause_windows", {}))
+    for rid, spans in opened.items():
+        pause_windows[rid] = merge([*plant.pause_windows(rid), *spans])
+    relaxed.__dict__["_pause_windows"] = pause_windows
+    relaxed.__dict__["_working_ticks"] = {}
+    relaxed.__dict__["_longest_windows"] = {}
     return relaxed
 
 
@@ -511,12 +518,18 @@ def _left_shifted(plant: Plant, plan: Plan, order_id: str) -> Plan | None:
         if step.pinned:
             placed = step
         else:
-            found = timeline.earliest(step.resource, ready, step.end - step.start)
+            pausing = plant.pausing(order_id, step.step_index)
+            option = next(
+                o for o in routing[step.step_index].options if o.resource == step.resource
+            )
+            work = plant.duration(order_id, option) if pausing else step.end - step.start
+            found = timeline.earliest(step.resource, ready, work, pausing=pausing)
             if found is None:
                 return None
             start, lane = found
-            timeline.occupy(step.resource, lane, start, start + step.end - step.start)
-            placed = dataclasses.replace(step, start=start, end=start + step.end - step.start)
+            end = plant.step_end(order_id, step.step_index, option, start)
+            timeline.occupy(step.resource, lane, start, end)
+            placed = dataclasses.replace(step, start=start, end=end)
         steps.append(placed)
         ready = placed.end + routing[placed.step_index].min_lag
     completion = steps[-1].end

@@ -14,6 +14,8 @@ import bisect
 import dataclasses
 from collections.abc import Iterator
 
+import numpy as np
+
 from solver.domain.plan import ScheduledStep
 from solver.domain.plant import Downtime, Resource
 from solver.explain.causes import (
@@ -73,9 +75,35 @@ def earliest_start(index: PlanIndex, step: ScheduledStep, ready: int) -> int:
     return step.start
 
 
+def pausing(index: PlanIndex, step: ScheduledStep) -> bool:
+    """Whether the planned step pauses over breaks (a step in progress never does)."""
+    return not step.pinned and index.plant.pausing(step.order, step.step_index)
+
+
+def span_from(index: PlanIndex, step: ScheduledStep, start: int) -> int:
+    """The ticks ``step`` would take from ``start``: its planned length, or for a pausing step
+    its work plus the breaks it would cross from there (its planned span where it cannot
+    start there)."""
+    if not pausing(index, step):
+        return step.end - step.start
+    plant = index.plant
+    option = next(
+        o
+        for o in plant.products[plant.orders[step.order].product].routing[step.step_index].options
+        if o.resource == step.resource
+    )
+    end = plant.step_end(step.order, step.step_index, option, start)
+    return step.end - step.start if end is None else end - start
+
+
 def calendar_start(index: PlanIndex, step: ScheduledStep, ready: int) -> int:
     """The first tick from ``ready`` at which ``step`` fits its resource's calendar, as if
-    nothing else were there (at most its planned start)."""
+    nothing else were there (at most its planned start); a pausing step's first working
+    tick."""
+    if pausing(index, step):
+        ticks = index.plant.working_ticks(step.resource)
+        k = int(np.searchsorted(ticks, ready))
+        return step.start if k >= len(ticks) else min(int(ticks[k]), step.start)
     size = step.end - step.start
     for begin, end in index.calendar_windows(step.resource):
         start = max(begin, ready)
@@ -92,12 +120,13 @@ def _obstacle(index: PlanIndex, step: ScheduledStep, tick: int) -> Wait | None:
     blocked = _closed(index, step, tick) or _down(index, step, tick) or _full(index, step, tick)
     if blocked is not None:
         return blocked
-    size = step.end - step.start
+    size = span_from(index, step, tick)
+    # Work that pauses goes on over the shift end and the downtime ahead of it.
+    over = () if pausing(index, step) else (_shift_ends, _downtime_ahead)
     ahead = [
         found
         for found in (
-            _shift_ends(index, step, tick, size),
-            _downtime_ahead(index, step, tick, size),
+            *(check(index, step, tick, size) for check in over),
             _filling_ahead(index, step, tick, size),
         )
         if found is not None

@@ -252,8 +252,24 @@ def _placement(plant: Plant, step: ScheduledStep, legit: dict) -> list[Violation
             )
         ]
     out = []
+    held = _is_pinned_here(legit, step)
+    pausing = not held and plant.pausing(oid, step.step_index)
     size = plant.duration(oid, option)
-    if step.end - step.start != size:
+    end = plant.work_end(step.resource, step.start, size) if pausing else step.start + size
+    if pausing and end is None:
+        out.append(
+            Violation(
+                "calendar",
+                oid,
+                step.resource,
+                f"{oid}/{step.step} on {step.resource} starts at {step.start}, outside working "
+                "time, or its work does not end within the horizon",
+            )
+        )
+    elif step.end != end:
+        needs = (
+            f"{end - step.start} (work {size} and the breaks it pauses over)" if pausing else size
+        )
         out.append(
             Violation(
                 "duration",
@@ -261,11 +277,10 @@ def _placement(plant: Plant, step: ScheduledStep, legit: dict) -> list[Violation
                 step.resource,
                 (
                     f"{oid}/{step.step} on {step.resource} lasts {step.end - step.start} ticks, "
-                    f"needs {size}"
+                    f"needs {needs}"
                 ),
             )
         )
-    held = _is_pinned_here(legit, step)
     if step.start < 0 and not held:
         out.append(
             Violation(
@@ -284,7 +299,11 @@ def _placement(plant: Plant, step: ScheduledStep, legit: dict) -> list[Violation
                 f"{oid}/{step.step} ends at {step.end}, after the horizon {plant.horizon}",
             )
         )
-    if not held and not containing(plant.availability[step.resource], step.start, step.end):
+    if (
+        not held
+        and not pausing
+        and not containing(plant.availability[step.resource], step.start, step.end)
+    ):
         out.append(
             Violation(
                 "calendar",

@@ -4,7 +4,8 @@ Stability against a baseline (steps moved, total shift, resource changes, sequen
 orders moved, promised dates broken) is defined once in ``solver.facts.stability`` and exported here.
 
 Utilisation is measured over the plan's span: from the plan start to the last completion,
-against each resource's working time (calendar less downtime) in that span, times capacity.
+against each resource's working time (calendar less downtime) in that span, times capacity; a
+step that pauses over breaks counts its work, not the breaks.
 
 Planned OEE (seed 003: overall equipment effectiveness of 80 % or more) is measured over the
 same span: planned run time over available time. A plan assumes every unit is made at its
@@ -226,7 +227,12 @@ def utilisation(plant: Plant, plan: Plan) -> dict[str, float]:
     span = plan_span(plan)
     busy = dict.fromkeys(plant.resources, 0)
     for step in plan.steps:
-        busy[step.resource] += max(0, min(step.end, span) - max(step.start, 0))
+        begin, end = max(step.start, 0), min(step.end, span)
+        if not step.pinned and plant.pausing(step.order, step.step_index):
+            # Work, not span: the breaks a paused step waits over are not busy time.
+            busy[step.resource] += total(clip(plant.pause_windows(step.resource), begin, end))
+        else:
+            busy[step.resource] += max(0, end - begin)
     result = {}
     for rid, resource in plant.resources.items():
         available = total(clip(plant.availability[rid], 0, span)) * resource.capacity

@@ -1,6 +1,7 @@
 """Plant-file rules that need the built Plant: calendars, durations and the horizon.
 
-A step that no resource can do, a step longer than every working window of its resources, a
+A step that no resource can do, a step longer than every working window of its resources
+that may not pause over breaks, a
 firm order that cannot finish within the horizon even on an empty plant, more firm work on a
 resource than it has working time, and work in progress beyond a resource's capacity.
 """
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from solver.domain.errors import Problem
 from solver.domain.intervals import total
@@ -64,7 +67,9 @@ def steps_longer_than_windows(plant: Plant, parsed: Parsed) -> list[Problem]:
                 continue
             if not any(plant.availability[o.resource] for o in step.options):
                 continue  # reported once on the product
-            if not _fits_somewhere(plant, order.id, step):
+            if not plant.pausing(order.id, step_index) and not _fits_somewhere(
+                plant, order.id, step
+            ):
                 detail = "; ".join(
                     f"{o.resource} needs {format_duration(span(plant.duration(order.id, o)))}, "
                     f"longest window {format_duration(span(_longest_window(plant, o.resource)))}"
@@ -72,10 +77,35 @@ def steps_longer_than_windows(plant: Plant, parsed: Parsed) -> list[Problem]:
                 )
                 message = (
                     f"step {step.id!r} is longer than any working window of its resources "
-                    f"({detail}); steps do not cross breaks, so split the order"
+                    f"({detail}) and its product says may_pause: false; split the order or "
+                    "let the step pause over breaks"
                 )
                 problems.append(problem_at(parsed, "orders", index, "quantity", message))
     return problems
+
+
+def pause_notes(plant: Plant, parsed: Parsed) -> list[Problem]:
+    """A note per order step that pauses over breaks only because it is longer than its
+    resources' windows (its product gives no ``may_pause``): worth knowing, not an error."""
+    notes = []
+    span = plant.grid.to_timedelta
+    for index, record in enumerate(parsed.records["orders"]):
+        order = plant.orders[record.id]
+        for step_index, step in plant.remaining_steps(order.id):
+            if step.may_pause is not None or (order.id, step_index) in plant.pins:
+                continue
+            if plant.pausing(order.id, step_index):
+                detail = ", ".join(
+                    f"{format_duration(span(plant.duration(order.id, o)))} on {o.resource}"
+                    for o in step.options
+                )
+                message = (
+                    f"step {step.id!r} ({detail}) is longer than a working window: it pauses "
+                    "over breaks and resumes in the next window (set may_pause on the step "
+                    "to decide)"
+                )
+                notes.append(problem_at(parsed, "orders", index, "quantity", message))
+    return notes
 
 
 def _fits_somewhere(plant: Plant, order_id: str, step: Step) -> bool:
@@ -103,18 +133,24 @@ def earliest_finish(plant: Plant, order_id: str) -> int | None:
             finishes = [
                 f
                 for o in step.options
-                if (
-                    f := _first_fit(
-                        plant.availability[o.resource], ready, plant.duration(order_id, o)
-                    )
-                )
-                is not None
+                if (f := _earliest_end(plant, order_id, step_index, o, ready)) is not None
             ]
             if not finishes:
                 return None
             finish = min(finishes)
         ready = finish + step.min_lag
     return finish
+
+
+def _earliest_end(plant: Plant, order_id: str, index: int, option, ready: int) -> int | None:
+    """End of the step's earliest placement on ``option`` at or after ``ready`` on an empty
+    plant: inside one window, or pausing from the first working tick."""
+    size = plant.duration(order_id, option)
+    if not plant.pausing(order_id, index):
+        return _first_fit(plant.availability[option.resource], ready, size)
+    ticks = plant.working_ticks(option.resource)
+    first = int(np.searchsorted(ticks, ready))
+    return None if first >= len(ticks) else plant.work_end(option.resource, int(ticks[first]), size)
 
 
 def _first_fit(windows, ready: int, size: int) -> int | None:
@@ -135,7 +171,9 @@ def horizon_long_enough(plant: Plant, parsed: Parsed) -> list[Problem]:
         if order.optional or sources.material_ready(plant, order.id) is None:
             continue  # material problems are reported by materials_obtainable
         if not all(
-            _fits_somewhere(plant, order.id, step) or (order.id, i) in plant.pins
+            _fits_somewhere(plant, order.id, step)
+            or (order.id, i) in plant.pins
+            or plant.pausing(order.id, i)
             for i, step in plant.remaining_steps(order.id)
         ):
             continue  # reported by steps_longer_than_windows

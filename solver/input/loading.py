@@ -358,7 +358,8 @@ def load_plant_data(
     problems = feasibility.check_capacity(plant, parsed)
     if problems:
         raise DataError(problems)
-    return plant
+    pauses = feasibility.pause_notes(plant, parsed)
+    return plant.replace(warnings=(*plant.warnings, *pauses)) if pauses else plant
 
 
 def override_settings(
@@ -822,6 +823,7 @@ def _product(model: ProductModel, grid: TimeGrid) -> Product:
                 for o in s.resources
             ),
             grid.duration_ticks(s.min_lag.total_seconds()),
+            s.may_pause,
         )
         for s in model.routing
     )

@@ -168,6 +168,14 @@ class StepModel(Record):
     id: Id
     resources: list[OptionModel] = Field(min_length=1, description="eligible alternatives")
     min_lag: Duration = Field(default=timedelta(0), description="minimum wait before next step")
+    may_pause: bool | None = Field(
+        default=None,
+        description=(
+            "true: the work stops at the end of a working window and resumes at the next; "
+            "false: it fits inside one window; absent: it pauses only when longer than its "
+            "resource's longest window"
+        ),
+    )
 
 
 class BomLineModel(Record):

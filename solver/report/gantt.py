@@ -13,6 +13,7 @@ Plotly's range selector would anchor its windows at the end of the view, not at 
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Collection
 from datetime import datetime, timedelta
@@ -146,8 +147,14 @@ def _class_bars(
     moved: Collection[tuple[str, int]],
     asked: Collection[str],
 ) -> go.Bar:
-    """One priority class's bars; the key entry is separate (``_key``)."""
+    """One priority class's bars; the key entry is separate (``_key``). A step that pauses over
+    breaks is drawn as one bar per working segment."""
     grid = plant.grid
+    steps = [
+        dataclasses.replace(step, start=begin, end=end)
+        for step in steps
+        for begin, end in _segments(plant, step)
+    ]
     outline = [
         (ASKED, 3) if s.order in asked else (LATE, 2.5) if s.order in late else (EDGE, 1)
         for s in steps
@@ -200,6 +207,18 @@ def _changeover_bars(plant: Plant, changeovers: list[Setup]) -> go.Bar:
         ],
         hoverinfo="text",
     )
+
+
+def _segments(plant: Plant, step: ScheduledStep) -> list[tuple[int, int]]:
+    """The stretches of a step that are work: the whole step, or for one that pauses over
+    breaks, its parts inside the resource's working windows."""
+    if step.pinned or step.order not in plant.orders or step.resource not in plant.resources:
+        return [(step.start, step.end)]
+    if not plant.pausing(step.order, step.step_index):
+        return [(step.start, step.end)]
+    return clip(plant.pause_windows(step.resource), step.start, step.end) or [
+        (step.start, step.end)
+    ]
 
 
 def _key(name: str, colour: str, line: str = EDGE, width: float = 1, hatch: bool = False) -> go.Bar:

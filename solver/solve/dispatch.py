@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from solver.domain.plan import OrderOutcome, Plan, ScheduledStep
@@ -42,17 +42,25 @@ class Lane:
         size: int,
         family: str | None = None,
         matrix: Changeover | None = None,
+        end_of: Callable[[int], int | None] | None = None,
     ) -> int | None:
         """Earliest start >= ready inside one window and clear of this lane's busy intervals,
-        with the changeovers of ``matrix`` (if any) from the step before and to the next."""
+        with the changeovers of ``matrix`` (if any) from the step before and to the next.
+
+        ``end_of`` gives the end of work that pauses over breaks begun at a start (None: it
+        does not finish in the horizon); such work starts in any window and spans the breaks.
+        """
         start = ready
         w = bisect.bisect_right(window_ends, start)
         while w < len(windows):
             win_start, win_end = windows[w]
             start = max(start, win_start)
-            if start + size > win_end:
+            if start >= win_end or (end_of is None and start + size > win_end):
                 w += 1
                 continue
+            end = start + size if end_of is None else end_of(start)
+            if end is None:
+                return None
             k = bisect.bisect_right(self.ends, start)
             if matrix is not None and k:
                 ready_after = self.ends[k - 1] + self._setup(matrix, self.families[k - 1], family)
@@ -63,7 +71,7 @@ class Lane:
             after = 0 if matrix is None or k >= len(self.starts) else 1
             if after:
                 after = self._setup(matrix, family, self.families[k])
-            if k < len(self.starts) and self.starts[k] < start + size + after:
+            if k < len(self.starts) and self.starts[k] < end + after:
                 start = self.ends[k]
                 continue
             return start
@@ -109,26 +117,41 @@ class Timeline:
                 free = [lane for lane in self.lanes[rid] if lane.is_free(down.start, down.end)]
                 for lane in free[: down.units]:
                     lane.occupy(down.start, down.end)
+        # Work that pauses spans breaks, so it must see other orders' fixed steps (an LNS
+        # neighbourhood's held downtime) as busy time, not only as time outside the windows.
+        # (Changeover machines get them below, as kept steps with their families.)
+        for rid, resource in plant.resources.items():
+            if resource.capacity == 1 and rid not in plant.kept:
+                held = sorted((d.start, d.end) for d in resource.downtime if d.held)
+                for start, end in held:
+                    self.lanes[rid][0].occupy(start, end)
         # Kept steps are downtime already; on the lane they also set the changeovers.
         for rid, kept in plant.kept.items():
             for step in kept:
                 self.lanes[rid][0].occupy(step.start, step.end, step.family)
 
     def earliest(
-        self, rid: str, ready: int, size: int, family: str | None = None
+        self, rid: str, ready: int, size: int, family: str | None = None, pausing: bool = False
     ) -> tuple[int, int] | None:
         """(start, lane index) of the earliest placement on any lane of the resource.
 
         Among lanes that start equally early, the one idle for the shortest time before
         (best fit) keeps longer gaps for later work: with the first lane instead, a plan
         dispatched again in its own order on a pool of two did not fit where it was.
-        On a machine with a changeover matrix, ``family`` is the step's product family.
+        On a machine with a changeover matrix, ``family`` is the step's product family;
+        ``pausing`` work of ``size`` ticks pauses over breaks (``Plant.work_end``).
         """
         best, best_key = None, None
         matrix = self.plant.changeovers.get(rid) if family is not None else None
+        end_of = None
+        if pausing:
+
+            def end_of(start: int) -> int | None:
+                return self.plant.work_end(rid, start, size)
+
         for index, lane in enumerate(self.lanes[rid]):
             start = lane.earliest(
-                self.windows[rid], self._window_ends[rid], ready, size, family, matrix
+                self.windows[rid], self._window_ends[rid], ready, size, family, matrix, end_of
             )
             if start is None:
                 continue
@@ -330,12 +353,16 @@ def _place_order(
             same = [o for o in step.options if o.resource == kept[0]]
             options = same or step.options
             ready = max(ready, kept[1])
+        pausing = plant.pausing(oid, index)
         best = _preferred(plant, timeline, (oid, index), step.options, ready, prefer)
         for option in options if best is None else ():
             size = plant.duration(oid, option)
-            spot = timeline.earliest(option.resource, ready, size, family)
-            if spot is not None and (best is None or spot[0] + size < best[0] + best[1]):
-                best = (spot[0], size, option.resource, spot[1])
+            spot = timeline.earliest(option.resource, ready, size, family, pausing)
+            if spot is None:
+                continue
+            span = plant.step_end(oid, index, option, spot[0]) - spot[0]
+            if best is None or spot[0] + span < best[0] + best[1]:
+                best = (spot[0], span, option.resource, spot[1])
         if best is None:
             for placed, lane in chosen:  # undo: the order is not made
                 if lane >= 0:
@@ -357,7 +384,7 @@ def _preferred(
     ready: int,
     prefer: dict[tuple[str, int], tuple[str, int]] | None,
 ) -> tuple[int, int, str, int] | None:
-    """(start, size, resource, lane) of the step's preferred place, if it is free and ready."""
+    """(start, span, resource, lane) of the step's preferred place, if it is free and ready."""
     wanted = prefer.get(key) if prefer else None
     if wanted is None or wanted[1] < ready:
         return None
@@ -365,8 +392,11 @@ def _preferred(
     if option is None:
         return None
     size = plant.duration(key[0], option)
-    spot = timeline.earliest(wanted[0], wanted[1], size, plant.family(key[0]))
-    return None if spot is None or spot[0] != wanted[1] else (spot[0], size, wanted[0], spot[1])
+    pausing = plant.pausing(*key)
+    spot = timeline.earliest(wanted[0], wanted[1], size, plant.family(key[0]), pausing)
+    if spot is None or spot[0] != wanted[1]:
+        return None
+    return (spot[0], plant.step_end(*key, option, spot[0]) - spot[0], wanted[0], spot[1])
 
 
 def _release(timeline: Timeline, step: ScheduledStep, lane: int) -> None:

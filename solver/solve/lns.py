@@ -93,7 +93,7 @@ def sub_plant(plant: Plant, plan: Plan, free: set[str]) -> Plant:
         if step.order not in free:
             units = None if plant.resources[step.resource].capacity == 1 else 1
             blocked.setdefault(step.resource, []).append(
-                Downtime(step.start, step.end, units, "fixed")
+                Downtime(step.start, step.end, units, "fixed", held=True)
             )
             if step.resource in plant.changeovers:
                 kept.setdefault(step.resource, []).append(

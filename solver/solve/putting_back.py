@@ -189,13 +189,12 @@ def _placeable(plant: Plant, step: ScheduledStep) -> bool:
     routing = plant.products[order.product].routing
     options = {o.resource: o for o in routing[step.step_index].options}
     option = options.get(step.resource)
-    return (
-        option is not None
-        and step.end - step.start == plant.duration(step.order, option)
-        and step.start >= 0
-        and step.end <= plant.horizon
-        and step.start >= order.release
-        and containing(plant.availability[step.resource], step.start, step.end)
+    if option is None or step.start < 0 or step.end > plant.horizon or step.start < order.release:
+        return False
+    if plant.pausing(step.order, step.step_index):
+        return step.end == plant.step_end(step.order, step.step_index, option, step.start)
+    return step.end - step.start == plant.duration(step.order, option) and containing(
+        plant.availability[step.resource], step.start, step.end
     )
 
 

@@ -33,7 +33,8 @@ class _Node:
     key: tuple[str, int]  # (order, step index); ("", start) for a kept step
     family: str
     start: cp_model.LinearExprT
-    size: int
+    end: cp_model.LinearExprT
+    size: int  # ticks of work: no longer than start to end
     domain: cp_model.Domain  # the starts it may take
     present: cp_model.IntVar | None  # None: always there (a kept step)
 
@@ -79,6 +80,7 @@ def _nodes(plant: Plant, variables: ModelVars, rid: str) -> list[_Node]:
                             (order.order, step.index),
                             family,
                             step.start,
+                            option.end_expr(step.start),
                             option.size,
                             option.domain,
                             option.present,
@@ -87,7 +89,15 @@ def _nodes(plant: Plant, variables: ModelVars, rid: str) -> list[_Node]:
     for kept in plant.kept.get(rid, ()):
         domain = cp_model.Domain(kept.start, kept.start)
         nodes.append(
-            _Node(("", kept.start), kept.family, kept.start, kept.end - kept.start, domain, None)
+            _Node(
+                ("", kept.start),
+                kept.family,
+                kept.start,
+                kept.end,
+                kept.end - kept.start,
+                domain,
+                None,
+            )
         )
     return nodes
 
@@ -116,7 +126,7 @@ def _circuit(
             if b.present is None and a.present is not None and not _fits(a, ticks, gap_before[j]):
                 continue
             arc = new_arc(model, found, i, j, ticks)
-            model.add(b.start >= a.start + a.size + ticks).only_enforce_if(arc.literal)
+            model.add(b.start >= a.end + ticks).only_enforce_if(arc.literal)
             arcs.append((i, j, arc.literal))
     model.add_circuit(arcs)
     return found

@@ -3,6 +3,7 @@
 1. assignment: exactly one eligible resource per step of an accepted order, within its calendar;
 2. routing: steps in sequence, with minimum lags;
 3. capacity: NoOverlap on machines, Cumulative on pools, partial pool downtime as fixed load;
+   work that pauses over breaks spans them (``add_pauses``);
 5. materials and supply (``materials.py``): a source per order and material, stock never
    negative, material before the step that draws it, supplier capacity, finished goods;
 4. changeovers (``changeovers.py``): a circuit on each machine with a changeover matrix;
@@ -25,6 +26,7 @@ from solver.supply.sources import has_supply
 def add_all(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> None:
     """Add every constraint family to the model."""
     add_assignment(model, variables)
+    add_pauses(model, variables)
     add_routing(model, variables)
     add_capacity(model, plant, variables)
     if plant.changeovers:
@@ -45,7 +47,23 @@ def add_assignment(model: cp_model.CpModel, variables: ModelVars) -> None:
                 model.add_linear_expression_in_domain(step.start, option.domain).only_enforce_if(
                     option.present
                 )
-                model.add(step.end == step.start + option.size).only_enforce_if(option.present)
+                model.add(step.end == option.end_expr(step.start)).only_enforce_if(option.present)
+
+
+def add_pauses(model: cp_model.CpModel, variables: ModelVars) -> None:
+    """Family 3, work that pauses over breaks: a chosen option's start falls in one calendar
+    segment, and its span is that segment's (work plus the breaks it crosses)."""
+    for order in variables.orders.values():
+        for step in order.steps:
+            for option in step.options:
+                if not option.segments:
+                    continue
+                model.add(sum(seg.chosen for seg in option.segments) == option.present)
+                for seg in option.segments:
+                    model.add_linear_constraint(step.start, seg.low, seg.high).only_enforce_if(
+                        seg.chosen
+                    )
+                    model.add(option.span == seg.offset).only_enforce_if(seg.chosen)
 
 
 def add_routing(model: cp_model.CpModel, variables: ModelVars) -> None:
@@ -61,11 +79,20 @@ def add_capacity(model: cp_model.CpModel, plant: Plant, variables: ModelVars) ->
     Calendars and full downtime are already excluded through start domains; only downtime of
     some units of a pool needs a fixed interval here.
     """
+    pausing = variables.pausing_resources()
     for rid, resource in plant.resources.items():
         intervals = variables.intervals_on(rid)
         partial = [
             d for d in resource.downtime if d.units is not None and d.units < resource.capacity
         ]
+        if rid in pausing and resource.capacity == 1:
+            # A pausing step's start domain does not keep its span off other orders' fixed
+            # steps (an LNS neighbourhood's held downtime): they are intervals here.
+            intervals += [
+                downtime_interval(model, rid, d)
+                for d in resource.downtime
+                if d.held and (d.units is None or d.units >= resource.capacity)
+            ]
         if resource.capacity == 1:
             if len(intervals) > 1:
                 model.add_no_overlap(intervals)

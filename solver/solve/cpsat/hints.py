@@ -49,6 +49,8 @@ def add_plan_hint(model: cp_model.CpModel, plant: Plant, variables: ModelVars, p
             hint(step.end, end)
             for option in step.options:
                 hint(option.present, int(option.resource == chosen))
+                if option.segments:
+                    _hint_pause(hint, option, start, end, option.resource == chosen)
         hint(order_vars.tardiness, max(0, end - plant.orders[oid].due) if made else 0)
     if variables.supply is not None:
         _hint_supply(hint, plant, variables, plan)
@@ -60,6 +62,15 @@ def add_plan_hint(model: cp_model.CpModel, plant: Plant, variables: ModelVars, p
         start = done.start if done is not None else entry.step.options[0].domain.min()
         shift = abs(start - entry.baseline_start)
         hint(entry.counted, shift if entry.step.order in made else 0)
+
+
+def _hint_pause(hint, option, start: int, end: int, chosen: bool) -> None:
+    """A pausing option's span, end and calendar segment (an absent one: its shortest)."""
+    span = end - start if chosen else option.segments[0].offset
+    hint(option.span, span)
+    hint(option.end, end if chosen else option.domain.min() + option.segments[0].offset)
+    for seg in option.segments:
+        hint(seg.chosen, int(chosen and seg.low <= start <= seg.high and seg.offset == span))
 
 
 def _hint_supply(hint, plant: Plant, variables: ModelVars, plan: Plan) -> None:

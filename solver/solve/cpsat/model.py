@@ -391,7 +391,7 @@ def extract(
                         step.id,
                         option.resource,
                         start,
-                        start + option.size,
+                        solver.value(step.end),
                         step.pinned,
                     )
                 )

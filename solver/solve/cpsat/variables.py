@@ -1,7 +1,8 @@
 """Every CP-SAT variable of the scheduling model, in small dataclasses with readable names.
 
 Options of one step share the step's start variable; each option has its own presence literal
-and a fixed-size optional interval. An option's calendar (start domain) is enforced only when
+and a fixed-size optional interval (a step that pauses over breaks: an interval whose size is
+its span, work plus the breaks it crosses). An option's calendar (start domain) is enforced only when
 it is chosen, so a step's start domain is the union of its options' domains.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from solver.domain.plant import Downtime, Mode, Plant
@@ -16,12 +18,33 @@ from solver.supply import sources
 
 
 @dataclass
+class PauseSegment:
+    """Starts in ``[low, high]`` end ``offset`` ticks later (the breaks in between counted)."""
+
+    low: int
+    high: int
+    offset: int
+    chosen: cp_model.IntVar
+
+
+@dataclass
 class OptionVars:
+    """One eligible resource of a step. ``size`` is its work in ticks; a step that pauses
+    over breaks has a ``span`` (work plus the breaks it crosses), its own ``end`` and the
+    ``segments`` of the calendar that decide the span."""
+
     resource: str
     size: int
     domain: cp_model.Domain
     present: cp_model.IntVar
     interval: cp_model.IntervalVar
+    span: cp_model.IntVar | None = None
+    end: cp_model.IntVar | None = None
+    segments: list[PauseSegment] = field(default_factory=list)
+
+    def end_expr(self, start: cp_model.LinearExprT) -> cp_model.LinearExprT:
+        """Where the option ends if the step starts at ``start``."""
+        return start + self.size if self.end is None else self.end
 
 
 @dataclass
@@ -138,6 +161,16 @@ class ModelVars:
     changeovers: list[ChangeoverVars] = field(default_factory=list)  # family 4
     shifts: list[ShiftVars] = field(default_factory=list)  # stability against a baseline
 
+    def pausing_resources(self) -> set[str]:
+        """Resources of the options of steps that pause over breaks."""
+        return {
+            option.resource
+            for order in self.orders.values()
+            for step in order.steps
+            for option in step.options
+            if option.segments
+        }
+
     def intervals_on(self, resource: str) -> list[cp_model.IntervalVar]:
         return [
             option.interval
@@ -148,8 +181,23 @@ class ModelVars:
         ]
 
 
-def start_domain(plant: Plant, resource: str, size: int, release: int) -> cp_model.Domain:
-    """Starts at or after ``release`` from which ``size`` ticks fit inside one available window."""
+def start_domain(
+    plant: Plant, resource: str, size: int, release: int, pausing: bool = False
+) -> cp_model.Domain:
+    """Starts at or after ``release`` from which ``size`` ticks fit inside one available window
+    (with ``pausing``: working ticks from which ``size`` ticks of work end by the horizon)."""
+    if pausing:
+        last = plant.latest_pause_start(resource, plant.horizon, size)
+        if last is None:
+            return cp_model.Domain.from_intervals([])
+        windows = plant.pause_windows(resource)
+        return cp_model.Domain.from_intervals(
+            [
+                [max(s, release), min(e - 1, last)]
+                for s, e in windows
+                if min(e - 1, last) >= max(s, release)
+            ]
+        )
     spans = [
         [max(s, release), e - size]
         for s, e in plant.availability[resource]
@@ -198,6 +246,7 @@ def step_windows(
     order = plant.orders[oid]
     options: dict[int, list[tuple[str, int, cp_model.Domain]]] = {}
     lags: dict[int, int] = {}
+    pausing = {index for index, _ in plant.remaining_steps(oid) if plant.pausing(oid, index)}
     for index, step in plant.remaining_steps(oid):
         lags[index] = step.min_lag
         if (oid, index) in plant.pins:
@@ -208,7 +257,7 @@ def step_windows(
         options[index] = []
         for option in step.options:
             size = plant.duration(oid, option)
-            key = (option.resource, size, order.release)
+            key = (option.resource, size, order.release, index in pausing)
             if key not in domains:
                 domains[key] = start_domain(plant, *key)
             options[index].append((option.resource, size, domains[key]))
@@ -218,18 +267,38 @@ def step_windows(
         options[index] = [
             (r, size, _cut(d, earliest, plant.horizon)) for r, size, d in options[index]
         ]
-        ends = [d.min() + size for _, size, d in options[index] if not d.is_empty()]
+        ends = [
+            _earliest_end(plant, r, size, d, index in pausing)
+            for r, size, d in options[index]
+            if not d.is_empty()
+        ]
         if not ends:
             return calendar
         earliest = min(ends) + lags[index]
     latest_end = plant.horizon
     for index in reversed(options):
-        options[index] = [(r, size, _cut(d, 0, latest_end - size)) for r, size, d in options[index]]
+        options[index] = [
+            (r, size, _cut(d, 0, _latest_start(plant, r, size, latest_end, index in pausing)))
+            for r, size, d in options[index]
+        ]
         starts = [d.max() for _, _, d in options[index] if not d.is_empty()]
         if not starts:
             return calendar
         latest_end = max(starts) - lags.get(index - 1, 0)
     return _usable(plant, oid, options)
+
+
+def _earliest_end(plant: Plant, resource: str, size: int, domain, pausing: bool) -> int:
+    if pausing:
+        return plant.work_end(resource, domain.min(), size) or plant.horizon + 1
+    return domain.min() + size
+
+
+def _latest_start(plant: Plant, resource: str, size: int, latest_end: int, pausing: bool) -> int:
+    if pausing:
+        latest = plant.latest_pause_start(resource, latest_end, size)
+        return -1 if latest is None else latest
+    return latest_end - size
 
 
 def _usable(plant: Plant, oid: str, options: dict[int, list]) -> dict[int, list]:
@@ -288,16 +357,65 @@ def _step_vars(
         union = union.union_with(domain)
     start = model.new_int_var_from_domain(union, f"start[{name}]")
     sizes = [size for _, size, _ in candidates]
-    latest_end = union.max() + max(sizes)
+    pausing = plant.pausing(oid, index)
+    latest_end = plant.horizon if pausing else union.max() + max(sizes)
     end = model.new_int_var(union.min() + min(sizes), latest_end, f"end[{name}]")
     options = []
     for resource, size, domain in candidates:
         present = made if len(candidates) == 1 else model.new_bool_var(f"use[{name}@{resource}]")
+        if pausing:
+            options.append(
+                _pausing_option(model, plant, name, start, resource, size, domain, present)
+            )
+            continue
         interval = model.new_optional_fixed_size_interval_var(
             start, size, present, f"{name}@{resource}"
         )
         options.append(OptionVars(resource, size, domain, present, interval))
     return StepVars(oid, index, step.id, start, end, step.min_lag, options, latest_end)
+
+
+def _pausing_option(
+    model, plant: Plant, name: str, start, resource: str, size: int, domain, present
+) -> OptionVars:
+    """An option of a step that pauses over breaks: its span and end, and a literal per
+    calendar segment its start may fall in (``cpsat.pauses`` ties them together)."""
+    found = [
+        (low, high, offset)
+        for low, high, offset in pause_segments(plant, resource, size)
+        if high >= domain.min() and low <= domain.max()
+    ] or [(domain.min(), domain.min(), size)]
+    offsets = sorted({offset for _, _, offset in found})
+    span = model.new_int_var_from_domain(
+        cp_model.Domain.from_values(offsets), f"span[{name}@{resource}]"
+    )
+    end = model.new_int_var(domain.min() + size, plant.horizon, f"end[{name}@{resource}]")
+    interval = model.new_optional_interval_var(start, span, end, present, f"{name}@{resource}")
+    segments = [
+        PauseSegment(low, high, offset, model.new_bool_var(f"from[{name}@{resource}/{low}]"))
+        for low, high, offset in found
+    ]
+    return OptionVars(resource, size, domain, present, interval, span, end, segments)
+
+
+def pause_segments(plant: Plant, resource: str, work: int) -> list[tuple[int, int, int]]:
+    """(first start, last start, span) of each run of working ticks from which ``work``
+    ticks of work take the same span: within a run the work crosses the same breaks."""
+    cache = plant.__dict__.setdefault("_pause_segments", {})
+    if (resource, work) not in cache:
+        ticks = plant.working_ticks(resource)
+        if len(ticks) < work:
+            cache[(resource, work)] = []
+            return []
+        starts = ticks[: len(ticks) - work + 1]
+        spans = ticks[work - 1 :] + 1 - starts
+        cut = np.flatnonzero((np.diff(starts) != 1) | (np.diff(spans) != 0)) + 1
+        bounds = np.concatenate(([0], cut, [len(starts)]))
+        cache[(resource, work)] = [
+            (int(starts[a]), int(starts[b - 1]), int(spans[a]))
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+    return cache[(resource, work)]
 
 
 def create_supply_variables(
