@@ -79,20 +79,24 @@ def random_plants(draw):
             eligible = draw(
                 st.lists(st.sampled_from(ids), min_size=1, max_size=len(ids), unique=True)
             )
-            routing.append(
-                {
-                    "id": f"s{s}",
-                    "resources": [
-                        {
-                            "resource": r,
-                            "setup": f"{draw(st.integers(1, 6)) * 30}m",
-                            "per_unit": f"{draw(st.integers(0, 3))}m",
-                        }
-                        for r in eligible
-                    ],
-                    "min_lag": f"{draw(st.integers(0, 2)) * 30}m",
-                }
-            )
+            step = {
+                "id": f"s{s}",
+                "resources": [
+                    {
+                        "resource": r,
+                        "setup": f"{draw(st.integers(1, 6)) * 30}m",
+                        # 20m a unit: up to 13h 20m, longer than the 12-hour day shift
+                        "per_unit": f"{draw(st.sampled_from([0, 1, 2, 3, 20]))}m",
+                    }
+                    for r in eligible
+                ],
+                "min_lag": f"{draw(st.integers(0, 2)) * 30}m",
+            }
+            # Work that pauses over breaks: asked for, refused, or left to its length.
+            pause = draw(st.sampled_from([None, None, True, False]))
+            if pause is not None:
+                step["may_pause"] = pause
+            routing.append(step)
         family = draw(st.sampled_from(["a", "b"]))
         products.append({"id": f"P{p}", "family": family, "unit_cost": 1.0, "routing": routing})
     orders = [
