@@ -16,15 +16,20 @@ from pathlib import Path
 import pytest
 import yaml
 
+from solver.domain.plan import OrderOutcome, Plan, ScheduledStep
+from solver.facts.checker import check_plan
+from solver.facts.kpis import with_objective
 from solver.facts.stability import moved_steps
 from solver.service.app import create_app
-from solver.service.gantt import changed_orders, priority_class
+from solver.service.gantt import changed_orders, gantt_view, priority_class
 from solver.service.settings import ServiceSettings
 
 with warnings.catch_warnings():
     # Starlette 1.x asks for httpx2 behind FastAPI's test client; httpx works the same.
     warnings.filterwarnings("ignore", message=".*httpx2.*")
     from fastapi.testclient import TestClient
+
+from tests.conftest import base_model
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = {n: (ROOT / "models" / n).read_text() for n in ("demo.yaml", "demo-orders.csv")}
@@ -185,3 +190,75 @@ def test_changed_orders_and_priority_classes():
         "low",
         "low",
     ]
+
+
+def test_a_paused_step_is_one_bar_per_stretch_and_changeovers_are_bars(make_plant):
+    """M1 works 08:00-16:00 on weekdays: O1's 10 hours from Monday 08:00 are [480, 960) and
+    [1920, 2040) (Tuesday until 10:00). On M2 (24/7, a -> b 30m) O2 (a) [0, 60) and O3 (b)
+    [90, 150) have the changeover [60, 90) between them."""
+    model = base_model()
+    model["calendars"] = [
+        {
+            "id": "day",
+            "shifts": [
+                {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "16:00"}
+            ],
+        }
+    ]
+    model["resources"][0]["calendar"] = "day"
+    model["products"][0]["routing"][0]["resources"][0]["setup"] = "10h"
+    model["products"] += [
+        {
+            "id": f"Q{f}",
+            "family": f,
+            "unit_cost": 1.0,
+            "routing": [{"id": "q", "resources": [{"resource": "M2", "setup": "60m"}]}],
+        }
+        for f in ("a", "b")
+    ]
+    model["orders"][0]["due"] = "2026-11-25T00:00"
+    model["orders"] += [
+        dict(model["orders"][0], id="O2", product="Qa"),
+        dict(model["orders"][0], id="O3", product="Qb"),
+    ]
+    model["changeovers"] = [{"resource": "M2", "matrix": {"a": {"b": "30m"}}}]
+    plant = make_plant(model)
+    plan = with_objective(
+        plant,
+        hand_plan(plant, {"O1": ("M1", 480, 2040), "O2": ("M2", 0, 60), "O3": ("M2", 90, 150)}),
+    )
+    assert check_plan(plant, plan) == []
+    view = gantt_view(plant, plan)
+    o1 = [(s["start"], s["end"], s.get("part")) for s in view["steps"] if s["order"] == "O1"]
+    assert o1 == [
+        ("2026-11-23T08:00:00", "2026-11-23T16:00:00", [1, 2]),
+        ("2026-11-24T08:00:00", "2026-11-24T10:00:00", [2, 2]),
+    ]
+    assert [s.get("part") for s in view["steps"] if s["order"] != "O1"] == [None, None]
+    (changeover,) = view["changeovers"]
+    assert (changeover["resource"], changeover["start"], changeover["end"]) == (
+        "M2",
+        "2026-11-23T01:00:00",
+        "2026-11-23T01:30:00",
+    )
+    assert changeover["hover"][0] == "changeover a -> b on M2"
+
+
+def hand_plan(plant, places: dict[str, tuple[str, int, int]]) -> Plan:
+    """A one-step-per-order plan with each order at (resource, start, end)."""
+    steps = tuple(
+        ScheduledStep(oid, 0, plant.products[plant.orders[oid].product].routing[0].id, r, a, b)
+        for oid, (r, a, b) in places.items()
+    )
+    outcomes = tuple(
+        OrderOutcome(oid, True, b, plant.orders[oid].due, max(0, b - plant.orders[oid].due))
+        for oid, (_, _, b) in places.items()
+    )
+    return Plan(
+        plant=plant.name,
+        start=plant.grid.start,
+        resolution=plant.grid.resolution,
+        status="HAND",
+        steps=steps,
+        outcomes=outcomes,
+    )

@@ -2,7 +2,7 @@
 
 Bars by resource are coloured by the order's tardiness weight (its priority class) and
 labelled with the order id where the label fits; late orders are outlined red, the orders a
-what-if asked for outlined purple, and steps a what-if moved hatched; changeovers are amber bars
+what-if asked for outlined purple, and steps a what-if moved hatched; changeovers are brown bars
 after the step they follow. Non-working time is shaded grey, downtime red. The legend is a key: one entry per colour, outline, hatch and shade that is
 on the chart (legend-only traces, since a bar trace's own swatch shows its first bar's outline).
 
@@ -45,7 +45,7 @@ ASKED = "#7b2cbf"
 EDGE = "white"  # keeps back-to-back bars apart
 OFF_SHIFT = "rgba(120,120,120,0.18)"
 DOWNTIME = "rgba(220,40,40,0.25)"
-CHANGEOVER = "#e8a33d"
+CHANGEOVER = "#8d6e63"  # brown: apart from the blues and the amber of a changed order
 ON_TIME_BAR, LATE_BAR = "#5b8def", "#d9534f"
 MOVED_HATCH = {"shape": "/", "fgcolor": "#111", "fgopacity": 0.9, "size": 9, "solidity": 0.3}
 WINDOW = timedelta(days=14)
@@ -153,7 +153,7 @@ def _class_bars(
     steps = [
         dataclasses.replace(step, start=begin, end=end)
         for step in steps
-        for begin, end in _segments(plant, step)
+        for begin, end in work_segments(plant, step)
     ]
     outline = [
         (ASKED, 3) if s.order in asked else (LATE, 2.5) if s.order in late else (EDGE, 1)
@@ -209,7 +209,7 @@ def _changeover_bars(plant: Plant, changeovers: list[Setup]) -> go.Bar:
     )
 
 
-def _segments(plant: Plant, step: ScheduledStep) -> list[tuple[int, int]]:
+def work_segments(plant: Plant, step: ScheduledStep) -> list[tuple[int, int]]:
     """The stretches of a step that are work: the whole step, or for one that pauses over
     breaks, its parts inside the resource's working windows."""
     if step.pinned or step.order not in plant.orders or step.resource not in plant.resources:

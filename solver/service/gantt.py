@@ -14,8 +14,9 @@ from datetime import datetime
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.domain.timegrid import format_duration, format_moment
+from solver.facts.changeovers import setups
 from solver.facts.stability import moved_steps
-from solver.report.gantt import PRIORITY_CLASSES, off_and_down
+from solver.report.gantt import PRIORITY_CLASSES, off_and_down, work_segments
 from solver.rules.ranking import rank_orders
 
 
@@ -80,7 +81,9 @@ def gantt_view(
     -------
     dict
         ``start``, ``now``, ``end`` (ISO datetimes), ``currency``, ``resources`` (top row
-        first), ``steps`` (bars), ``off_shift`` and ``downtime`` (windows per resource),
+        first), ``steps`` (bars; a step that pauses over breaks is one bar per stretch of
+        work, with ``part``), ``changeovers`` (bars), ``off_shift`` and ``downtime`` (windows
+        per resource),
         ``cards``, ``late_orders`` and ``changed``.
     """
     grid = plant.grid
@@ -89,22 +92,28 @@ def gantt_view(
     moved = moved_steps(baseline, plan) if baseline is not None else set()
     changed = [oid for oid in changed if oid in plant.orders or oid in outcomes]
     iso = _iso(plant)
-    steps = [
-        {
-            "order": s.order,
-            "step": s.step,
-            "resource": s.resource,
-            "start": iso(s.start),
-            "end": iso(s.end),
-            "priority": priority_class(weights.get(s.order, 1)),
-            "late": s.order in outcomes and outcomes[s.order].tardiness > 0,
-            "moved": (s.order, s.step_index) in moved,
-            "changed": s.order in changed,
-            "hover": _hover(plant, plan, s.order, s.step, s.resource),
-        }
-        for s in plan.steps
-        if s.order in plant.orders
-    ]
+    steps = []
+    for s in plan.steps:
+        if s.order not in plant.orders:
+            continue
+        # A step that pauses over breaks is one bar per stretch of work (``part``: k of n).
+        parts = work_segments(plant, s)
+        for k, (begin, end) in enumerate(parts, 1):
+            bar = {
+                "order": s.order,
+                "step": s.step,
+                "resource": s.resource,
+                "start": iso(begin),
+                "end": iso(end),
+                "priority": priority_class(weights.get(s.order, 1)),
+                "late": s.order in outcomes and outcomes[s.order].tardiness > 0,
+                "moved": (s.order, s.step_index) in moved,
+                "changed": s.order in changed,
+                "hover": _hover(plant, plan, s.order, s.step, s.resource),
+            }
+            if len(parts) > 1:
+                bar["part"] = [k, len(parts)]
+            steps.append(bar)
     span_end = max([s.end for s in plan.steps] + [grid.ticks_per_day])
     off, down = _windows(plant, span_end)
     return {
@@ -114,12 +123,32 @@ def gantt_view(
         "currency": plant.currency,
         "resources": sorted(plant.resources),
         "steps": steps,
+        "changeovers": _changeovers(plant, plan),
         "off_shift": off,
         "downtime": down,
         "cards": _cards(plant, plan, kpis),
         "late_orders": _late_orders(plant, plan, weights),
         "changed": changed,
     }
+
+
+def _changeovers(plant: Plant, plan: Plan) -> list[dict]:
+    """The changeovers between the plan's steps, each right after the step it follows."""
+    iso = _iso(plant)
+    grid = plant.grid
+    return [
+        {
+            "resource": c.resource,
+            "start": iso(c.end),
+            "end": iso(c.end + c.ticks),
+            "hover": [
+                f"changeover {c.families[0]} -> {c.families[1]} on {c.resource}",
+                f"{format_duration(grid.to_timedelta(c.ticks))}, before {c.after[0]}",
+            ],
+        }
+        for c in setups(plant, plan)
+        if c.before[0]
+    ]
 
 
 def _iso(plant: Plant):

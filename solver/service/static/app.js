@@ -152,7 +152,9 @@ function ganttParts(prefix) {
 async function renderPlan(view) {
   $("plan").dataset.planId = String(view.plan_id);
   fill($("plan-title"), `Released plan ${view.plan_id}: ${view.name}`);
-  const size = `${view.steps.length} steps on ${view.resources.length} resources`;
+  // A step that pauses over breaks is several bars: count steps, not bars.
+  const count = new Set(view.steps.map((s) => `${s.order}/${s.step}`)).size;
+  const size = `${count} steps on ${view.resources.length} resources`;
   fill($("plan-now"), `now ${moment(view.now, true)} · ${size}`);
   cards($("plan-cards"), view.cards);
   fill($("late-orders"), lateTable(view.late_orders));

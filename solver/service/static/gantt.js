@@ -20,6 +20,7 @@ const CLASSES = {
 const LATE_LINE = "#d11a1a";
 const OFF_FILL = "rgba(120,120,120,0.16)";
 const DOWN_FILL = "rgba(220,40,40,0.30)";
+const CHANGEOVER_FILL = "#8d6e63"; // the static report's brown
 
 /** Milliseconds since the epoch of a plant-clock ISO datetime (read as UTC: no time zone). */
 export function toMs(iso) {
@@ -117,6 +118,13 @@ export function traces(view) {
   const lanes = assignLanes(view.steps);
   const out = [bars("off-shift", view.off_shift, OFF_FILL, 0.9)];
   out.push(bars("downtime", view.downtime, DOWN_FILL, 0.9));
+  const changeovers = view.changeovers || [];
+  if (changeovers.length) {
+    const trace = bars("changeover", changeovers, CHANGEOVER_FILL, BAR);
+    trace.hoverinfo = "text";
+    trace.hovertext = changeovers.map((c) => c.hover.map(escapeHtml).join("<br>"));
+    out.push(trace);
+  }
   for (const group of ["low", "medium", "high", "changed"]) {
     const steps = view.steps.filter((s) => groupOf(s) === group);
     if (steps.length) out.push(stepTrace(group, steps, lanes));
@@ -193,6 +201,7 @@ export function legendItems(view) {
   }
   if (has((s) => s.moved)) items.push(["sw-moved", "moved step (hatched)"]);
   if (has((s) => s.late)) items.push(["sw-late", "late order (red outline)"]);
+  if ((view.changeovers || []).length) items.push(["sw-changeover", "changeover"]);
   if (view.off_shift.length) items.push(["sw-off", "off-shift"]);
   if (view.downtime.length) items.push(["sw-down", "downtime"]);
   items.push(["sw-now", "now"]);
