@@ -229,6 +229,7 @@ class Offer:
     capacity: int | None = None
     min_order: int = 0
     booked: tuple[tuple[int, int], ...] = ()
+    group: str = ""  # the supplier's capacity group this material shares, if any
 
     def capacity_left(self, period: int) -> int | None:
         """Units that may still be bought in ``period`` (None: no capacity limit)."""
@@ -238,14 +239,40 @@ class Offer:
 
 
 @dataclass(frozen=True)
+class CapacityGroup:
+    """Units per supplier period that several of a supplier's materials share (one press
+    line making two parts): what all of them together may deliver, on top of each offer's
+    own capacity."""
+
+    id: str
+    materials: tuple[str, ...]
+    capacity: int
+
+
+@dataclass(frozen=True)
 class Supplier:
-    """A supplier: share of deliveries on time, capacity period (ticks), offers by material."""
+    """A supplier: share of deliveries on time, capacity period (ticks), offers by material,
+    and the capacity groups its materials share."""
 
     id: str
     name: str
     reliability: float
     period: int
     offers: dict[str, Offer] = field(default_factory=dict)
+    capacity_groups: tuple[CapacityGroup, ...] = ()
+
+    def group_left(self, group: CapacityGroup, period: int) -> int:
+        """Units of a capacity group that may still be bought in ``period``: its capacity
+        less what its materials' offers have ``booked`` then (an LNS neighbourhood's kept
+        orders)."""
+        booked = sum(
+            units
+            for material in group.materials
+            if material in self.offers
+            for p, units in self.offers[material].booked
+            if p == period
+        )
+        return group.capacity - booked
 
 
 @dataclass(frozen=True)

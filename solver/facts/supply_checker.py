@@ -217,6 +217,30 @@ def _purchases(plant: Plant, plan: Plan) -> list[Violation]:
                     f"{units} {mid} bought from {sid} in period {period}, capacity {capacity}",
                 )
             )
+    return out + _capacity_groups(plant, by_period)
+
+
+def _capacity_groups(plant: Plant, by_period: Counter) -> list[Violation]:
+    """Units bought per (supplier, capacity group, period) within the group's capacity."""
+    out = []
+    for sid, supplier in plant.suppliers.items():
+        for group in supplier.capacity_groups:
+            shared: Counter[int] = Counter()
+            for (s, m, period), units in by_period.items():
+                if s == sid and m in group.materials:
+                    shared[period] += units
+            for period, units in sorted(shared.items()):
+                left = supplier.group_left(group, period)
+                if units > left:
+                    out.append(
+                        Violation(
+                            "supplier-capacity",
+                            "",
+                            "",
+                            f"{units} of {', '.join(group.materials)} bought from {sid} in "
+                            f"period {period}, capacity group {group.id} {left}",
+                        )
+                    )
     return out
 
 

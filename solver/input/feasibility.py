@@ -308,4 +308,49 @@ def materials_obtainable(plant: Plant, parsed: Parsed) -> list[Problem]:
                     ),
                 )
             )
+    return problems + _groups_obtainable(plant, parsed, firm_need)
+
+
+def _groups_obtainable(plant: Plant, parsed: Parsed, firm_need: Counter) -> list[Problem]:
+    """A capacity group can deliver, over the horizon, what its materials' firm needs leave
+    after stock, receipts and every other supplier."""
+    problems = []
+    for index, record in enumerate(parsed.records["suppliers"]):
+        supplier = plant.suppliers[record.id]
+        periods = plant.horizon // supplier.period + 1
+        for group in supplier.capacity_groups:
+            left = 0
+            for material in group.materials:
+                if material not in plant.materials:
+                    continue
+                elsewhere = _elsewhere(plant, supplier.id, material)
+                if elsewhere is not None:
+                    left += max(0, firm_need.get(material, 0) - elsewhere)
+            if left > group.capacity * periods:
+                message = (
+                    f"firm orders need {left} units of {', '.join(group.materials)} from "
+                    f"{supplier.id} beyond stock, receipts and other suppliers, but the group "
+                    f"delivers at most {group.capacity * periods} over the horizon; raise its "
+                    "capacity, add supply or lengthen plant.horizon"
+                )
+                field = f"capacity_groups[{group.id!r}].capacity"
+                problems.append(problem_at(parsed, "suppliers", index, field, message))
     return problems
+
+
+def _elsewhere(plant: Plant, supplier_id: str, material: str) -> int | None:
+    """Units of a material from stock, receipts and the other suppliers over the horizon
+    (None: unlimited). Each other supplier's capacity counts per its own periods."""
+    mat = plant.materials[material]
+    total = mat.stock + sum(r.quantity for r in mat.receipts)
+    for sid, other in plant.suppliers.items():
+        offer = other.offers.get(material)
+        if sid == supplier_id or offer is None:
+            continue
+        if offer.capacity is None and sources.group_of(other, material) is None:
+            return None
+        limits = [offer.capacity] if offer.capacity is not None else []
+        group = sources.group_of(other, material)
+        limits += [group.capacity] if group is not None else []
+        total += min(limits) * (plant.horizon // other.period + 1)
+    return total

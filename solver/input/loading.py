@@ -25,6 +25,7 @@ from solver.domain.plant import (
     STANDARD,
     BomLine,
     Calendar,
+    CapacityGroup,
     Changeover,
     Customer,
     Downtime,
@@ -860,11 +861,15 @@ def _supplier(model: SupplierModel, grid: TimeGrid) -> Supplier:
             ),
             o.capacity,
             o.min_order,
+            group=next((g.id for g in model.capacity_groups if o.material in g.materials), ""),
         )
         for o in model.offers
     }
+    groups = tuple(
+        CapacityGroup(g.id, tuple(g.materials), g.capacity) for g in model.capacity_groups
+    )
     return Supplier(
-        model.id, model.name or model.id, model.reliability, ticks(model.period), offers
+        model.id, model.name or model.id, model.reliability, ticks(model.period), offers, groups
     )
 
 

@@ -264,12 +264,23 @@ class OfferModel(Record):
     expedite: list[ExpediteModel] = []
 
 
+class CapacityGroupModel(Record):
+    """Capacity per supplier period shared by several of the supplier's materials."""
+
+    id: Id
+    materials: list[Text] = Field(min_length=2, description="materials of this supplier's offers")
+    capacity: Count = Field(description="units per period, all of the materials together")
+
+
 class SupplierModel(Record):
     id: Id
     name: Text = ""
     reliability: float = Field(default=1.0, gt=0, le=1, description="share delivered on time")
     period: Duration = Field(default=timedelta(days=7), description="capacity period")
     offers: list[OfferModel] = Field(min_length=1)
+    capacity_groups: list[CapacityGroupModel] = Field(
+        default=[], description="capacity shared by several of its materials"
+    )
 
 
 class CustomerModel(Record):

@@ -429,7 +429,34 @@ def offer_references(parsed: Parsed) -> list[Problem]:
                         f"{expedite.lead_time} is not shorter than the standard lead time "
                         f"{offer.lead_time}; an expedite must arrive sooner",
                     )
+        _check_capacity_groups(supplier, add)
     return problems
+
+
+def _check_capacity_groups(supplier, add) -> None:
+    """A supplier's capacity groups (``add`` takes each problem): unique ids, materials it
+    offers, each in one group."""
+    offered = {o.material for o in supplier.offers}
+    ids = Counter(g.id for g in supplier.capacity_groups)
+    grouped = Counter(m for g in supplier.capacity_groups for m in set(g.materials))
+    for group in supplier.capacity_groups:
+        field = f"capacity_groups[{group.id!r}]"
+        if ids[group.id] > 1:
+            add(f"{field}.id", "two capacity groups with one id; give each its own")
+        for material in sorted(set(group.materials)):
+            if material not in offered:
+                add(
+                    f"{field}.materials",
+                    f"{material!r} is not one of {supplier.id}'s offers "
+                    f"({_choices(offered)}); a group shares the capacity of offered materials",
+                )
+            elif grouped[material] > 1:
+                add(
+                    f"{field}.materials",
+                    f"{material!r} is in two of {supplier.id}'s capacity groups; give one",
+                )
+        if len(set(group.materials)) < len(group.materials):
+            add(f"{field}.materials", "a material listed twice; list it once")
 
 
 def receipt_references(parsed: Parsed) -> list[Problem]:

@@ -103,16 +103,26 @@ class SupplyBook:
         self._period_load[(supplier, material, period)] += counted_after - counted_before
 
     def fits(self, option: BuyOption, material: str, quantity: int) -> bool:
+        """Whether ``quantity`` more of ``material`` bought by ``option`` keeps the offer's
+        capacity in its period, and that of the capacity group the material shares."""
         offer = sources.offer_for(self.plant, option.supplier, material)
-        if offer.capacity is None:
+        supplier = self.plant.suppliers[option.supplier]
+        group = sources.group_of(supplier, material)
+        if offer.capacity is None and group is None:
             return True
         key = (option.supplier, material, option.mode.name, option.period)
         current = self.shipments.get(key, 0)
         extra = max(current + quantity, offer.min_order) - (
             max(current, offer.min_order) if current else 0
         )
-        left = offer.capacity_left(option.period)
-        return self.bought_in(option.supplier, material, option.period) + extra <= left
+        if offer.capacity is not None:
+            left = offer.capacity_left(option.period)
+            if self.bought_in(option.supplier, material, option.period) + extra > left:
+                return False
+        if group is not None:
+            shared = sum(self.bought_in(option.supplier, m, option.period) for m in group.materials)
+            return shared + extra <= supplier.group_left(group, option.period)
+        return True
 
     def choose(
         self, order_id: str, targets: dict[int, int]

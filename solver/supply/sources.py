@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from solver.domain.plan import Plan
-from solver.domain.plant import Mode, Offer, Plant, Supplier
+from solver.domain.plant import CapacityGroup, Mode, Offer, Plant, Supplier
 
 STOCK = "stock"
 
@@ -150,7 +150,12 @@ def free_flowing(offer: Offer, mode: Mode) -> bool:
     feasibility do not depend on its period or on other purchases: only its arrival does, and
     the earliest arrival is never worse for an order's dates.
     """
-    return offer.capacity is None and offer.min_order == 0 and mode.cost_per_shipment == 0
+    return (
+        offer.capacity is None
+        and not offer.group
+        and offer.min_order == 0
+        and mode.cost_per_shipment == 0
+    )
 
 
 def buy_options(plant: Plant, material: str, latest: int) -> Iterator[BuyOption]:
@@ -241,7 +246,7 @@ def earliest_supply(plant: Plant, material: str, quantity: int) -> int | None:
             candidates.append(ready)
     for supplier in plant.suppliers.values():
         offer = supplier.offers.get(material)
-        if offer is None or (offer.capacity is not None and offer.capacity < quantity):
+        if offer is None or min(_capacities(supplier, offer), default=quantity) < quantity:
             continue
         for mode in offer.modes:
             lead = effective_lead(plant, supplier, mode)
@@ -279,3 +284,15 @@ def material_ready_by_step(plant: Plant, order_id: str) -> dict[int, int] | None
         index = draw_step(plant, order_id, material)
         ready[index] = max(ready.get(index, 0), arrival)
     return ready
+
+
+def _capacities(supplier: Supplier, offer: Offer) -> list[int]:
+    """Per-period limits on buying the offer: its own capacity and its group's."""
+    found = [] if offer.capacity is None else [offer.capacity]
+    group = group_of(supplier, offer.material)
+    return found + ([] if group is None else [group.capacity])
+
+
+def group_of(supplier: Supplier, material: str) -> CapacityGroup | None:
+    """The capacity group of the supplier that ``material`` shares, if any."""
+    return next((g for g in supplier.capacity_groups if material in g.materials), None)

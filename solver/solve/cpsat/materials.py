@@ -6,7 +6,8 @@ chosen: stock (on hand plus open receipts, time-phased) or a purchase from a sup
 mode (standard or an expedite) arriving in one of the supplier's periods. The step that draws
 a material (its BOM line's step, by default the first) starts after its purchase arrives, and
 a stock draw is taken when that step starts. Per (supplier, material, period) capacity
-holds; purchases of one (supplier, material, mode, period) form one shipment, which pays the
+holds, and per (supplier, capacity group, period) for materials that share one; purchases of
+one (supplier, material, mode, period) form one shipment, which pays the
 shipment charge once and is topped up to the minimum order quantity. Finished goods on hand
 may serve an order instead of production (a knapsack per product).
 
@@ -48,7 +49,7 @@ def add_supply(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> S
     add_material_before_start(model, variables, supply_vars)
     add_stock_balance(model, plant, variables, supply_vars)
     add_shipments(model, plant, supply_vars)
-    add_supplier_capacity(model, plant, supply_vars)
+    add_supplier_capacity(model, plant, supply_vars)  # and capacity groups
     add_finished_goods(model, plant, variables)
     return supply_vars
 
@@ -174,6 +175,18 @@ def add_supplier_capacity(model: cp_model.CpModel, plant: Plant, sv: SupplyVars)
         capacity = sources.offer_for(plant, supplier, material).capacity_left(period)
         if capacity is not None:
             model.add(sum(terms) <= capacity)
+    add_capacity_groups(model, plant, load)
+
+
+def add_capacity_groups(model: cp_model.CpModel, plant: Plant, load: dict) -> None:
+    """Units bought per (supplier, capacity group, period), surplus included, within the
+    group's capacity: ``load`` holds each (supplier, material, period)'s bought terms."""
+    for sid, supplier in plant.suppliers.items():
+        for group in supplier.capacity_groups:
+            periods = {p for (s, m, p) in load if s == sid and m in group.materials}
+            for period in sorted(periods):
+                terms = [term for m in group.materials for term in load.get((sid, m, period), [])]
+                model.add(sum(terms) <= supplier.group_left(group, period))
 
 
 def add_finished_goods(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> None:
