@@ -567,6 +567,30 @@ def test_lns_improves_a_plan_with_changeovers_and_it_passes_the_checker(lns_star
     assert 150 <= improved.objective < start.objective
 
 
+def test_a_freed_step_in_progress_before_the_plan_start_may_precede_a_kept_step(make_plant):
+    """F1 (a) has run on M1 since Sunday 23:30 (tick -30, ends at 30); K1 (b) is kept at 80,
+    30 minutes of changeover after it. Freeing F1 and F2, the circuit must still let F1's
+    step go before K1: the gap before the first kept step starts where the earliest step may,
+    not at the plan start (it once started at 0, the sub-model had no solution, and OR-Tools
+    aborted the whole process with 2 interleaved workers)."""
+    model = lns_model()
+    model["wip"] = [{"order": "F1", "step": "s1", "resource": "M1", "start": "2026-11-22T23:30"}]
+    plant = make_plant(model)
+    placed = {**LNS_PLACED, "F1": ("M1", -30)}
+    plan = hand_plan(plant, placed)
+    plan = dataclasses.replace(
+        plan,
+        steps=tuple(dataclasses.replace(s, pinned=s.order == "F1") for s in plan.steps),
+    )
+    assert check_plan(plant, plan) == []
+    sub = sub_plant(plant, plan, FREE).with_settings(**CPSAT)
+    built = build(sub, restrict(plan, FREE))
+    assert not built.variables.hint_outside_circuit  # the hint's sequence is in the circuit
+    repaired = solve(built)
+    assert repaired.status == "OPTIMAL" and starts(repaired)["F1"] == -30
+    assert check_plan(plant, with_objective(plant, merge(plan, repaired, FREE, plant))) == []
+
+
 # (i) What-if on a plant with changeovers ----------------------------------------------------
 
 

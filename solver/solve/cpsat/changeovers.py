@@ -133,9 +133,11 @@ def _circuit(
 
 
 def _gaps_before(nodes: list[_Node], kept: list[tuple[int, int]]) -> dict[int, tuple[int, int]]:
-    """Kept node -> the ticks between the kept step before it (or 0) and its start."""
+    """Kept node -> the ticks between the kept step before it and its start (before the first:
+    from the earliest start of any node, which may be a step in progress since before the
+    plan start)."""
     gaps = {}
-    previous_end = 0
+    previous_end = min(node.domain.min() for node in nodes)
     for start, i in kept:
         gaps[i] = (previous_end, start)
         previous_end = start + nodes[i - 1].size

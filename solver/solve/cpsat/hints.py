@@ -102,6 +102,7 @@ def _hint_supply(hint, plant: Plant, variables: ModelVars, plan: Plan) -> None:
 
 def _hint_changeovers(hint, variables: ModelVars, placed: dict) -> None:
     """Each machine's arcs as the plan sequences its steps there (kept steps included)."""
+    variables.hint_outside_circuit = False
     for machine in variables.changeovers:
         starts = {}
         for node, key in enumerate(machine.nodes, 1):
@@ -112,6 +113,10 @@ def _hint_changeovers(hint, variables: ModelVars, placed: dict) -> None:
                 starts[node] = step.start
         order = sorted(starts, key=starts.get)
         follows = set(zip(order, order[1:], strict=False))
+        arcs = {(arc.before, arc.after) for arc in machine.arcs}
+        if not follows <= arcs:
+            # The hint's sequence is no path of the circuit: the model may have no solution.
+            variables.hint_outside_circuit = True
         for arc in machine.arcs:
             hint(arc.literal, int((arc.before, arc.after) in follows))
         for node, literal in machine.first.items():

@@ -159,6 +159,7 @@ class ModelVars:
     orders: dict[str, OrderVars] = field(default_factory=dict)
     supply: SupplyVars | None = None  # family 5, when the plant models supply
     changeovers: list[ChangeoverVars] = field(default_factory=list)  # family 4
+    hint_outside_circuit: bool = False  # the hint's sequence on a machine has no arc
     shifts: list[ShiftVars] = field(default_factory=list)  # stability against a baseline
 
     def pausing_resources(self) -> set[str]:
