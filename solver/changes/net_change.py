@@ -561,6 +561,24 @@ def _materials(released_plant: Plant, today: Plant, found: _Found) -> None:
             found.note(f"material {mid} is no longer in today's files")
 
 
+def _capacity_groups(sid: str, before, supplier, found: _Found) -> None:
+    """Notes on a supplier's capacity groups that changed (a cut is judged when the held
+    purchases are checked against today's groups: ``check_supplier_capacity``)."""
+    old = {g.id: g for g in before.capacity_groups}
+    new = {g.id: g for g in supplier.capacity_groups}
+    for gid in sorted(old.keys() | new.keys()):
+        if gid not in new:
+            found.note(f"supplier {sid}: capacity group {gid} no longer in today's files")
+        elif gid not in old:
+            found.note(f"supplier {sid}: new capacity group {gid} ({new[gid].capacity} a period)")
+        elif new[gid] != old[gid]:
+            found.note(
+                f"supplier {sid}: capacity group {gid} "
+                f"{_was_now(old[gid].capacity, new[gid].capacity)}"
+                + (" (other materials)" if new[gid].materials != old[gid].materials else "")
+            )
+
+
 def _suppliers(released_plant: Plant, today: Plant, found: _Found) -> None:
     old, new = released_plant.suppliers, today.suppliers
     for sid, supplier in new.items():
@@ -601,6 +619,7 @@ def _suppliers(released_plant: Plant, today: Plant, found: _Found) -> None:
                 )
             if offer.modes != prior.modes:
                 found.note(f"supplier {sid}: lead times or shipping modes of {mid} changed")
+        _capacity_groups(sid, before, supplier, found)
         for mid in before.offers:
             if mid not in supplier.offers:
                 found.note(f"supplier {sid} no longer offers {mid}")
@@ -997,17 +1016,27 @@ class _Rebase:
                         period = sources.period_of(today.suppliers[s.source], s.arrival)
                         used[(s.source, s.material, period)].append(s)
             over = [
-                members
+                (members, f"{sid}'s capacity for {mid}")
                 for (sid, mid, _), members in sorted(used.items())
                 if (cap := today.suppliers[sid].offers[mid].capacity) is not None
                 and sum(s.quantity for s in members) > cap
             ]
+            for sid, supplier in sorted(today.suppliers.items()):
+                for group in supplier.capacity_groups:
+                    by_period: dict[int, list[Supply]] = defaultdict(list)
+                    for (s_id, mid, period), members in used.items():
+                        if s_id == sid and mid in group.materials:
+                            by_period[period] += members
+                    over += [
+                        (members, f"{sid}'s capacity group {group.id}")
+                        for _, members in sorted(by_period.items())
+                        if sum(s.quantity for s in members) > group.capacity
+                    ]
             if not over:
                 return
-            latest = max(over[0], key=lambda s: (s.arrival, s.order))
-            self.displace(
-                latest.order, f"{latest.source}'s capacity for {latest.material} is exceeded"
-            )
+            members, what = over[0]
+            latest = max(members, key=lambda s: (s.arrival, s.order))
+            self.displace(latest.order, f"{what} is exceeded")
 
     def outcome(self, oid: str, steps: list[ScheduledStep]) -> OrderOutcome | None:
         today = self.today

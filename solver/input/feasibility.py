@@ -268,7 +268,7 @@ def materials_obtainable(plant: Plant, parsed: Parsed) -> list[Problem]:
             mat = plant.materials[material]
             on_hand = mat.stock + sum(r.quantity for r in mat.receipts)
             capacities = [
-                s.offers[material].capacity
+                min(sources.capacities(s, s.offers[material]), default=None)
                 for s in plant.suppliers.values()
                 if material in s.offers
             ]

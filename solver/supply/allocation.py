@@ -102,9 +102,12 @@ class SupplyBook:
         counted_after = max(after, minimum) if after else 0
         self._period_load[(supplier, material, period)] += counted_after - counted_before
 
-    def fits(self, option: BuyOption, material: str, quantity: int) -> bool:
+    def fits(
+        self, option: BuyOption, material: str, quantity: int, reserved: dict | None = None
+    ) -> bool:
         """Whether ``quantity`` more of ``material`` bought by ``option`` keeps the offer's
-        capacity in its period, and that of the capacity group the material shares."""
+        capacity in its period, and that of the capacity group the material shares, beside
+        ``reserved`` ((supplier, group, period) -> units an order's other materials take)."""
         offer = sources.offer_for(self.plant, option.supplier, material)
         supplier = self.plant.suppliers[option.supplier]
         group = sources.group_of(supplier, material)
@@ -121,6 +124,7 @@ class SupplyBook:
                 return False
         if group is not None:
             shared = sum(self.bought_in(option.supplier, m, option.period) for m in group.materials)
+            shared += (reserved or {}).get((option.supplier, group.id, option.period), 0)
             return shared + extra <= supplier.group_left(group, option.period)
         return True
 
@@ -144,6 +148,10 @@ class SupplyBook:
         """
         order = self.plant.orders[order_id]
         choices: dict[str, tuple[str, object, int]] = {}
+        # What the order's materials chosen so far take of their capacity groups: an order
+        # needing two materials of one group must fit both (upper bound: minimum orders may
+        # have covered part of it).
+        reserved: dict[tuple[str, str, int], int] = defaultdict(int)
         for material, quantity in sources.requirements(self.plant, order_id).items():
             target = targets[sources.draw_step(self.plant, order_id, material)]
             candidates: list[tuple[int, float, str, object]] = []
@@ -151,7 +159,7 @@ class SupplyBook:
             if drawn is not None:
                 candidates.append((drawn, 0.0, STOCK, None))
             for option in self._buy_options(material):
-                if self.fits(option, material, quantity):
+                if self.fits(option, material, quantity, reserved):
                     price = self._unit_cost(option, material, quantity)
                     candidates.append((option.arrival, price, "buy", option))
             if not candidates:
@@ -163,6 +171,10 @@ class SupplyBook:
                 else min(candidates, key=lambda c: (c[0], c[1]))
             )
             choices[material] = (best[2], best[3], best[0])
+            if best[2] == "buy":
+                group = sources.group_of(self.plant.suppliers[best[3].supplier], material)
+                if group is not None:
+                    reserved[(best[3].supplier, group.id, best[3].period)] += quantity
         return choices
 
     def _buy_options(self, material: str) -> list[BuyOption]:

@@ -246,7 +246,7 @@ def earliest_supply(plant: Plant, material: str, quantity: int) -> int | None:
             candidates.append(ready)
     for supplier in plant.suppliers.values():
         offer = supplier.offers.get(material)
-        if offer is None or min(_capacities(supplier, offer), default=quantity) < quantity:
+        if offer is None or min(capacities(supplier, offer), default=quantity) < quantity:
             continue
         for mode in offer.modes:
             lead = effective_lead(plant, supplier, mode)
@@ -286,7 +286,7 @@ def material_ready_by_step(plant: Plant, order_id: str) -> dict[int, int] | None
     return ready
 
 
-def _capacities(supplier: Supplier, offer: Offer) -> list[int]:
+def capacities(supplier: Supplier, offer: Offer) -> list[int]:
     """Per-period limits on buying the offer: its own capacity and its group's."""
     found = [] if offer.capacity is None else [offer.capacity]
     group = group_of(supplier, offer.material)
