@@ -46,10 +46,13 @@ from solver.domain.plant import Changeover, KeptStep
 from solver.facts.checker import check_plan
 from solver.facts.kpis import compute_kpis, objective_units, with_objective
 from solver.input.loading import load_plant
+from solver.replay.generate import generate_plant
 from solver.rules.costs import changeover_cost_per_tick, units_per_currency
 from solver.solve.cpsat.model import build, solve
 from solver.solve.dispatch import best_dispatch, dispatch
 from solver.solve.lns import improve, merge, restrict, sub_plant
+from solver.solve.search import plan as solve_plan
+from solver.solve.search import uses_lns
 from tests.conftest import ROOT, base_model, solve_checked, write_model
 
 # CP-SAT here: the whole model, deterministic, 2 workers, a fixed seed, a time limit.
@@ -715,3 +718,21 @@ def test_cancelling_between_frozen_steps_of_a_non_metric_matrix(tmp_path, strate
         assert starts == {"O1": 0, "O3": 150}
     else:  # free to reorder (b -> a needs nothing): either order, each with its changeover
         assert starts in ({"O1": 0, "O3": 150}, {"O3": 0, "O1": 60})
+
+
+def test_auto_plans_a_changeover_plant_above_50_orders_by_small_neighbourhoods(tmp_path):
+    """``search: auto``: LNS above ``changeover_lns_above`` orders when the plant has a matrix
+    (``lns_above`` otherwise), neighbourhoods of ``changeover_lns_orders`` chosen adaptively
+    (the selector lists every kind it may choose; its size stays within 4x of 20)."""
+    path = tmp_path / "generated.yaml"
+    path.write_text(yaml.safe_dump(generate_plant(60, 1, changeover="30m"), sort_keys=False))
+    plant = load_plant(path)
+    assert uses_lns(plant)
+    assert not uses_lns(plant.replace(changeovers={}))  # 60 orders: the whole model
+    assert not uses_lns(plant.with_settings(changeover_lns_above=60))
+    result = solve_plan(plant.with_settings(time_limit=1, deterministic=True, workers=2, seed=0))
+    assert result.stats["method"] == "lns"
+    summary = result.stats["neighbourhoods"]
+    assert "near_late" in summary and "random_orders" in summary
+    assert int(summary.rsplit("size ", 1)[1]) <= 80
+    assert check_plan(plant, result) == []

@@ -172,9 +172,15 @@ def improve(
     iterations = improvements = searched = used = beside = 0
     budget = Budget(settings)
     supply = has_supply(plant)
-    size = size or (settings.lns_supply_orders if supply else settings.lns_orders)
+    # A plant with changeovers gets small adaptive neighbourhoods unless the caller sizes
+    # them (a what-if's): its circuits make big ones slow (``changeover_lns_orders``).
+    sequencing = bool(plant.changeovers) and size is None
+    if size is None:
+        size = settings.lns_supply_orders if supply else settings.lns_orders
+        if sequencing:
+            size = min(size, settings.changeover_lns_orders)
     if adaptive is None:
-        adaptive = settings.lns_neighbourhoods == "adaptive"
+        adaptive = settings.lns_neighbourhoods == "adaptive" or sequencing
     selector = Selector(plant, size, rng, adaptive)
     workers = min(settings.workers, settings.lns_workers)
     portfolio = 1 if supply else settings.lns_portfolio

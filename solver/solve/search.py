@@ -25,11 +25,13 @@ def uses_lns(plant: Plant) -> bool:
     With supply too: a neighbourhood's orders get the stock, supplier capacity and finished
     goods the others leave (``solve.residual_supply``). At 1,000 orders with materials
     (generated, seed 1, 60 s, 2 workers) the whole model ended at 800,396 EUR from dispatch's
-    801,054; LNS reached 791,112 (40 orders a neighbourhood, light presolve).
+    801,054; LNS reached 791,112 (40 orders a neighbourhood, light presolve). A plant with a
+    changeover matrix switches above ``changeover_lns_above`` instead (see that setting).
     """
     settings = plant.settings
     if settings.search == "auto":
-        return len(plant.orders) > settings.lns_above
+        above = settings.changeover_lns_above if plant.changeovers else settings.lns_above
+        return len(plant.orders) > above
     return settings.search == "lns"
 
 
