@@ -172,14 +172,20 @@ def supply_units(plant: Plant, plan: Plan) -> dict[str, int]:
             plant, mode.cost_per_unit
         )
         terms["risk"] += surplus * risk_premium(plant, reliability, offer.price, 1)
-    # Stock is held until the step that draws it starts (the CP-SAT model's stock_start).
+    # Stock is held until the step that draws it starts (the CP-SAT model's stock_start), and
+    # so is bought material from its arrival (bought_start).
     draws = sources.draw_starts(plant, plan)
     terms["holding"] = holding_if_idle(plant)
     for s in plan.supplies:
+        value = plant.materials[s.material].unit_cost
         if s.source == sources.STOCK:
-            value = plant.materials[s.material].unit_cost
             terms["holding"] -= holding_per_tick(plant, value, s.quantity) * (
                 plant.horizon - draws[(s.order, s.material)]
+            )
+        elif s.arrival is not None and (s.order, s.material) in draws:
+            # Bought material waits from its arrival until the step that draws it starts.
+            terms["holding"] += holding_per_tick(plant, value, s.quantity) * max(
+                0, draws[(s.order, s.material)] - s.arrival
             )
     for o in plan.outcomes:
         if o.from_stock:

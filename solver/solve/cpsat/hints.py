@@ -88,6 +88,10 @@ def _hint_supply(hint, plant: Plant, variables: ModelVars, plan: Plan) -> None:
                 hint(before, int(from_stock and start < tick))
         for buy in need.buys:
             hint(buy.chosen, int(_chosen(chosen, buy, plant)))
+        if need.bought is not None:
+            bought = chosen is not None and chosen.source != STOCK
+            hint(need.bought, int(bought))
+            hint(need.bought_start, start if bought else 0)
     for (supplier, material, _, _), shipment in variables.supply.shipments.items():
         bought = sum(
             need.quantity

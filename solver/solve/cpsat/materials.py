@@ -67,7 +67,8 @@ def add_source_choice(model: cp_model.CpModel, variables: ModelVars, sv: SupplyV
 def add_material_before_start(
     model: cp_model.CpModel, variables: ModelVars, sv: SupplyVars
 ) -> None:
-    """The drawing step starts after its purchase arrives; stock_start mirrors its start."""
+    """The drawing step starts after its purchase arrives; stock_start and bought_start
+    mirror its start (for the holding term)."""
     for need in sv.needs.values():
         start = draw_start(variables, need)
         for buy in need.buys:
@@ -75,6 +76,10 @@ def add_material_before_start(
         if need.stock is not None:
             model.add(need.stock_start == start).only_enforce_if(need.stock)
             model.add(need.stock_start == 0).only_enforce_if(~need.stock)
+        if need.bought is not None:
+            model.add(need.bought == sum(buy.chosen for buy in need.buys))
+            model.add(need.bought_start == start).only_enforce_if(need.bought)
+            model.add(need.bought_start == 0).only_enforce_if(~need.bought)
 
 
 def draw_start(variables: ModelVars, need: NeedVars) -> cp_model.IntVar:
@@ -229,6 +234,13 @@ def supply_terms(
                 plant, plant.materials[need.material].unit_cost, need.quantity
             )
             holding.append(-per_tick * plant.horizon * need.stock + per_tick * need.stock_start)
+        if need.bought is not None:
+            # Bought material waits for its step from its arrival to the step's start.
+            per_tick = holding_per_tick(
+                plant, plant.materials[need.material].unit_cost, need.quantity
+            )
+            arrived = sum(buy.arrival * buy.chosen for buy in need.buys)
+            holding.append(per_tick * need.bought_start - per_tick * arrived)
     for oid, order_vars in variables.orders.items():
         if order_vars.from_stock is not None:
             holding.append(-finished_goods_saving(plant, oid) * order_vars.from_stock)

@@ -14,6 +14,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solver.domain.plant import Downtime, Mode, Plant
+from solver.rules.costs import holding_per_tick
 from solver.supply import sources
 
 
@@ -104,6 +105,8 @@ class NeedVars:
     step: int = 0
     stock: cp_model.IntVar | None = None
     stock_start: cp_model.IntVar | None = None  # the drawing step's start if from stock, else 0
+    bought: cp_model.IntVar | None = None  # bought (any buy chosen), when holding is charged
+    bought_start: cp_model.IntVar | None = None  # the drawing step's start if bought, else 0
     buys: list[BuyVar] = field(default_factory=list)
     checkpoints: dict[int, cp_model.IntVar] = field(default_factory=dict)
 
@@ -443,6 +446,9 @@ def create_supply_variables(
                 need.buys.append(
                     BuyVar(option.supplier, option.mode, option.period, option.arrival, chosen)
                 )
+            if need.buys and holding_per_tick(plant, plant.materials[material].unit_cost, quantity):
+                need.bought = model.new_bool_var(f"bought[{name}]")
+                need.bought_start = model.new_int_var(0, latest, f"bought_start[{name}]")
             result.needs[(oid, material)] = need
     return result
 
