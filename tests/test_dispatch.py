@@ -152,8 +152,9 @@ def add_random_changeovers(draw, model: dict) -> None:
 
 def add_random_supply(draw, model: dict) -> None:
     """Material M for P0 (stock, receipts, two suppliers, maybe capacity, minimum order and
-    an expedite), drawn at its first step or one its BOM line names, settings for the stock
-    model and supplier risk, finished goods of P1."""
+    an expedite), drawn at its first step or one its BOM line names, maybe a second material
+    sharing a capacity group with M, settings for the stock model, supplier risk and holding,
+    finished goods of P1."""
     line = {"material": "M", "per_unit": draw(st.sampled_from([1, 1.5]))}
     step = draw(st.sampled_from([None, *(s["id"] for s in model["products"][0]["routing"])]))
     if step is not None:
@@ -183,10 +184,19 @@ def add_random_supply(draw, model: dict) -> None:
         suppliers.append(
             {"id": f"S{k}", "reliability": draw(st.sampled_from([1.0, 0.8])), "offers": [offer]}
         )
+    if suppliers and draw(st.booleans()):
+        # A second material N for P0 from the first supplier, sharing a capacity group with M.
+        model["products"][0]["bom"].append({"material": "N", "per_unit": 1})
+        model["materials"].append({"id": "N", "unit_cost": 1.0, "stock": draw(st.integers(0, 30))})
+        first = suppliers[0]
+        first["offers"].append({"material": "N", "lead_time": "2d", "price": 1.0})
+        group = {"id": "line", "materials": ["M", "N"], "capacity": draw(st.sampled_from([40, 90]))}
+        first["capacity_groups"] = [group]
     model["suppliers"] = suppliers
     model["settings"].update(
         stock_model=draw(st.sampled_from(["reservoir", "buckets"])),
         supplier_risk=draw(st.sampled_from(["pad", "premium"])),
+        holding_rate=draw(st.sampled_from([0.0, 0.25, 5.0])),
     )
 
 
