@@ -50,6 +50,12 @@ BASE = {
 }
 
 
+def weekday_calendar(start: str = "08:00", end: str = "16:00", cid: str = "day") -> dict:
+    """A calendar record working ``start``-``end`` Monday to Friday."""
+    days = ["mon", "tue", "wed", "thu", "fri"]
+    return {"id": cid, "shifts": [{"days": days, "start": start, "end": end}]}
+
+
 def base_model() -> dict:
     """A fresh deep copy of the tiny plant, for a test to edit."""
     return copy.deepcopy(BASE)

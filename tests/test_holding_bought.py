@@ -67,6 +67,17 @@ def holding_model(rate: float = 10.0) -> dict:
     }
 
 
+def arriving_at(plant, plan, tick: int):
+    """The plan with every purchase arriving at ``tick``, its purchases and objective redone."""
+    early = [dataclasses.replace(s, arrival=tick) for s in plan.supplies]
+    return with_objective(
+        plant,
+        dataclasses.replace(
+            plan, supplies=tuple(early), purchases=tuple(build_purchases(plant, early))
+        ),
+    )
+
+
 def eur(plant, units: int) -> float:
     return units / units_per_currency(plant)
 
@@ -85,13 +96,7 @@ def test_bought_material_arrives_when_its_step_starts(make_plant):
 def test_a_purchase_arriving_early_pays_for_the_wait(make_plant):
     plant = make_plant(holding_model())
     plan = solve_checked(plant, **CPSAT)
-    early = [dataclasses.replace(s, arrival=24) for s in plan.supplies]
-    waited = with_objective(
-        plant,
-        dataclasses.replace(
-            plan, supplies=tuple(early), purchases=tuple(build_purchases(plant, early))
-        ),
-    )
+    waited = arriving_at(plant, plan, 24)
     assert check_plan(plant, waited) == []  # a valid plan, only dearer
     assert eur(plant, objective_units(plant, waited)["holding"]) == pytest.approx(24)
     # Stating the old holding for it is a lie the checker catches.
@@ -104,11 +109,5 @@ def test_a_purchase_arriving_early_pays_for_the_wait(make_plant):
 def test_without_a_holding_rate_an_early_purchase_costs_nothing_more(make_plant):
     plant = make_plant(holding_model(rate=0))
     plan = solve_checked(plant, **CPSAT)
-    early = [dataclasses.replace(s, arrival=24) for s in plan.supplies]
-    waited = with_objective(
-        plant,
-        dataclasses.replace(
-            plan, supplies=tuple(early), purchases=tuple(build_purchases(plant, early))
-        ),
-    )
+    waited = arriving_at(plant, plan, 24)
     assert objective_units(plant, waited) == objective_units(plant, plan)

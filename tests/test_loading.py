@@ -6,7 +6,7 @@ import pytest
 
 from solver.domain.errors import DataError
 from solver.input.loading import load_plant
-from tests.conftest import ROOT, base_model, write_model
+from tests.conftest import ROOT, base_model, weekday_calendar, write_model
 
 
 def problems_of(tmp_path, model, name="plant.yaml"):
@@ -93,14 +93,7 @@ def test_step_that_no_resource_can_do(tmp_path):
 
 def test_step_longer_than_every_window(tmp_path):
     model = base_model()
-    model["calendars"] = [
-        {
-            "id": "day",
-            "shifts": [
-                {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "16:00"}
-            ],
-        }
-    ]
+    model["calendars"] = [weekday_calendar()]
     model["resources"][0]["calendar"] = "day"
     model["products"][0]["routing"][0]["resources"][0]["setup"] = "9h"
     model["products"][0]["routing"][0]["may_pause"] = False
@@ -114,14 +107,7 @@ def test_step_longer_than_every_window(tmp_path):
 def test_a_step_longer_than_every_window_pauses_with_a_note(tmp_path):
     """Without ``may_pause`` the step pauses over the night instead of being refused."""
     model = base_model()
-    model["calendars"] = [
-        {
-            "id": "day",
-            "shifts": [
-                {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "16:00"}
-            ],
-        }
-    ]
+    model["calendars"] = [weekday_calendar()]
     model["resources"][0]["calendar"] = "day"
     model["products"][0]["routing"][0]["resources"][0]["setup"] = "9h"
     model["orders"][0]["due"] = "2026-11-25T00:00"

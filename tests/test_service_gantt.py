@@ -29,7 +29,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*httpx2.*")
     from fastapi.testclient import TestClient
 
-from tests.conftest import base_model
+from tests.conftest import base_model, weekday_calendar
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = {n: (ROOT / "models" / n).read_text() for n in ("demo.yaml", "demo-orders.csv")}
@@ -197,14 +197,7 @@ def test_a_paused_step_is_one_bar_per_stretch_and_changeovers_are_bars(make_plan
     [1920, 2040) (Tuesday until 10:00). On M2 (24/7, a -> b 30m) O2 (a) [0, 60) and O3 (b)
     [90, 150) have the changeover [60, 90) between them."""
     model = base_model()
-    model["calendars"] = [
-        {
-            "id": "day",
-            "shifts": [
-                {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00", "end": "16:00"}
-            ],
-        }
-    ]
+    model["calendars"] = [weekday_calendar()]
     model["resources"][0]["calendar"] = "day"
     model["products"][0]["routing"][0]["resources"][0]["setup"] = "10h"
     model["products"] += [
