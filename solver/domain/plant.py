@@ -85,6 +85,18 @@ class Changeover:
             return self.times[(before, after)]
         return 0 if before == after else self.default
 
+    def between(self, steps: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+        """For each step after the first of ``steps`` ((start, end, family), sorted by start):
+        (ticks of changeover it needs from the one before, ticks between them)."""
+        return [
+            (self.ticks(a[2], b[2]), b[0] - a[1]) for a, b in zip(steps, steps[1:], strict=False)
+        ]
+
+    def respected_by(self, steps: list[tuple[int, int, str]]) -> bool:
+        """Whether every step of ``steps`` (sorted by start) starts its changeover after the
+        one before it ends."""
+        return all(needs <= gap for needs, gap in self.between(steps))
+
 
 @dataclass(frozen=True)
 class KeptStep:
@@ -359,15 +371,9 @@ class Plant:
                 option = next(o for o in step.options if o.resource == pin.resource)
                 end = pin.start + self.duration(oid, option)
                 spans.setdefault(pin.resource, []).append((pin.start, end, self.family(oid)))
-        for rid, items in spans.items():
-            matrix = self.changeovers[rid]
-            ordered = sorted(items)
-            if any(
-                b[0] < a[1] + matrix.ticks(a[2], b[2])
-                for a, b in zip(ordered, ordered[1:], strict=False)
-            ):
-                return True
-        return False
+        return not all(
+            self.changeovers[rid].respected_by(sorted(items)) for rid, items in spans.items()
+        )
 
     def replace(self, **changes: object) -> Plant:
         """A new Plant with the given fields replaced.
@@ -478,6 +484,13 @@ class Plant:
         if i >= len(ticks) or ticks[i] != start or i + work - 1 >= len(ticks):
             return None
         return int(ticks[i + work - 1]) + 1
+
+    def first_working_tick(self, resource: str, tick: int) -> int | None:
+        """The first tick at or after ``tick`` at which pausing work may run on the resource
+        (None: none before the horizon)."""
+        ticks = self.working_ticks(resource)
+        k = int(np.searchsorted(ticks, tick))
+        return None if k >= len(ticks) else int(ticks[k])
 
     def latest_pause_start(self, resource: str, latest_end: int, work: int) -> int | None:
         """The latest working tick from which ``work`` ticks end by ``latest_end`` (None if

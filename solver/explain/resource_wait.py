@@ -14,8 +14,6 @@ import bisect
 import dataclasses
 from collections.abc import Iterator
 
-import numpy as np
-
 from solver.domain.plan import ScheduledStep
 from solver.domain.plant import Downtime, Resource
 from solver.explain.causes import (
@@ -101,9 +99,8 @@ def calendar_start(index: PlanIndex, step: ScheduledStep, ready: int) -> int:
     nothing else were there (at most its planned start); a pausing step's first working
     tick."""
     if pausing(index, step):
-        ticks = index.plant.working_ticks(step.resource)
-        k = int(np.searchsorted(ticks, ready))
-        return step.start if k >= len(ticks) else min(int(ticks[k]), step.start)
+        first = index.plant.first_working_tick(step.resource, ready)
+        return step.start if first is None else min(first, step.start)
     size = step.end - step.start
     for begin, end in index.calendar_windows(step.resource):
         start = max(begin, ready)

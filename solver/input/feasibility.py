@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from solver.domain.errors import Problem
 from solver.domain.intervals import total
 from solver.domain.timegrid import format_duration
@@ -148,9 +146,8 @@ def _earliest_end(plant: Plant, order_id: str, index: int, option, ready: int) -
     size = plant.duration(order_id, option)
     if not plant.pausing(order_id, index):
         return _first_fit(plant.availability[option.resource], ready, size)
-    ticks = plant.working_ticks(option.resource)
-    first = int(np.searchsorted(ticks, ready))
-    return None if first >= len(ticks) else plant.work_end(option.resource, int(ticks[first]), size)
+    first = plant.first_working_tick(option.resource, ready)
+    return None if first is None else plant.work_end(option.resource, first, size)
 
 
 def _first_fit(windows, ready: int, size: int) -> int | None:
@@ -347,10 +344,8 @@ def _elsewhere(plant: Plant, supplier_id: str, material: str) -> int | None:
         offer = other.offers.get(material)
         if sid == supplier_id or offer is None:
             continue
-        if offer.capacity is None and sources.group_of(other, material) is None:
+        limits = sources.capacities(other, offer)
+        if not limits:
             return None
-        limits = [offer.capacity] if offer.capacity is not None else []
-        group = sources.group_of(other, material)
-        limits += [group.capacity] if group is not None else []
         total += min(limits) * (plant.horizon // other.period + 1)
     return total

@@ -68,8 +68,8 @@ class Lane:
                     start = ready_after
                     w = bisect.bisect_right(window_ends, start)
                     continue
-            after = 0 if matrix is None or k >= len(self.starts) else 1
-            if after:
+            after = 0
+            if matrix is not None and k < len(self.starts):
                 after = self._setup(matrix, family, self.families[k])
             if k < len(self.starts) and self.starts[k] < end + after:
                 start = self.ends[k]

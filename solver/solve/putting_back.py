@@ -271,22 +271,14 @@ class _Loads:
 
     def changeover_ticks(self, machines: set[str]) -> int:
         """Ticks of changeover on the given machines as their steps now stand."""
-        total = 0
-        for rid in machines:
-            matrix = self.plant.changeovers[rid]
-            ordered = sorted(self.on[rid])
-            total += sum(
-                matrix.ticks(a[2], b[2]) for a, b in zip(ordered, ordered[1:], strict=False)
-            )
-        return total
+        return sum(
+            needs
+            for rid in machines
+            for needs, _ in self.plant.changeovers[rid].between(sorted(self.on[rid]))
+        )
 
     def _sequenced(self, rid: str) -> bool:
-        matrix = self.plant.changeovers[rid]
-        ordered = sorted(self.on[rid])
-        return all(
-            b[0] >= a[1] + matrix.ticks(a[2], b[2])
-            for a, b in zip(ordered, ordered[1:], strict=False)
-        )
+        return self.plant.changeovers[rid].respected_by(sorted(self.on[rid]))
 
     def _fits(self, step: ScheduledStep) -> bool:
         """The step's interval keeps the resource's load within capacity at every tick."""

@@ -4,9 +4,9 @@
 2. routing: steps in sequence, with minimum lags;
 3. capacity: NoOverlap on machines, Cumulative on pools, partial pool downtime as fixed load;
    work that pauses over breaks spans them (``add_pauses``);
+4. changeovers (``changeovers.py``): a circuit on each machine with a changeover matrix;
 5. materials and supply (``materials.py``): a source per order and material, stock never
    negative, material before the step that draws it, supplier capacity, finished goods;
-4. changeovers (``changeovers.py``): a circuit on each machine with a changeover matrix;
 6. pinning: work in progress keeps resource and start. This family is realised in
    ``variables.py`` as constant start and end (a domain, never a hint), so there is nothing to
    add here.

@@ -383,7 +383,7 @@ def _pausing_option(
     model, plant: Plant, name: str, start, resource: str, size: int, domain, present
 ) -> OptionVars:
     """An option of a step that pauses over breaks: its span and end, and a literal per
-    calendar segment its start may fall in (``cpsat.pauses`` ties them together)."""
+    calendar segment its start may fall in (``constraints.add_pauses`` ties them together)."""
     found = [
         (low, high, offset)
         for low, high, offset in pause_segments(plant, resource, size)
