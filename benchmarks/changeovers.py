@@ -17,7 +17,6 @@ plan goes through the independent checker. Prints a table and writes
 from __future__ import annotations
 
 import argparse
-import csv
 import tempfile
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ from benchmarks.generate import generate_plant
 from solver.facts.checker import check_plan
 from solver.facts.kpis import compute_kpis
 from solver.input.loading import load_plant
+from solver.report.bench import write_rows
 from solver.solve.search import plan as solve_plan
 from solver.solve.search import uses_lns
 
@@ -85,10 +85,7 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(row)
             print(" | ".join(f"{k}={v}" for k, v in row.items()), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    with (args.out / "changeovers.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(rows, args.out / "changeovers.csv")
     columns = list(rows[0])
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
