@@ -446,3 +446,23 @@ def test_unknown_and_missing_sections(tmp_path):
     model["machines"] = []
     found = {p.record: p.message for p in problems_of(tmp_path, model)}
     assert "unknown section" in found["machines"] and "missing section" in found["plant"]
+
+
+def test_may_pause_must_be_true_or_false(tmp_path):
+    model = base_model()
+    model["products"][0]["routing"][0]["may_pause"] = "sometimes"
+    problem = only_problem(tmp_path, model)
+    assert (problem.record, problem.field) == ("products 'P'", "routing['s1'].may_pause")
+    assert "valid boolean" in problem.message and "sometimes" in problem.message
+
+
+def test_a_capacity_group_below_zero_is_refused(tmp_path):
+    model = base_model()
+    model["products"][0]["bom"] = [{"material": "A", "per_unit": 1}]
+    model["materials"] = [{"id": "A", "unit_cost": 1}, {"id": "B", "unit_cost": 1}]
+    offers = [{"material": m, "lead_time": "1d", "price": 1} for m in ("A", "B")]
+    group = {"id": "g", "materials": ["A", "B"], "capacity": -5}
+    model["suppliers"] = [{"id": "S", "offers": offers, "capacity_groups": [group]}]
+    problem = only_problem(tmp_path, model)
+    assert (problem.record, problem.field) == ("suppliers 'S'", "capacity_groups['g'].capacity")
+    assert "greater than or equal to 0" in problem.message
