@@ -12,7 +12,10 @@ child process whose own peak resident memory is read as it exits (``server.peak_
 dispatch plan's objective is the floor to beat; the bound is the plan's own (CP-SAT's, or the
 relaxation's for LNS without supply); the reference is the best objective any run of this
 benchmark found for that plant, kept in ``--reference`` (a JSON file, updated when a run
-beats it), so that a short run can be judged against what a long one reached.
+beats it), so that a short run can be judged against what a long one reached. Each reference
+is kept with the dispatch objective of the plant it was found on: when today's dispatch
+objective differs, the objective's terms or the generator changed since (holding on bought
+material did so), the reference no longer compares, and the run starts a new one.
 
 Writes ``overnight.csv``, ``overnight.png`` (peak memory and wall time against orders) into
 ``--out`` and prints a Markdown table.
@@ -63,6 +66,15 @@ def run(plant_file: Path, limit: float, workers: int, out: Path, dask: int = 0) 
         bound=None if plan.get("best_bound") is None else round(plan["best_bound"], 2),
     )
     return row
+
+
+def reference_for(reference: dict, key: str, dispatch: float) -> float | None:
+    """The best objective found for plant ``key``, or None when none was found on a plant
+    with this dispatch objective (a bare number, the older format, says not which)."""
+    entry = reference.get(key)
+    if isinstance(entry, dict) and entry.get("dispatch") == dispatch:
+        return entry["objective"]
+    return None
 
 
 def _gap(value: float | None, against: float | None) -> float | None:
@@ -124,14 +136,16 @@ def main(argv: list[str] | None = None) -> None:
                     row = {"orders": orders, "supply": supply, "limit_s": limit, "dask": dask}
                     row.update(run(path, limit, args.workers, Path(tmp), dask))
                     found = row.get("objective")
-                    if found is not None and found < reference.get(key, float("inf")):
-                        reference[key] = found
+                    best = reference_for(reference, key, floor)
+                    if found is not None and (best is None or found < best):
+                        reference[key] = {"objective": found, "dispatch": floor}
+                        best = found
                     row.update(
                         dispatch=floor,
                         below_dispatch_pct=_gap(floor, found),
                         gap_to_bound_pct=_gap(found, row.get("bound")),
-                        reference=reference.get(key),
-                        above_reference_pct=_gap(found, reference.get(key)),
+                        reference=best,
+                        above_reference_pct=_gap(found, best),
                     )
                     rows.append(row)
                     print(json.dumps(row), file=sys.stderr, flush=True)
