@@ -276,6 +276,10 @@ class Settings(BaseModel):
         Time-phased stock in CP-SAT: ``reservoir`` (one reservoir constraint per material),
         ``buckets`` (cumulative use checked just before each receipt) or ``auto`` (default):
         reservoir up to ``reservoir_max_uses`` orders that may draw on a material.
+    split_needs : bool
+        Whether one order's need for a material may come from stock and a purchase together
+        (``sources.split_sizes``): the stock part is what stock and open receipts hold in
+        all by one of their arrivals, the rest is bought. Off, each need has one source.
     frozen : timedelta
         What-if: baseline steps starting within this window after ``now`` keep their resource
         and start (a duration; ``0h`` = nothing frozen beyond work already started).
@@ -364,6 +368,7 @@ class Settings(BaseModel):
     supplier_risk: Literal["pad", "premium", "none"] = "pad"
     holding_rate: Annotated[float, Field(ge=0, le=10)] = 0.25
     stock_model: Literal["auto", "reservoir", "buckets"] = "auto"
+    split_needs: bool = True
     reservoir_max_uses: Annotated[int, Field(ge=0)] = 5
     frozen: Duration = timedelta(0)
     protect: Literal["due", "plan"] = "due"

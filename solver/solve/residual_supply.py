@@ -8,7 +8,8 @@ finished goods they ship. The freed orders get what is left, exactly:
   consuming it starts). With ``S(t)`` what would be left at ``t``, the freed orders' draws ``D(t)`` must stay
   within ``S(t)`` at every tick; ``D`` never falls, so that is the same as staying within
   ``S*(t) = min over s >= t of S(s)``, which never falls either: a stock on hand ``S*(0)`` and
-  receipts at its rises. The freed orders' material is the same material with that stock.
+  receipts at its rises. The freed orders' material is the same material with that stock,
+  whose needs still split at the whole plant's stock levels (``sources.split_sizes``).
 - **Supplier capacity**: each offer's ``booked`` holds, per period, the units the kept orders'
   purchases take (their minimum-order top-ups included); the freed orders' purchases must fit
   in what is left. A freed order that would join a kept shipment is counted as a shipment of
@@ -83,7 +84,12 @@ def _left_in_stock(plant: Plant, material: Material, draws: list[tuple[int, int]
         if tick > 0 and floor > before:
             receipts.append(Receipt(f"left@{tick}", material.id, floor - before, tick))
             before = floor
-    return dataclasses.replace(material, stock=on_hand, receipts=tuple(receipts))
+    return dataclasses.replace(
+        material,
+        stock=on_hand,
+        receipts=tuple(receipts),
+        split_levels=sources.stock_levels(plant, material.id),
+    )
 
 
 def _booked(plant: Plant, purchases: list) -> dict:

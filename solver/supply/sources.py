@@ -18,6 +18,7 @@ by fixing the arrival within a period.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,6 +105,79 @@ def draw_starts(plant: Plant, plan: Plan) -> dict[tuple[str, str], int]:
         index = draw_step(plant, s.order, s.material) if s.order in plant.orders else -1
         draws[(s.order, s.material)] = step_starts.get((s.order, index), first[s.order])
     return draws
+
+
+# Stock parts a need may split at (the largest levels below the need): each is a pattern of
+# literals per buy option in the model, so a few keep it small.
+MAX_SPLIT_SIZES = 3
+
+
+def split_sizes(plant: Plant, order_id: str, material: str) -> tuple[int, ...]:
+    """Units of stock an order's need for a material may take when the rest is bought.
+
+    A need of N units may come from stock and one purchase together: k units from stock and
+    N - k bought (``settings.split_needs``). k is one of the levels stock and open receipts
+    reach in all as they arrive (on hand, then each receipt added), below N: all the stock
+    there is by then, the part a purchase need not cover. The largest ``MAX_SPLIT_SIZES``
+    such levels are offered; other splits are not considered (see docs/architecture.md).
+
+    Parameters
+    ----------
+    plant : Plant
+    order_id : str
+    material : str
+
+    Returns
+    -------
+    tuple of int
+        Ascending; empty when splitting is off, the material has no stock or no offer, or
+        no level is below the need.
+    """
+    if not plant.settings.split_needs or not plant.materials[material].stocked:
+        return ()
+    levels = stock_levels(plant, material)
+    if not levels or levels[0] >= need_of(plant, order_id, material):
+        return ()
+    if not any(material in s.offers for s in plant.suppliers.values()):
+        return ()
+    quantity = need_of(plant, order_id, material)
+    below = [level for level in levels if 0 < level < quantity]
+    return tuple(below[-MAX_SPLIT_SIZES:])
+
+
+def need_of(plant: Plant, order_id: str, material: str) -> int:
+    """Units of a material an order still has to draw (0 when its step has started)."""
+    order = plant.orders[order_id]
+    line = next((b for b in plant.products[order.product].bom if b.material == material), None)
+    if line is None or drawn(plant, order_id, draw_step(plant, order_id, material)):
+        return 0
+    return need(line.per_unit, order.quantity)
+
+
+def stock_levels(plant: Plant, material: str) -> tuple[int, ...]:
+    """The levels a material's stock and receipts reach in all as they arrive, ascending (its
+    ``split_levels`` when set: a neighbourhood's material keeps the whole plant's)."""
+    mat = plant.materials[material]
+    if mat.split_levels is not None:
+        return mat.split_levels
+    return _levels(
+        mat.stock,
+        tuple(max(0, r.arrival) for r in mat.receipts),
+        tuple(r.quantity for r in mat.receipts),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _levels(stock: int, arrivals: tuple[int, ...], quantities: tuple[int, ...]) -> tuple[int, ...]:
+    """The running totals of stock and receipts in arrival order (dispatch asks per need)."""
+    by_tick: dict[int, int] = {0: stock}
+    for tick, units in zip(arrivals, quantities, strict=True):
+        by_tick[tick] = by_tick.get(tick, 0) + units  # one level per arrival tick
+    level, levels = 0, set()
+    for tick in sorted(by_tick):
+        level += by_tick[tick]
+        levels.add(level)
+    return tuple(sorted(levels))
 
 
 def may_ship_from_stock(plant: Plant, order_id: str) -> bool:
@@ -233,17 +307,35 @@ def stock_ready(plant: Plant, material: str, quantity: int) -> int | None:
     return None
 
 
-def earliest_supply(plant: Plant, material: str, quantity: int) -> int | None:
-    """Earliest tick one source could provide ``quantity`` units if no other order needed any.
+def earliest_supply(
+    plant: Plant, material: str, quantity: int, splits: tuple[int, ...] = ()
+) -> int | None:
+    """Earliest tick ``quantity`` units could be there if no other order needed any.
 
-    An order's need for a material comes from one source, so a supplier whose period
-    capacity is below the need cannot serve it.
+    From one source (stock and receipts, or one supplier whose period capacity covers the
+    need), or from one of the need's ``splits`` (``split_sizes``): that many units of stock
+    and the rest from one purchase, there when both are.
     """
     candidates = []
     if material in plant.materials:
         ready = stock_ready(plant, material, quantity)
         if ready is not None:
             candidates.append(ready)
+    bought = earliest_purchase(plant, material, quantity)
+    if bought is not None:
+        candidates.append(bought)
+    for units in splits:
+        ready = stock_ready(plant, material, units)
+        rest = earliest_purchase(plant, material, quantity - units)
+        if ready is not None and rest is not None:
+            candidates.append(max(ready, rest))
+    return min(candidates, default=None)
+
+
+def earliest_purchase(plant: Plant, material: str, quantity: int) -> int | None:
+    """Earliest arrival of one purchase of ``quantity`` units (a supplier whose period
+    capacity is below it cannot deliver it)."""
+    candidates = []
     for supplier in plant.suppliers.values():
         offer = supplier.offers.get(material)
         if offer is None or min(capacities(supplier, offer), default=quantity) < quantity:
@@ -264,8 +356,8 @@ def material_ready(plant: Plant, order_id: str) -> int | None:
 
 def material_ready_by_step(plant: Plant, order_id: str) -> dict[int, int] | None:
     """Step index -> earliest tick every material that step draws could be there (each from
-    one source, no other order drawing); steps that draw nothing are absent. None when some
-    material has no source at all.
+    one source or one of its splits, no other order drawing); steps that draw nothing are
+    absent. None when some material has no source at all.
 
     Parameters
     ----------
@@ -278,7 +370,8 @@ def material_ready_by_step(plant: Plant, order_id: str) -> dict[int, int] | None
     """
     ready: dict[int, int] = {}
     for material, quantity in requirements(plant, order_id).items():
-        arrival = earliest_supply(plant, material, quantity)
+        splits = split_sizes(plant, order_id, material)
+        arrival = earliest_supply(plant, material, quantity, splits)
         if arrival is None:
             return None
         index = draw_step(plant, order_id, material)
