@@ -7,9 +7,11 @@ tardiness; declined orders get a consistent dummy placement.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from ortools.sat.python import cp_model
 
-from solver.domain.plan import Plan
+from solver.domain.plan import Plan, Supply
 from solver.domain.plant import Plant
 from solver.solve.cpsat.variables import ModelVars
 from solver.supply.sources import STOCK, draw_starts, free_flowing, offer_for
@@ -75,11 +77,11 @@ def _hint_pause(hint, option, start: int, end: int, chosen: bool) -> None:
 
 def _hint_supply(hint, plant: Plant, variables: ModelVars, plan: Plan) -> None:
     """Source literals, checkpoint flags, shipments and surplus from the plan's supplies."""
-    sources = {(s.order, s.material): s for s in plan.supplies}
+    taken = _rows_by_part(variables, plan)
     draws = draw_starts(plant, plan)
-    for (oid, material), need in variables.supply.needs.items():
-        chosen = sources.get((oid, material))
-        start = draws.get((oid, material), 0)
+    for need in variables.supply.needs.values():
+        chosen = taken.get(id(need))
+        start = draws.get((need.order, need.material), 0)
         from_stock = chosen is not None and chosen.source == STOCK
         if need.stock is not None:
             hint(need.stock, int(from_stock))
@@ -96,12 +98,50 @@ def _hint_supply(hint, plant: Plant, variables: ModelVars, plan: Plan) -> None:
         bought = sum(
             need.quantity
             for need, buy in shipment.members
-            if _chosen(sources.get((need.order, need.material)), buy, plant)
+            if _chosen(taken.get(id(need)), buy, plant)
         )
         hint(shipment.used, int(bought > 0))
         if shipment.surplus is not None:
             minimum = plant.suppliers[supplier].offers[material].min_order
             hint(shipment.surplus, max(0, minimum - bought) if bought else 0)
+
+
+def _rows_by_part(variables: ModelVars, plan: Plan) -> dict[int, Supply]:
+    """id(need or part) -> the plan's supply it takes: the whole need's one supply, or a
+    split's stock and bought parts. A plan whose supplies of a need are neither (a split at
+    a level this plant does not offer, say a baseline's before stock was lost) leaves the
+    need unhinted and says so (``hint_outside_sources``)."""
+    rows: dict[tuple[str, str], list[Supply]] = defaultdict(list)
+    for s in plan.supplies:
+        rows[(s.order, s.material)].append(s)
+    taken: dict[int, Supply] = {}
+    sv = variables.supply
+    variables.hint_outside_sources = False
+    for key, given in rows.items():
+        need = sv.needs.get(key)
+        if need is None:
+            continue
+        if len(given) == 1 and given[0].quantity == need.quantity:
+            taken[id(need)] = given[0]
+            continue
+        stock = [s for s in given if s.source == STOCK]
+        bought = [s for s in given if s.source != STOCK]
+        split = next(
+            (
+                sp
+                for sp in sv.splits.get(key, [])
+                if len(stock) == len(bought) == 1
+                and stock[0].quantity == sp.units
+                and bought[0].quantity == sp.bought.quantity
+            ),
+            None,
+        )
+        if split is None:
+            variables.hint_outside_sources = True
+            continue
+        taken[id(split.stock)] = stock[0]
+        taken[id(split.bought)] = bought[0]
+    return taken
 
 
 def _hint_changeovers(hint, variables: ModelVars, placed: dict) -> None:

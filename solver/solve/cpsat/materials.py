@@ -3,7 +3,9 @@
 
 For each order still to be produced and each material of its bill, exactly one source is
 chosen: stock (on hand plus open receipts, time-phased) or a purchase from a supplier in one
-mode (standard or an expedite) arriving in one of the supplier's periods. The step that draws
+mode (standard or an expedite) arriving in one of the supplier's periods, or one of the
+need's splits (``sources.split_sizes``): a part from stock and the rest from one purchase,
+each part a need of its own quantity to every constraint and cost below. The step that draws
 a material (its BOM line's step, by default the first) starts after its purchase arrives, and
 a stock draw is taken when that step starts. Per (supplier, material, period) capacity
 holds, and per (supplier, capacity group, period) for materials that share one; purchases of
@@ -59,9 +61,16 @@ def _sources(need: NeedVars) -> list[cp_model.IntVar]:
 
 
 def add_source_choice(model: cp_model.CpModel, variables: ModelVars, sv: SupplyVars) -> None:
-    """Exactly one source per need of an order that is made; none otherwise."""
-    for (oid, _), need in sv.needs.items():
-        model.add(sum(_sources(need)) == variables.orders[oid].made)
+    """Exactly one source per need of an order that is made, or one of its splits; none
+    otherwise. A split's stock literal chooses it, and then its rest is bought once."""
+    for key, need in sv.needs.items():
+        if need.part:
+            continue
+        splits = sv.splits.get(key, [])
+        chosen = _sources(need) + [split.stock.stock for split in splits]
+        model.add(sum(chosen) == variables.orders[need.order].made)
+        for split in splits:
+            model.add(sum(b.chosen for b in split.bought.buys) == split.stock.stock)
 
 
 def add_material_before_start(
@@ -257,9 +266,10 @@ def shipment_mode(shipment: ShipmentVars) -> str:
 
 
 def extract_supplies(sv: SupplyVars, solver: cp_model.CpSolver) -> list[Supply]:
-    """The chosen source of every need of a made order."""
+    """The chosen source of every need of a made order: one supply, or a split's two."""
     supplies = []
-    for (oid, material), need in sv.needs.items():
+    for need in sv.needs.values():
+        oid, material = need.order, need.material
         if need.stock is not None and solver.boolean_value(need.stock):
             supplies.append(Supply(oid, material, need.quantity, sources.STOCK))
             continue

@@ -297,12 +297,15 @@ def _safe(built: BuiltModel, settings: Settings) -> Settings:
     Measured on tests/test_whatif.py's rush behind a pinned order (no plan meets its date):
     interleaved 2 workers aborted with presolve off and with a light pass; 1 worker answered
     INFEASIBLE. A hint whose sequence on a changeover machine is no path of its circuit (a
-    step before a kept step it no longer fits before) is no proof of a solution either.
+    step before a kept step it no longer fits before) is no proof of a solution either, nor
+    is one whose supply of a need is no source the model has (a split this plant does not
+    offer).
     """
     uncertain = (
         built.limited
         or built.hint.status == "DISPATCH_INCOMPLETE"
         or built.variables.hint_outside_circuit
+        or built.variables.hint_outside_sources
     )
     if uncertain and settings.deterministic and settings.workers > 1:
         return settings.with_overrides(workers=1)

@@ -94,15 +94,19 @@ class BuyVar:
 
 @dataclass
 class NeedVars:
-    """One order's need for one material and the literals choosing its source.
+    """One order's need for one material, or a part of it, and the literals choosing its
+    source.
 
     ``step``: the index of the routing step whose start draws it (``sources.draw_step``).
+    ``part``: "" for the whole need; ``stock`` or ``bought`` for the two parts of a split
+    (``SplitVars``), whose ``quantity`` is the part's.
     """
 
     order: str
     material: str
     quantity: int
     step: int = 0
+    part: str = ""
     stock: cp_model.IntVar | None = None
     stock_start: cp_model.IntVar | None = None  # the drawing step's start if from stock, else 0
     bought: cp_model.IntVar | None = None  # bought (any buy chosen), when holding is charged
@@ -121,8 +125,22 @@ class ShipmentVars:
 
 
 @dataclass
+class SplitVars:
+    """A need split at ``units`` of stock: ``stock`` takes them (its ``stock`` literal says
+    whether the split is chosen) and ``bought`` buys the rest by one of its options."""
+
+    units: int
+    stock: NeedVars
+    bought: NeedVars
+
+
+@dataclass
 class SupplyVars:
-    needs: dict[tuple[str, str], NeedVars] = field(default_factory=dict)
+    """Every need's variables (keyed by (order, material), with a split's parts under
+    (order, material, units, part)), the splits of each need and the shipments."""
+
+    needs: dict[tuple, NeedVars] = field(default_factory=dict)
+    splits: dict[tuple[str, str], list[SplitVars]] = field(default_factory=dict)
     shipments: dict[tuple[str, str, str, int], ShipmentVars] = field(default_factory=dict)
 
 
@@ -163,6 +181,7 @@ class ModelVars:
     supply: SupplyVars | None = None  # family 5, when the plant models supply
     changeovers: list[ChangeoverVars] = field(default_factory=list)  # family 4
     hint_outside_circuit: bool = False  # the hint's sequence on a machine has no arc
+    hint_outside_sources: bool = False  # the hint's supply of a need is no source it has
     shifts: list[ShiftVars] = field(default_factory=list)  # stability against a baseline
 
     def pausing_resources(self) -> set[str]:
@@ -425,7 +444,8 @@ def pause_segments(plant: Plant, resource: str, work: int) -> list[tuple[int, in
 def create_supply_variables(
     model: cp_model.CpModel, plant: Plant, variables: ModelVars
 ) -> SupplyVars:
-    """Source literals for every (order, material) need; buy options that can arrive in time."""
+    """Source literals for every (order, material) need, and for the parts of each of its
+    splits (``sources.split_sizes``); buy options that can arrive in time."""
     result = SupplyVars()
     for oid, order_vars in variables.orders.items():
         needs = sources.requirements(plant, oid)
@@ -434,28 +454,59 @@ def create_supply_variables(
             drawing = order_vars.step_at(index).start
             # Material comes no later than the step that draws it may start.
             latest = int(drawing.proto.domain[len(drawing.proto.domain) - 1])
-            name = f"{oid}/{material}"
+            options = list(sources.buy_options(plant, material, latest))
+            stocked = plant.materials[material].stocked
             need = NeedVars(oid, material, quantity, index)
-            if plant.materials[material].stocked:
-                need.stock = model.new_bool_var(f"from_stock[{name}]")
-                need.stock_start = model.new_int_var(0, latest, f"stock_start[{name}]")
-            for option in sources.buy_options(plant, material, latest):
-                chosen = model.new_bool_var(
-                    f"buy[{name}@{option.supplier}/{option.mode.name}/p{option.period}]"
-                )
-                need.buys.append(
-                    BuyVar(option.supplier, option.mode, option.period, option.arrival, chosen)
-                )
-            if need.buys and holding_per_tick(plant, plant.materials[material].unit_cost, quantity):
-                need.bought = model.new_bool_var(f"bought[{name}]")
-                need.bought_start = model.new_int_var(0, latest, f"bought_start[{name}]")
+            _add_sources(model, plant, need, latest, stocked, options)
             result.needs[(oid, material)] = need
+            for units in sources.split_sizes(plant, oid, material) if options else ():
+                taken = NeedVars(oid, material, units, index, sources.STOCK)
+                _add_sources(model, plant, taken, latest, True, [])
+                rest = NeedVars(oid, material, quantity - units, index, "bought")
+                _add_sources(model, plant, rest, latest, False, options)
+                result.needs[(oid, material, units, sources.STOCK)] = taken
+                result.needs[(oid, material, units, "bought")] = rest
+                split = SplitVars(units, taken, rest)
+                result.splits.setdefault((oid, material), []).append(split)
     return result
+
+
+def _add_sources(
+    model: cp_model.CpModel,
+    plant: Plant,
+    need: NeedVars,
+    latest: int,
+    stocked: bool,
+    options: list[sources.BuyOption],
+) -> None:
+    """The need's (or part's) stock literal when ``stocked``, one literal per buy option, and
+    the holding variables."""
+    name = need_name(need)
+    if stocked:
+        need.stock = model.new_bool_var(f"from_stock[{name}]")
+        need.stock_start = model.new_int_var(0, latest, f"stock_start[{name}]")
+    for option in options:
+        chosen = model.new_bool_var(
+            f"buy[{name}@{option.supplier}/{option.mode.name}/p{option.period}]"
+        )
+        need.buys.append(
+            BuyVar(option.supplier, option.mode, option.period, option.arrival, chosen)
+        )
+    value = plant.materials[need.material].unit_cost
+    if need.buys and holding_per_tick(plant, value, need.quantity):
+        need.bought = model.new_bool_var(f"bought[{name}]")
+        need.bought_start = model.new_int_var(0, latest, f"bought_start[{name}]")
+
+
+def need_name(need: NeedVars) -> str:
+    """order/material, and the part of a split: order/material/stock 60."""
+    part = f"/{need.part} {need.quantity}" if need.part else ""
+    return f"{need.order}/{need.material}{part}"
 
 
 def new_checkpoint(model: cp_model.CpModel, need: NeedVars, tick: int) -> cp_model.IntVar:
     """Literal: the need is drawn from stock before the receipt arriving at ``tick``."""
-    before = model.new_bool_var(f"drawn_before[{need.order}/{need.material}@{tick}]")
+    before = model.new_bool_var(f"drawn_before[{need_name(need)}@{tick}]")
     need.checkpoints[tick] = before
     return before
 
