@@ -277,8 +277,9 @@ def dispatch(
         placed = None
         if choices is not None:
             materials: dict[int, int] = {}
-            for material, (_, _, arrival) in choices.items():
+            for material, parts in choices.items():
                 index = draw_step(plant, oid, material)
+                arrival = max(part.arrival for part in parts)
                 materials[index] = max(materials.get(index, 0), arrival)
             placed = _place_order(plant, timeline, oid, order.release, keep, prefer, materials)
         if placed is None:

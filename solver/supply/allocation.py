@@ -68,6 +68,17 @@ class StockLedger:
         return None
 
 
+@dataclass(frozen=True)
+class Part:
+    """Where some units of an order's need come from: ``stock`` or ``buy`` (by ``option``),
+    and when they are there (a stock draw's earliest tick, a purchase's arrival)."""
+
+    kind: str
+    option: BuyOption | None
+    arrival: int
+    quantity: int
+
+
 class SupplyBook:
     """What has been drawn and bought so far while dispatching orders one by one."""
 
@@ -128,10 +139,8 @@ class SupplyBook:
             return shared + extra <= supplier.group_left(group, option.period)
         return True
 
-    def choose(
-        self, order_id: str, targets: dict[int, int]
-    ) -> dict[str, tuple[str, object, int]] | None:
-        """For each material: (``stock`` or ``buy``, the option, arrival), or None if impossible.
+    def choose(self, order_id: str, targets: dict[int, int]) -> dict[str, tuple[Part, ...]] | None:
+        """For each material the parts that supply it, or None if impossible.
 
         Parameters
         ----------
@@ -142,26 +151,22 @@ class SupplyBook:
         Returns
         -------
         dict or None
-            Among the sources that arrive by the target of the step drawing the material, the
-            cheapest wins, stock first; if none does, the earliest wins. The arrival is when
-            the drawing step may start at the earliest on the material side.
+            Material -> one part (stock, or one purchase) for the whole need, or two (stock
+            and a purchase) for one of its splits (``sources.split_sizes``). Among the ways
+            that arrive by the target of the step drawing the material, the cheapest wins
+            (stock first, then a split, which buys less); if none does, the earliest wins.
+            Each part's arrival is when the drawing step may start at the earliest on its
+            side.
         """
         order = self.plant.orders[order_id]
-        choices: dict[str, tuple[str, object, int]] = {}
+        choices: dict[str, tuple[Part, ...]] = {}
         # What the order's materials chosen so far take of their capacity groups: an order
         # needing two materials of one group must fit both (upper bound: minimum orders may
         # have covered part of it).
         reserved: dict[tuple[str, str, int], int] = defaultdict(int)
         for material, quantity in sources.requirements(self.plant, order_id).items():
             target = targets[sources.draw_step(self.plant, order_id, material)]
-            candidates: list[tuple[int, float, str, object]] = []
-            drawn = self.stock[material].earliest_draw(quantity, order.release)
-            if drawn is not None:
-                candidates.append((drawn, 0.0, STOCK, None))
-            for option in self._buy_options(material):
-                if self.fits(option, material, quantity, reserved):
-                    price = self._unit_cost(option, material, quantity)
-                    candidates.append((option.arrival, price, "buy", option))
+            candidates = self._ways(order_id, material, quantity, reserved)
             if not candidates:
                 return None
             in_time = [c for c in candidates if c[0] <= max(target, order.release)]
@@ -170,12 +175,46 @@ class SupplyBook:
                 if in_time
                 else min(candidates, key=lambda c: (c[0], c[1]))
             )
-            choices[material] = (best[2], best[3], best[0])
-            if best[2] == "buy":
-                group = sources.group_of(self.plant.suppliers[best[3].supplier], material)
-                if group is not None:
-                    reserved[(best[3].supplier, group.id, best[3].period)] += quantity
+            choices[material] = best[2]
+            for part in best[2]:
+                if part.kind == "buy":
+                    group = sources.group_of(self.plant.suppliers[part.option.supplier], material)
+                    if group is not None:
+                        reserved[(part.option.supplier, group.id, part.option.period)] += (
+                            part.quantity
+                        )
         return choices
+
+    def _ways(
+        self, order_id: str, material: str, quantity: int, reserved: dict
+    ) -> list[tuple[int, float, tuple[Part, ...]]]:
+        """(when the material is there, money per unit of the need, parts) for every way to
+        supply ``quantity``: the whole from stock or one purchase, or a split."""
+        release = self.plant.orders[order_id].release
+        ways: list[tuple[int, float, tuple[Part, ...]]] = []
+        drawn = self.stock[material].earliest_draw(quantity, release)
+        if drawn is not None:
+            ways.append((drawn, 0.0, (Part(STOCK, None, drawn, quantity),)))
+        for option in self._buy_options(material):
+            if self.fits(option, material, quantity, reserved):
+                price = self._unit_cost(option, material, quantity)
+                ways.append(
+                    (option.arrival, price, (Part("buy", option, option.arrival, quantity),))
+                )
+        for units in sources.split_sizes(self.plant, order_id, material):
+            drawn = self.stock[material].earliest_draw(units, release)
+            if drawn is None:
+                continue
+            rest = quantity - units
+            for option in self._buy_options(material):
+                if self.fits(option, material, rest, reserved):
+                    price = self._unit_cost(option, material, rest) * rest / quantity
+                    parts = (
+                        Part(STOCK, None, drawn, units),
+                        Part("buy", option, option.arrival, rest),
+                    )
+                    ways.append((max(drawn, option.arrival), price, parts))
+        return ways
 
     def _buy_options(self, material: str) -> list[BuyOption]:
         """Every buy option of a material over the horizon, listed once per material."""
@@ -192,7 +231,9 @@ class SupplyBook:
         risk = 1 / reliability - 1 if self.plant.settings.supplier_risk == "premium" else 0.0
         return offer.price * (1 + risk) + mode.cost_per_unit + mode.cost_per_shipment / quantity
 
-    def commit(self, order_id: str, choices: dict, starts: dict[int, int]) -> None:
+    def commit(
+        self, order_id: str, choices: dict[str, tuple[Part, ...]], starts: dict[int, int]
+    ) -> None:
         """Record the order's draws and purchases.
 
         Parameters
@@ -204,19 +245,26 @@ class SupplyBook:
             Step index -> the planned start of each of the order's steps: a stock draw is
             taken when the step consuming it starts.
         """
-        needs = sources.requirements(self.plant, order_id)
-        for material, (kind, option, arrival) in choices.items():
-            quantity = needs[material]
-            if kind == STOCK:
-                drawn_at = starts[sources.draw_step(self.plant, order_id, material)]
-                self.stock[material].add(drawn_at, -quantity)
-                self.supplies.append(Supply(order_id, material, quantity, STOCK))
-                continue
-            key = (option.supplier, material, option.mode.name, option.period)
-            self._add_to_shipment(key, quantity)
-            self.supplies.append(
-                Supply(order_id, material, quantity, option.supplier, option.mode.name, arrival)
-            )
+        for material, parts in choices.items():
+            for part in parts:
+                if part.kind == STOCK:
+                    drawn_at = starts[sources.draw_step(self.plant, order_id, material)]
+                    self.stock[material].add(drawn_at, -part.quantity)
+                    self.supplies.append(Supply(order_id, material, part.quantity, STOCK))
+                    continue
+                option = part.option
+                key = (option.supplier, material, option.mode.name, option.period)
+                self._add_to_shipment(key, part.quantity)
+                self.supplies.append(
+                    Supply(
+                        order_id,
+                        material,
+                        part.quantity,
+                        option.supplier,
+                        option.mode.name,
+                        part.arrival,
+                    )
+                )
 
     def take_finished(self, order_id: str) -> bool:
         """Serve the order from finished-goods stock if enough is left."""
