@@ -25,8 +25,9 @@ def earliest_alone(
     does) is not used: for materials, dispatch takes the *cheapest* source arriving before the
     order's latest start by its work content, which ignores calendars, so it may wait for a
     cheap delivery that an expedite or an earlier receipt would beat. Here each material
-    comes at the earliest any one source could bring it (``sources.material_ready_by_step``:
-    stock and receipts, every supplier and mode, no other order drawing), and holds only the
+    comes at the earliest any one source or split could bring it
+    (``sources.material_ready_by_step``: stock and receipts, every supplier and mode, stock
+    and a purchase together, no other order drawing), and holds only the
     step that draws it.
 
     Parameters

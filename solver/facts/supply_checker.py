@@ -1,6 +1,7 @@
 """Supply rules of the independent plan checker (no CP-SAT): see ``checker.check_plan``.
 
-Every made order has one source per material with the quantity its bill needs; purchases
+Every made order gets each material of its bill in the quantity the bill needs, from one source
+or several (stock and a purchase: a split); purchases
 arrive no sooner than the supplier's (planned) lead time and before the step that draws the
 material starts (its BOM line's step, by default the first); stock, on hand plus receipts less
 each draw at its drawing step's start, never goes negative; shipments cover what is pegged to
@@ -45,16 +46,19 @@ def _sources(plant: Plant, plan: Plan, draws: dict[tuple[str, str], int]) -> lis
             out.append(Violation("material", oid, "", f"{oid} is not produced but has supplies"))
     for oid in sorted(made & set(plant.orders)):
         needs = sources.requirements(plant, oid)
-        got = Counter(s.material for s in given[oid])
+        got: Counter[str] = Counter()
+        for s in given[oid]:
+            got[s.material] += s.quantity
         for material, quantity in needs.items():
-            if got[material] != 1:
+            if got[material] != quantity:
+                rows = sum(1 for s in given[oid] if s.material == material)
                 out.append(
                     Violation(
                         "material",
                         oid,
                         "",
-                        f"{oid} needs {quantity} {material} from one source, plan has "
-                        f"{got[material]} sources",
+                        f"{oid} needs {quantity} {material}, plan supplies {got[material]} "
+                        f"from {rows} source{'' if rows == 1 else 's'}",
                     )
                 )
         for s in given[oid]:
@@ -66,7 +70,7 @@ def _one_source(plant: Plant, s, needs: dict[str, int], start: int | None) -> li
     """A supply's quantity, offer, lead time, and arrival by ``start``: when the step drawing
     it starts (None: the plan does not place that step)."""
     oid = s.order
-    if s.material not in needs or s.quantity != needs[s.material]:
+    if s.material not in needs or not 0 < s.quantity <= needs[s.material]:
         return [
             Violation(
                 "material",

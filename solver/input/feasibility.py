@@ -251,7 +251,8 @@ def pins_within_capacity(plant: Plant, parsed: Parsed) -> list[Problem]:
 
 
 def materials_obtainable(plant: Plant, parsed: Parsed) -> list[Problem]:
-    """Each firm order can get each material from one source, and the book from all of them."""
+    """Each firm order can get each material from one source or one of its splits, and the
+    book from all of them."""
     problems = []
     firm_need: Counter[str] = Counter()
     for index, record in enumerate(parsed.records["orders"]):
@@ -260,7 +261,8 @@ def materials_obtainable(plant: Plant, parsed: Parsed) -> list[Problem]:
             continue
         for material, quantity in sources.requirements(plant, order.id).items():
             firm_need[material] += quantity
-            if sources.earliest_supply(plant, material, quantity) is not None:
+            splits = sources.split_sizes(plant, order.id, material)
+            if sources.earliest_supply(plant, material, quantity, splits) is not None:
                 continue
             mat = plant.materials[material]
             on_hand = mat.stock + sum(r.quantity for r in mat.receipts)
@@ -276,9 +278,10 @@ def materials_obtainable(plant: Plant, parsed: Parsed) -> list[Problem]:
             else:
                 largest = str(max(capacities))
             message = (
-                f"needs {quantity} {material} but no single source can deliver that within "
-                f"the horizon (stock and receipts {on_hand}, largest supplier capacity per "
-                f"period {largest}); split the order, add stock or a supplier"
+                f"needs {quantity} {material} but no single source, nor stock and one "
+                f"purchase together, can deliver that within the horizon (stock and receipts "
+                f"{on_hand}, largest supplier capacity per period {largest}); split the "
+                f"order, add stock or a supplier"
             )
             problems.append(problem_at(parsed, "orders", index, "quantity", message))
     for material, quantity in sorted(firm_need.items()):

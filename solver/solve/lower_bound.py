@@ -7,7 +7,7 @@ own objective terms:
 
 1. **Each order alone on the plant.** Its remaining steps in routing order from its release,
    each step no earlier than the materials it draws could be there
-   (``sources.material_ready_by_step``: one source per need, no other order drawing; a
+   (``sources.material_ready_by_step``: one source or split per need, no other order drawing; a
    started order from its pinned step), each on whichever
    eligible resource ends it first inside one working window of that resource's calendar,
    with the routing's lags: no plan completes it earlier. Its cost is its tardiness weight
