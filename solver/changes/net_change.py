@@ -945,38 +945,57 @@ class _Rebase:
             or not sources.drawn(today, oid, sources.draw_step(today, oid, s.material))
         ]
         starts = {s.step_index: s.start for s in steps}
-        got = {s.material: s for s in given}
-        if set(got) != set(needs) or len(got) != len(given):
+        got: dict[str, list[Supply]] = defaultdict(list)
+        for s in given:
+            got[s.material].append(s)
+        if set(got) != set(needs):
             return [], "its bill of materials or its supplies differ from the released plan's"
         out = []
         for material, quantity in needs.items():
-            s = got[material]
-            if s.quantity != quantity or material not in today.materials:
-                return [], f"it needs {quantity} {material} today, the plan gave {s.quantity}"
-            if s.source == sources.STOCK:
-                out.append(s)
-                continue
-            supplier = today.suppliers.get(s.source)
-            offer = supplier.offers.get(material) if supplier else None
-            mode = next((m for m in offer.modes if m.name == s.mode), None) if offer else None
-            if mode is None or s.arrival is None:
-                return [], f"{s.source} no longer offers {material} by {s.mode or 'standard'}"
-            lead = sources.effective_lead(today, supplier, mode)
-            if s.arrival - lead < self.now:
-                if self.receipts.get((material, s.source)):
-                    out.append(Supply(oid, material, quantity, sources.STOCK))
-                    continue
-                return [], (
-                    f"its {material} from {s.source} was to be ordered by "
-                    f"{self.when(s.arrival - lead)}, and today's files show no new receipt of "
-                    f"{material} from {s.source}"
-                )
-            index = sources.draw_step(today, oid, material)
-            if starts.get(index, s.arrival) < s.arrival:
-                step = today.products[today.orders[oid].product].routing[index].id
-                return [], f"its {material} from {s.source} arrives after its step {step} starts"
-            out.append(s)
+            supplied = sum(s.quantity for s in got[material])
+            if supplied != quantity or material not in today.materials:
+                return [], f"it needs {quantity} {material} today, the plan gave {supplied}"
+            parts = []
+            for s in got[material]:
+                kept, why = self.still_sourced(oid, s, starts)
+                if why:
+                    return [], why
+                parts.append(kept)
+            # A split whose purchase arrived as a receipt draws all its need from stock.
+            stock = [s for s in parts if s.source == sources.STOCK]
+            if len(stock) > 1:
+                merged = Supply(oid, material, sum(s.quantity for s in stock), sources.STOCK)
+                parts = [merged] + [s for s in parts if s.source != sources.STOCK]
+            out += parts
         return out, ""
+
+    def still_sourced(
+        self, oid: str, s: Supply, starts: dict[int, int]
+    ) -> tuple[Supply | None, str]:
+        """One released supply (a whole need, or a split's part) as it stands today, or why
+        it cannot stand (see ``sourced``)."""
+        today, material = self.today, s.material
+        if s.source == sources.STOCK:
+            return s, ""
+        supplier = today.suppliers.get(s.source)
+        offer = supplier.offers.get(material) if supplier else None
+        mode = next((m for m in offer.modes if m.name == s.mode), None) if offer else None
+        if mode is None or s.arrival is None:
+            return None, f"{s.source} no longer offers {material} by {s.mode or 'standard'}"
+        lead = sources.effective_lead(today, supplier, mode)
+        if s.arrival - lead < self.now:
+            if self.receipts.get((material, s.source)):
+                return Supply(oid, material, s.quantity, sources.STOCK), ""
+            return None, (
+                f"its {material} from {s.source} was to be ordered by "
+                f"{self.when(s.arrival - lead)}, and today's files show no new receipt of "
+                f"{material} from {s.source}"
+            )
+        index = sources.draw_step(today, oid, material)
+        if starts.get(index, s.arrival) < s.arrival:
+            step = today.products[today.orders[oid].product].routing[index].id
+            return None, f"its {material} from {s.source} arrives after its step {step} starts"
+        return s, ""
 
     def check_stock(
         self, supplies: dict[str, list[Supply]], steps: dict[str, list[ScheduledStep]]

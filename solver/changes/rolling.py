@@ -63,10 +63,13 @@ def _settle_supply(rolled: Plant, plant: Plant, baseline: Plan, now: int) -> Pla
         ]
         if p.order_by < now and users:
             # Ordered already: it will arrive whatever the plan does now.
+            # Only what is pegged to this shipment: a split order draws the rest from stock.
             need = sum(
                 s.quantity
                 for s in baseline.supplies
-                if s.order in users and s.material == p.material
+                if s.order in users
+                and (s.source, s.material, s.mode, s.arrival)
+                == (p.supplier, p.material, p.mode, p.arrival)
             )
             receipt_id = f"{p.supplier}-{p.material}-{p.arrival}"
             placed[p.material].append(
