@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from pathlib import Path
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from solver.domain.errors import DataError, SolveError
@@ -223,6 +224,11 @@ def test_random_plants_dispatch_and_solve_pass_the_checker(model):
         return
     assert check_plan(plant, plan) == []
     assert plan.objective_units == sum(objective_units(plant, plan).values())
+    split = any(
+        max(Counter((s.order, s.material) for s in p.supplies).values(), default=0) > 1
+        for p in (hint, plan)
+    )
+    event("a need split between stock and a purchase" if split else "no split")
     if hint.status == "DISPATCH":  # every firm order placed: a feasible hint bounds the result
         assert plan.objective_units <= sum(objective_units(plant, hint).values())
 
