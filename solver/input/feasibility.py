@@ -277,11 +277,16 @@ def materials_obtainable(plant: Plant, parsed: Parsed) -> list[Problem]:
                 largest = "unlimited"
             else:
                 largest = str(max(capacities))
+            sources_tried = (
+                "no single source, nor stock and one purchase together,"
+                if plant.settings.split_needs
+                else "no single source (split_needs is false: stock and a purchase are not "
+                "combined)"
+            )
             message = (
-                f"needs {quantity} {material} but no single source, nor stock and one "
-                f"purchase together, can deliver that within the horizon (stock and receipts "
-                f"{on_hand}, largest supplier capacity per period {largest}); split the "
-                f"order, add stock or a supplier"
+                f"needs {quantity} {material} but {sources_tried} can deliver that within "
+                f"the horizon (stock and receipts {on_hand}, largest supplier capacity per "
+                f"period {largest}); split the order, add stock or a supplier"
             )
             problems.append(problem_at(parsed, "orders", index, "quantity", message))
     for material, quantity in sorted(firm_need.items()):

@@ -176,7 +176,8 @@ def _levels(stock: int, arrivals: tuple[int, ...], quantities: tuple[int, ...]) 
     level, levels = 0, set()
     for tick in sorted(by_tick):
         level += by_tick[tick]
-        levels.add(level)
+        if level > 0:
+            levels.add(level)
     return tuple(sorted(levels))
 
 
