@@ -18,53 +18,18 @@ from solver.changes.rolling import roll_to
 from solver.facts.checker import check_plan
 from solver.input.loading import load_plant_data
 from solver.solve.dispatch import best_dispatch
+from tests.test_split_needs import split_model
 
-MODEL = {
-    "plant": {
-        "name": "split-daily",
-        "start": "2026-11-23T00:00",
-        "horizon": "2w",
-        "resolution": "1h",
-        "currency": "EUR",
-    },
-    "settings": {"tardiness_cost_per_day": 1000, "max_weight": 1, "holding_rate": 0.0},
-    "resources": [{"id": "M1"}],
-    "products": [
-        {
-            "id": "P",
-            "unit_cost": 1.0,
-            "bom": [{"material": "M", "per_unit": 1}],
-            "routing": [{"id": "s", "resources": [{"resource": "M1", "setup": "1h"}]}],
-        }
-    ],
-    "materials": [{"id": "M", "unit_cost": 10.0, "stock": 10}],
-    "suppliers": [
-        {
-            "id": "S",
-            "period": "1d",
-            "offers": [
-                {
-                    "material": "M",
-                    "lead_time": "5d",
-                    "price": 10.0,
-                    "expedite": [{"name": "air", "lead_time": "1d", "cost_per_unit": 50}],
-                }
-            ],
-        }
-    ],
-    "customers": [{"id": "C", "tier": "A"}],
-    "orders": [
-        {
-            "id": "O1",
-            "customer": "C",
-            "product": "P",
-            "quantity": 12,
-            "due": "2026-11-25",
-            "release": "2026-11-24T06:00",
-            "price": 2000.0,
-        }
-    ],
-}
+
+def daily_model() -> dict:
+    """The split plant of ``test_split_needs`` with O1 released on Tuesday 06:00, so that a day
+    later its step has not started."""
+    model = split_model()
+    model["orders"][0]["release"] = "2026-11-24T06:00"
+    return model
+
+
+MODEL = daily_model()
 
 
 @pytest.fixture(scope="module")
