@@ -39,7 +39,9 @@ from solver.cli import main
 from solver.domain.errors import DataError, SolveError
 from solver.domain.plan import OrderOutcome, Plan, ScheduledStep, Supply
 from solver.facts.checker import check_plan
+from solver.facts.diff import plan_diff
 from solver.facts.kpis import objective_units, with_objective
+from solver.facts.supply_kpis import waiting_on_material
 from solver.input.loading import load_plant_data
 from solver.rules.costs import units_per_currency
 from solver.rules.ranking import tardiness_weights
@@ -246,6 +248,39 @@ def test_each_row_is_between_nothing_and_the_need(split_plan):
     assert ("material", "O1 gets -1 M, its bill needs 12") in found
     assert ("material", "O1 gets 13 M, its bill needs 12") in found
     assert not any("plan supplies" in message for _, message in found)
+
+
+def test_with_splitting_off_the_checker_refuses_a_split(split_plan):
+    plant, plan = split_plan
+    assert messages(plant.with_settings(split_needs=False), plan) == [
+        ("material", "O1 gets M from 2 sources, and split_needs is false: one source per need")
+    ]
+
+
+def test_a_plan_diff_sees_a_split_move_between_its_parts(split_plan):
+    """9 from stock and 3 by air, against 10 and 2: the same sources and arrival, other
+    quantities (a stock loss moves a split so)."""
+    plant, plan = split_plan
+    moved = with_rows(plant, plan, split_rows(9, 3))
+    assert check_plan(plant, moved) == []
+    diff = plan_diff(plant, plan, plant, moved)
+    (order,) = diff.orders
+    assert order.order == "O1" and order.what == ("purchases",)
+
+
+def test_a_split_held_by_both_its_parts_waits_once():
+    """The 10 in stock arrive as a receipt on Tuesday 00:00, when the air freight does: both
+    parts hold O1's step until tick 24, and the order waits on M once."""
+    model = split_model()
+    model["materials"][0]["stock"] = 0
+    model["materials"][0]["receipts"] = [
+        {"id": "R1", "quantity": 10, "arrival": "2026-11-24T00:00", "supplier": "S"}
+    ]
+    plant = load(model)
+    plan = solve_checked(plant, **CPSAT)
+    assert splits_in(plan) == 1 and plan.steps[0].start == 24
+    (waiting,) = waiting_on_material(plant, plan)
+    assert (waiting.order, waiting.material, waiting.ready, waiting.start) == ("O1", "M", 24, 24)
 
 
 def test_a_stock_row_beyond_the_stock_drives_it_negative(split_plan):

@@ -147,7 +147,10 @@ def _orders(plan: Plan) -> dict[str, tuple]:
     bought: dict[str, list[str]] = {}
     for s in plan.supplies:
         arrival = "" if s.arrival is None else grid.to_datetime(s.arrival).isoformat()
-        bought.setdefault(s.order, []).append(f"{s.material}:{s.source}:{s.mode}:{arrival}")
+        # The quantity too: a split need's parts can move (60 + 20 to 50 + 30) at one arrival.
+        bought.setdefault(s.order, []).append(
+            f"{s.material}:{s.quantity}:{s.source}:{s.mode}:{arrival}"
+        )
     out = {}
     for o in plan.outcomes:
         done = None if o.completion is None else grid.to_datetime(o.completion)

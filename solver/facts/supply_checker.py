@@ -1,7 +1,7 @@
 """Supply rules of the independent plan checker (no CP-SAT): see ``checker.check_plan``.
 
 Every made order gets each material of its bill in the quantity the bill needs, from one source
-or several (stock and a purchase: a split); purchases
+or, unless ``split_needs`` is off, several (stock and a purchase: a split); purchases
 arrive no sooner than the supplier's (planned) lead time and before the step that draws the
 material starts (its BOM line's step, by default the first); stock, on hand plus receipts less
 each draw at its drawing step's start, never goes negative; shipments cover what is pegged to
@@ -50,8 +50,18 @@ def _sources(plant: Plant, plan: Plan, draws: dict[tuple[str, str], int]) -> lis
         for s in given[oid]:
             got[s.material] += s.quantity
         for material, quantity in needs.items():
+            rows = sum(1 for s in given[oid] if s.material == material)
+            if rows > 1 and not plant.settings.split_needs:
+                out.append(
+                    Violation(
+                        "material",
+                        oid,
+                        "",
+                        f"{oid} gets {material} from {rows} sources, and split_needs is false: "
+                        f"one source per need",
+                    )
+                )
             if got[material] != quantity:
-                rows = sum(1 for s in given[oid] if s.material == material)
                 out.append(
                     Violation(
                         "material",

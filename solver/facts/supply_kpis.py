@@ -162,4 +162,8 @@ def waiting_on_material(plant: Plant, plan: Plan) -> list[Waiting]:
             waiting.append(
                 Waiting(s.order, s.material, s.source, s.mode, ready, step.start, step.step)
             )
-    return sorted(waiting, key=lambda w: (w.start, w.order))
+    # A split need lists the part that is there last: the one that held the step.
+    last: dict[tuple[str, str], Waiting] = {}
+    for w in sorted(waiting, key=lambda w: w.ready):
+        last[(w.order, w.material)] = w
+    return sorted(last.values(), key=lambda w: (w.start, w.order))
