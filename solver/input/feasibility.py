@@ -261,7 +261,7 @@ def materials_obtainable(plant: Plant, parsed: Parsed) -> list[Problem]:
             continue
         for material, quantity in sources.requirements(plant, order.id).items():
             firm_need[material] += quantity
-            splits = sources.split_sizes(plant, order.id, material)
+            splits = sources.split_sizes(plant, order.id, material, quantity)
             if sources.earliest_supply(plant, material, quantity, splits) is not None:
                 continue
             mat = plant.materials[material]

@@ -201,7 +201,7 @@ class SupplyBook:
                 ways.append(
                     (option.arrival, price, (Part("buy", option, option.arrival, quantity),))
                 )
-        for units in sources.split_sizes(self.plant, order_id, material):
+        for units in sources.split_sizes(self.plant, order_id, material, quantity):
             drawn = self.stock[material].earliest_draw(units, release)
             if drawn is None:
                 continue

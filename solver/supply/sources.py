@@ -18,7 +18,6 @@ by fixing the arrival within a period.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -112,7 +111,9 @@ def draw_starts(plant: Plant, plan: Plan) -> dict[tuple[str, str], int]:
 MAX_SPLIT_SIZES = 3
 
 
-def split_sizes(plant: Plant, order_id: str, material: str) -> tuple[int, ...]:
+def split_sizes(
+    plant: Plant, order_id: str, material: str, quantity: int | None = None
+) -> tuple[int, ...]:
     """Units of stock an order's need for a material may take when the rest is bought.
 
     A need of N units may come from stock and one purchase together: k units from stock and
@@ -126,6 +127,9 @@ def split_sizes(plant: Plant, order_id: str, material: str) -> tuple[int, ...]:
     plant : Plant
     order_id : str
     material : str
+    quantity : int, optional
+        The need, when the caller has it (dispatch and the model ask per need); by default
+        from ``requirements``.
 
     Returns
     -------
@@ -135,50 +139,26 @@ def split_sizes(plant: Plant, order_id: str, material: str) -> tuple[int, ...]:
     """
     if not plant.settings.split_needs or not plant.materials[material].stocked:
         return ()
-    levels = stock_levels(plant, material)
-    if not levels or levels[0] >= need_of(plant, order_id, material):
-        return ()
     if not any(material in s.offers for s in plant.suppliers.values()):
         return ()
-    quantity = need_of(plant, order_id, material)
-    below = [level for level in levels if 0 < level < quantity]
+    if quantity is None:
+        quantity = requirements(plant, order_id).get(material, 0)
+    below = [level for level in stock_levels(plant, material) if level < quantity]
     return tuple(below[-MAX_SPLIT_SIZES:])
 
 
-def need_of(plant: Plant, order_id: str, material: str) -> int:
-    """Units of a material an order still has to draw (0 when its step has started)."""
-    order = plant.orders[order_id]
-    line = next((b for b in plant.products[order.product].bom if b.material == material), None)
-    if line is None or drawn(plant, order_id, draw_step(plant, order_id, material)):
-        return 0
-    return need(line.per_unit, order.quantity)
-
-
 def stock_levels(plant: Plant, material: str) -> tuple[int, ...]:
-    """The levels a material's stock and receipts reach in all as they arrive, ascending (its
-    ``split_levels`` when set: a neighbourhood's material keeps the whole plant's)."""
+    """The levels a material's stock and receipts reach in all as they arrive (``stock_events``
+    added up), ascending; its ``split_levels`` when set: a neighbourhood's material keeps the
+    whole plant's."""
     mat = plant.materials[material]
     if mat.split_levels is not None:
         return mat.split_levels
-    return _levels(
-        mat.stock,
-        tuple(max(0, r.arrival) for r in mat.receipts),
-        tuple(r.quantity for r in mat.receipts),
-    )
-
-
-@functools.lru_cache(maxsize=4096)
-def _levels(stock: int, arrivals: tuple[int, ...], quantities: tuple[int, ...]) -> tuple[int, ...]:
-    """The running totals of stock and receipts in arrival order (dispatch asks per need)."""
-    by_tick: dict[int, int] = {0: stock}
-    for tick, units in zip(arrivals, quantities, strict=True):
-        by_tick[tick] = by_tick.get(tick, 0) + units  # one level per arrival tick
-    level, levels = 0, set()
-    for tick in sorted(by_tick):
-        level += by_tick[tick]
-        if level > 0:
-            levels.add(level)
-    return tuple(sorted(levels))
+    levels, level = [], 0
+    for _, units in stock_events(plant, material):
+        level += units
+        levels.append(level)
+    return tuple(sorted({lv for lv in levels if lv > 0}))
 
 
 def may_ship_from_stock(plant: Plant, order_id: str) -> bool:
@@ -371,7 +351,7 @@ def material_ready_by_step(plant: Plant, order_id: str) -> dict[int, int] | None
     """
     ready: dict[int, int] = {}
     for material, quantity in requirements(plant, order_id).items():
-        splits = split_sizes(plant, order_id, material)
+        splits = split_sizes(plant, order_id, material, quantity)
         arrival = earliest_supply(plant, material, quantity, splits)
         if arrival is None:
             return None

@@ -129,9 +129,12 @@ class SplitVars:
     """A need split at ``units`` of stock: ``stock`` takes them (its ``stock`` literal says
     whether the split is chosen) and ``bought`` buys the rest by one of its options."""
 
-    units: int
     stock: NeedVars
     bought: NeedVars
+
+    @property
+    def units(self) -> int:
+        return self.stock.quantity
 
 
 @dataclass
@@ -459,14 +462,14 @@ def create_supply_variables(
             need = NeedVars(oid, material, quantity, index)
             _add_sources(model, plant, need, latest, stocked, options)
             result.needs[(oid, material)] = need
-            for units in sources.split_sizes(plant, oid, material) if options else ():
+            for units in sources.split_sizes(plant, oid, material, quantity) if options else ():
                 taken = NeedVars(oid, material, units, index, sources.STOCK)
                 _add_sources(model, plant, taken, latest, True, [])
                 rest = NeedVars(oid, material, quantity - units, index, "bought")
                 _add_sources(model, plant, rest, latest, False, options)
                 result.needs[(oid, material, units, sources.STOCK)] = taken
                 result.needs[(oid, material, units, "bought")] = rest
-                split = SplitVars(units, taken, rest)
+                split = SplitVars(taken, rest)
                 result.splits.setdefault((oid, material), []).append(split)
     return result
 
