@@ -61,6 +61,21 @@ def base_model() -> dict:
     return copy.deepcopy(BASE)
 
 
+def record_calls(monkeypatch, module, name: str) -> list:
+    """Wrap ``module.name`` so that every result it returns is kept in the list returned (the
+    plans LNS merges, the sub-plants it builds), for a test to check each one."""
+    original = getattr(module, name)
+    results: list = []
+
+    def recorded(*args, **kwargs):
+        out = original(*args, **kwargs)
+        results.append(out)
+        return out
+
+    monkeypatch.setattr(module, name, recorded)
+    return results
+
+
 def write_model(tmp_path: Path, model: dict, name: str = "plant.yaml") -> Path:
     path = tmp_path / name
     path.write_text(yaml.safe_dump(model, sort_keys=False))

@@ -73,7 +73,7 @@ from solver.solve import lns
 from solver.solve.dispatch import best_dispatch, dispatch
 from solver.solve.lns import merge, sub_plant
 from solver.whatif.evaluate import evaluate
-from tests.conftest import base_model, solve_checked, write_model
+from tests.conftest import base_model, record_calls, solve_checked, write_model
 
 # CP-SAT here: the whole model, deterministic, 2 workers, a fixed seed, a time limit.
 CPSAT = {"search": "cpsat", "deterministic": True, "time_limit": 10, "workers": 2, "seed": 0}
@@ -540,14 +540,7 @@ def test_lns_on_a_plant_with_a_pausing_step_is_valid_and_cheaper(make_plant, mon
     }
     assert sum(o.tardiness for o in start.outcomes) == 7500
     before = sum(objective_units(plant, start).values())
-    merged: list[Plan] = []
-
-    def checked_merge(current, repaired, free, plant_=None):
-        out = merge(current, repaired, free, plant_)
-        merged.append(out)
-        return out
-
-    monkeypatch.setattr(lns, "merge", checked_merge)
+    merged = record_calls(monkeypatch, lns, "merge")
     result = lns.improve(plant, start)
     assert merged  # neighbourhoods were merged back
     for candidate in merged:

@@ -52,7 +52,7 @@ from solver.solve.lower_bound import lower_bound
 from solver.solve.residual_supply import residual_supply
 from solver.supply import sources
 from solver.supply.allocation import build_purchases
-from tests.conftest import solve_checked, write_model
+from tests.conftest import record_calls, solve_checked, write_model
 
 CPSAT = {"search": "cpsat", "deterministic": True, "time_limit": 5, "workers": 2, "seed": 0}
 DUE = 72  # 2026-11-25, a date alone: the end of that day
@@ -484,23 +484,8 @@ def test_lns_with_shared_stock_keeps_every_plan_valid(monkeypatch):
     assert all(sources.split_sizes(plant, oid, "M") == (10,) for oid in plant.orders)
     whole_levels = sources.stock_levels(plant, "M")
     assert whole_levels == (10, 20)
-    merged: list[Plan] = []
-    subs = []
-
-    merge, residual = lns.merge, lns.residual_supply
-
-    def checked_merge(current, repaired, free, plant_=None):
-        out = merge(current, repaired, free, plant_)
-        merged.append(out)
-        return out
-
-    def recorded_residual(plant_, plan, free):
-        out = residual(plant_, plan, free)
-        subs.append(out)
-        return out
-
-    monkeypatch.setattr(lns, "merge", checked_merge)
-    monkeypatch.setattr(lns, "residual_supply", recorded_residual)
+    merged = record_calls(monkeypatch, lns, "merge")
+    subs = record_calls(monkeypatch, lns, "residual_supply")
     start = with_objective(plant, best_dispatch(plant))
     assert splits_in(start) >= 1  # the LNS starts from a plan that splits
     result = lns.improve(plant, start)

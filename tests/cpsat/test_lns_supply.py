@@ -20,7 +20,7 @@ from solver.solve.dispatch import best_dispatch
 from solver.solve.lns import merge, neighbourhood, restrict, sub_plant
 from solver.solve.residual_supply import residual_supply
 from solver.solve.search import uses_lns
-from tests.conftest import write_model
+from tests.conftest import record_calls, write_model
 from tests.cpsat.test_materials import supply_model
 
 SETTINGS = {"workers": 2, "seed": 0, "time_limit": 6, "deterministic": True}
@@ -37,14 +37,7 @@ def test_every_accepted_neighbourhood_keeps_the_plan_valid_and_no_dearer(
 ):
     plant = plant_with_materials.with_settings(lns_supply_orders=15, lns_step_limit=1)
     start = best_dispatch(plant, rank_orders(plant))
-    merged: list[Plan] = []
-
-    def checked_merge(current, repaired, free, plant_=None):
-        out = merge(current, repaired, free, plant_)
-        merged.append(out)
-        return out
-
-    monkeypatch.setattr(lns, "merge", checked_merge)
+    merged = record_calls(monkeypatch, lns, "merge")
     objective = sum(objective_units(plant, start).values())
     result = lns.improve(plant, start)
     assert result.stats["iterations"] >= 3 and merged
