@@ -52,7 +52,7 @@ from solver.solve.lower_bound import lower_bound
 from solver.solve.residual_supply import residual_supply
 from solver.supply import sources
 from solver.supply.allocation import build_purchases
-from tests.conftest import record_calls, solve_checked, write_model
+from tests.conftest import record_calls, run_cli, solve_checked, write_model
 
 CPSAT = {"search": "cpsat", "deterministic": True, "time_limit": 5, "workers": 2, "seed": 0}
 DUE = 72  # 2026-11-25, a date alone: the end of that day
@@ -686,3 +686,12 @@ def test_random_split_plants_pass_the_checker():
     assert seen["plans"] >= 15
     assert seen["dispatch splits"] >= 3 and seen["cpsat splits"] >= 3
     assert seen["cheaper by splitting"] >= 1
+
+
+def test_a_split_needs_that_is_not_true_or_false_is_refused(tmp_path, capsys):
+    model = split_model()
+    model["settings"]["split_needs"] = "sometimes"
+    path = write_model(tmp_path, model)
+    assert run_cli(["validate", str(path)], path).code == 2
+    err = capsys.readouterr().err
+    assert "split_needs" in err and "valid boolean" in err and "Traceback" not in err
