@@ -1013,6 +1013,7 @@ class _Rebase:
                 ]
                 level, short = 0, False
                 events = [(t, q, "") for t, q in sources.stock_events(today, mid)] + draws
+                events += [(t, q, "") for t, q in self.surpluses(supplies).get(mid, [])]
                 for _, change, _ in sorted(events, key=lambda e: (e[0], -e[1])):
                     level += change
                     short = short or level < 0
@@ -1022,6 +1023,15 @@ class _Rebase:
                 self.displace(
                     latest[2], f"stock of {mid} as reported today does not cover it in time"
                 )
+
+    def surpluses(self, supplies: dict[str, list[Supply]]) -> dict[str, list[tuple[int, int]]]:
+        """Minimum-order surpluses the held orders' purchases bring into stock (a displaced
+        order's shipment no longer does)."""
+        held = [s for oid, given in supplies.items() if self.held(oid) for s in given]
+        bought = [s for s in held if s.source != sources.STOCK]
+        if not bought:
+            return {}
+        return sources.surplus_events(self.today, held, build_purchases(self.today, bought))
 
     def check_supplier_capacity(self, supplies: dict[str, list[Supply]]) -> None:
         today = self.today

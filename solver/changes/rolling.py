@@ -62,8 +62,9 @@ def _settle_supply(rolled: Plant, plant: Plant, baseline: Plan, now: int) -> Pla
             if o in rolled.orders and p.material in sources.requirements(rolled, o)
         ]
         if p.order_by < now and users:
-            # Ordered already: it will arrive whatever the plan does now.
-            # Only what is pegged to this shipment: a split order draws the rest from stock.
+            # Ordered already: it will arrive whatever the plan does now. What is pegged to
+            # this shipment (a split order draws the rest from stock), and with
+            # surplus_to_stock the whole shipment, its minimum-order surplus going to stock.
             need = sum(
                 s.quantity
                 for s in baseline.supplies
@@ -71,9 +72,10 @@ def _settle_supply(rolled: Plant, plant: Plant, baseline: Plan, now: int) -> Pla
                 and (s.source, s.material, s.mode, s.arrival)
                 == (p.supplier, p.material, p.mode, p.arrival)
             )
+            arriving = p.quantity if plant.settings.surplus_to_stock else min(need, p.quantity)
             receipt_id = f"{p.supplier}-{p.material}-{p.arrival}"
             placed[p.material].append(
-                Receipt(receipt_id, p.material, min(need, p.quantity), p.arrival, p.supplier)
+                Receipt(receipt_id, p.material, arriving, p.arrival, p.supplier)
             )
     materials = dict(rolled.materials)
     for mid, material in materials.items():

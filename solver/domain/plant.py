@@ -238,6 +238,10 @@ class Offer:
     ``booked``: (period, units) already bought by orders outside the plant, which the capacity
     must still hold: the purchases of the orders an LNS neighbourhood keeps fixed. Empty for a
     plant read from files.
+
+    ``pegged``: (mode, period, units) of those kept purchases' shipments, the units pegged to
+    them: a shipment of the plant in that mode and period joins the kept one, which is already
+    paid for and topped up to the minimum order (``booked`` and stock hold its top-up).
     """
 
     material: str
@@ -247,6 +251,16 @@ class Offer:
     min_order: int = 0
     booked: tuple[tuple[int, int], ...] = ()
     group: str = ""  # the supplier's capacity group this material shares, if any
+    pegged: tuple[tuple[str, int, int], ...] = ()
+
+    def pegged_in(self, mode: str, period: int) -> int:
+        """Units kept orders have pegged to this offer's shipment of ``mode`` in ``period``."""
+        return sum(units for m, p, units in self.pegged if m == mode and p == period)
+
+    def kept_surplus(self, mode: str, period: int) -> int:
+        """The top-up of a kept shipment to the minimum order (0 without one)."""
+        pegged = self.pegged_in(mode, period)
+        return max(0, self.min_order - pegged) if pegged else 0
 
     def capacity_left(self, period: int) -> int | None:
         """Units that may still be bought in ``period`` (None: no capacity limit)."""

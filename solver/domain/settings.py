@@ -280,6 +280,10 @@ class Settings(BaseModel):
         Whether one order's need for a material may come from stock and a purchase together
         (``sources.split_sizes``): the stock part is what stock and open receipts hold in
         all by one of their arrivals, the rest is bought. Off, each need has one source.
+    surplus_to_stock : bool
+        Whether the units a shipment is topped up with to reach its supplier's minimum order
+        go into stock when it arrives, for later draws (charged holding like stock on hand).
+        Off, the surplus is bought and paid but no order may use it.
     frozen : timedelta
         What-if: baseline steps starting within this window after ``now`` keep their resource
         and start (a duration; ``0h`` = nothing frozen beyond work already started).
@@ -369,6 +373,7 @@ class Settings(BaseModel):
     holding_rate: Annotated[float, Field(ge=0, le=10)] = 0.25
     stock_model: Literal["auto", "reservoir", "buckets"] = "auto"
     split_needs: bool = True
+    surplus_to_stock: bool = True
     reservoir_max_uses: Annotated[int, Field(ge=0)] = 5
     frozen: Duration = timedelta(0)
     protect: Literal["due", "plan"] = "due"

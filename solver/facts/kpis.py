@@ -42,6 +42,7 @@ from solver.rules.costs import (
     money_units,
     purchase_cost,
     risk_premium,
+    surplus_holding_per_tick,
     tardiness_coefficient,
     units_per_currency,
 )
@@ -190,7 +191,20 @@ def supply_units(plant: Plant, plan: Plan) -> dict[str, int]:
     for o in plan.outcomes:
         if o.from_stock:
             terms["holding"] -= finished_goods_saving(plant, o.order)
+    terms["holding"] += surplus_if_idle(plant, plan)
     return terms
+
+
+def surplus_if_idle(plant: Plant, plan: Plan) -> int:
+    """Holding cost of the plan's minimum-order surpluses in stock from their arrival to the
+    horizon (``sources.surplus_events``; draws from them save as any stock draw does)."""
+    units = 0
+    for mid, events in sources.surplus_events(plant, plan.supplies, plan.purchases).items():
+        value = plant.materials[mid].unit_cost
+        for tick, surplus in events:
+            idle = plant.horizon - min(tick, plant.horizon)
+            units += surplus_holding_per_tick(plant, value, surplus) * idle
+    return units
 
 
 def holding_if_idle(plant: Plant) -> int:

@@ -4,7 +4,8 @@ Every made order gets each material of its bill in the quantity the bill needs, 
 or, unless ``split_needs`` is off, several (stock and a purchase: a split); purchases
 arrive no sooner than the supplier's (planned) lead time and before the step that draws the
 material starts (its BOM line's step, by default the first); stock, on hand plus receipts less
-each draw at its drawing step's start, never goes negative; shipments cover what is pegged to
+each draw at its drawing step's start, never goes negative (minimum-order surpluses join
+it when their shipment arrives, ``settings.surplus_to_stock``); shipments cover what is pegged to
 them and their minimum order; units bought per supplier period stay within capacity; finished
 goods shipped stay within stock.
 """
@@ -130,6 +131,8 @@ def _stock(plant: Plant, plan: Plan, draws: dict[tuple[str, str], int]) -> list[
     events: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for mid in plant.materials:
         events[mid] += sources.stock_events(plant, mid)
+    for mid, surpluses in sources.surplus_events(plant, plan.supplies, plan.purchases).items():
+        events[mid] += surpluses
     for s in plan.supplies:
         # Stock of a material the plant does not have is reported by _sources.
         drawn_at = draws.get((s.order, s.material))

@@ -58,6 +58,19 @@ def holding_per_tick(plant: Plant, value: float, quantity: int) -> int:
     return round(100 * value * quantity * plant.settings.holding_rate / 365)
 
 
+def surplus_holding_per_tick(plant: Plant, value: float, units: int) -> int:
+    """Objective units per tick of holding a minimum-order surplus of ``units`` units worth
+    ``value`` each: ``holding_per_tick`` of the batch, computed as units x a thousandth-unit
+    rate, rounded half up. The surplus is a variable in CP-SAT, where this is one division
+    (``holding_per_tick``'s float rounding would need a table with an entry per unit)."""
+    return (units * surplus_holding_rate(plant, value) + 500) // 1000
+
+
+def surplus_holding_rate(plant: Plant, value: float) -> int:
+    """Thousandths of an objective unit per tick of holding one unit worth ``value``."""
+    return round(100_000 * value * plant.settings.holding_rate / 365)
+
+
 def shift_cost_per_tick(plant: Plant) -> int:
     """Objective units per tick a baseline step moves (stability_cost_per_day per day)."""
     return round(100 * plant.settings.stability_cost_per_day)

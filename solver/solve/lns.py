@@ -27,7 +27,7 @@ from solver.rules.ranking import remaining_work, tardiness_weights
 from solver.solve.cpsat.model import Progress, build, deterministic_limit, solve
 from solver.solve.neighbourhoods.adaptive import Selector
 from solver.solve.neighbourhoods.near_late import NearLate
-from solver.solve.residual_supply import residual_supply
+from solver.solve.residual_supply import keep_surplus_sources, residual_supply
 from solver.supply.allocation import build_purchases
 from solver.supply.sources import has_supply
 
@@ -86,7 +86,10 @@ def sub_plant(plant: Plant, plan: Plan, free: set[str]) -> Plant:
     """The freed orders alone, on resources where every other order's steps are downtime,
     with the stock, supplier capacity and finished goods the others leave
     (``residual_supply``); on machines with a changeover matrix those steps are also kept
-    steps (``Plant.kept``), whose families set the changeovers next to them."""
+    steps (``Plant.kept``), whose families set the changeovers next to them.
+
+    With minimum-order surplus going into stock, ``free`` must leave the kept orders the
+    shipments their draws need (``residual_supply.keep_surplus_sources``)."""
     blocked: dict[str, list[Downtime]] = {}
     kept = {rid: list(steps) for rid, steps in plant.kept.items()}
     for step in plan.steps:
@@ -187,6 +190,8 @@ def improve(
     while (left := budget.left()) > 0.2:
         step = min(step_limit or settings.lns_step_limit, left)
         chosen = _disjoint(selector, plant, current, focus, portfolio)
+        if supply:
+            chosen = [(kind, keep_surplus_sources(plant, current, free)) for kind, free in chosen]
         pieces = []
         for _, free in chosen:
             iterations += 1

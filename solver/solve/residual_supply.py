@@ -12,9 +12,13 @@ finished goods they ship. The freed orders get what is left, exactly:
   whose needs still split at the whole plant's stock levels (``sources.split_sizes``).
 - **Supplier capacity**: each offer's ``booked`` holds, per period, the units the kept orders'
   purchases take (their minimum-order top-ups included); the freed orders' purchases must fit
-  in what is left. A freed order that would join a kept shipment is counted as a shipment of
-  its own there (its own minimum order, its own charge): never more than the real load, so the
-  merged plan keeps capacity; the merged plan is priced again as a whole.
+  in what is left. Each offer's ``pegged`` says which kept shipments (mode, period) exist and
+  with how many pegged units: a freed order buying there joins the shipment, taking first from
+  its top-up (no new minimum order, no new shipment charge), exactly as the merged plan will.
+- **Minimum-order surplus** (``settings.surplus_to_stock``): a kept shipment's top-up is in
+  the stock above from its arrival (kept orders may have drawn on it); a freed order joining
+  the shipment pegs part of it, which leaves stock then, as the CP-SAT model and dispatch's
+  ledger count it. A shipment of kept orders only keeps its top-up whole.
 - **Finished goods**: each product's stock less what the kept orders ship from it.
 """
 
@@ -49,21 +53,32 @@ def residual_supply(plant: Plant, plan: Plan, free: set[str]) -> Plant:
     for s in kept:
         if s.source == sources.STOCK:
             draws[s.material].append((drawn_at[(s.order, s.material)], s.quantity))
+    purchases = build_purchases(plant, kept)
+    # The kept shipments' top-ups, as the kept orders alone leave them.
+    surpluses = sources.surplus_events(plant, kept, purchases)
     materials = {
-        mid: _left_in_stock(plant, material, draws[mid]) if mid in draws else material
+        mid: _left_in_stock(plant, material, draws[mid], surpluses.get(mid, []))
+        if mid in draws or mid in surpluses
+        else material
         for mid, material in plant.materials.items()
     }
     return plant.replace(
         materials=materials,
-        suppliers=_booked(plant, build_purchases(plant, kept)),
+        suppliers=_booked(plant, purchases, kept),
         products=_finished_goods_left(plant, plan, free),
     )
 
 
-def _left_in_stock(plant: Plant, material: Material, draws: list[tuple[int, int]]) -> Material:
-    """The material with the stock profile ``S*`` that the kept draws leave."""
+def _left_in_stock(
+    plant: Plant,
+    material: Material,
+    draws: list[tuple[int, int]],
+    surpluses: list[tuple[int, int]],
+) -> Material:
+    """The material with the stock profile ``S*`` that the kept draws leave of its stock,
+    receipts and the kept shipments' surpluses."""
     changes: dict[int, int] = defaultdict(int)
-    for tick, units in sources.stock_events(plant, material.id):
+    for tick, units in sources.stock_events(plant, material.id) + surpluses:
         changes[tick] += units
     for tick, units in draws:
         changes[tick] -= units
@@ -92,16 +107,28 @@ def _left_in_stock(plant: Plant, material: Material, draws: list[tuple[int, int]
     )
 
 
-def _booked(plant: Plant, purchases: list) -> dict:
-    """Every supplier with each offer's ``booked`` units per period from ``purchases``."""
+def _booked(plant: Plant, purchases: list, kept: list) -> dict:
+    """Every supplier with each offer's ``booked`` units per period and its ``pegged``
+    shipments, from the kept orders' ``purchases``."""
     load: dict[tuple[str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    pegged: dict[tuple[str, str], dict[tuple[str, int], int]] = defaultdict(
+        lambda: defaultdict(int)
+    )
     for p in purchases:
-        supplier = plant.suppliers[p.supplier]
-        load[(p.supplier, p.material)][sources.period_of(supplier, p.arrival)] += p.quantity
+        period = sources.period_of(plant.suppliers[p.supplier], p.arrival)
+        load[(p.supplier, p.material)][period] += p.quantity
+    for s in kept:
+        if s.source != sources.STOCK:
+            period = sources.period_of(plant.suppliers[s.source], s.arrival)
+            pegged[(s.source, s.material)][(s.mode, period)] += s.quantity
     suppliers = {}
     for sid, supplier in plant.suppliers.items():
         offers = {
-            mid: dataclasses.replace(offer, booked=tuple(sorted(load[(sid, mid)].items())))
+            mid: dataclasses.replace(
+                offer,
+                booked=tuple(sorted(load[(sid, mid)].items())),
+                pegged=tuple(sorted((m, p, u) for (m, p), u in pegged[(sid, mid)].items())),
+            )
             if (sid, mid) in load
             else offer
             for mid, offer in supplier.offers.items()
@@ -123,3 +150,66 @@ def _finished_goods_left(plant: Plant, plan: Plan, free: set[str]) -> dict:
         else product
         for pid, product in plant.products.items()
     }
+
+
+def keep_surplus_sources(plant: Plant, plan: Plan, free: set[str]) -> set[str]:
+    """``free`` less the orders whose shipments bring minimum-order surplus the kept orders'
+    stock draws need (``settings.surplus_to_stock``).
+
+    A kept order may draw stock that only the top-up of a freed order's shipment brings. The
+    sub-plant cannot promise that shipment (it exists only if the freed orders buy there
+    again), so such shipments stay with their orders: the earliest are kept first, until the
+    kept draws fit in what stock, receipts and the kept shipments bring.
+    """
+    if not plant.settings.surplus_to_stock or not sources.has_supply(plant):
+        return free
+    free = set(free)
+    drawn_at = sources.draw_starts(plant, plan)
+    pegged: dict[tuple, int] = defaultdict(int)
+    for s in plan.supplies:
+        if s.source != sources.STOCK:
+            pegged[(s.source, s.material, s.mode, s.arrival)] += s.quantity
+    topped_up = [
+        p
+        for p in plan.purchases
+        if p.quantity > pegged[(p.supplier, p.material, p.mode, p.arrival)]
+    ]
+    changed = True
+    while changed:  # an order kept for one material draws others too
+        changed = False
+        kept = [s for s in plan.supplies if s.order not in free]
+        for material in sorted({s.material for s in kept if s.source == sources.STOCK}):
+            short = _kept_short(plant, plan, material, kept, drawn_at)
+            if short is None:
+                continue
+            bringing = [
+                p
+                for p in topped_up
+                if p.material == material and p.arrival <= short and set(p.orders) <= free
+            ]
+            if bringing:  # else the plan itself is short: the checker says so elsewhere
+                free -= set(min(bringing, key=lambda p: p.arrival).orders)
+                changed = True
+                break
+    return free
+
+
+def _kept_short(plant: Plant, plan: Plan, material: str, kept: list, drawn_at: dict):
+    """The first tick at which the kept orders' draws of ``material`` exceed what its stock,
+    receipts and the kept orders' own shipments bring; None if they never do."""
+    draws = [
+        (drawn_at[(s.order, s.material)], -s.quantity)
+        for s in kept
+        if s.source == sources.STOCK and s.material == material
+    ]
+    if not draws:
+        return None
+    purchases = build_purchases(plant, kept)
+    surpluses = sources.surplus_events(plant, kept, purchases)
+    events = sources.stock_events(plant, material) + surpluses.get(material, []) + draws
+    level = 0
+    for tick, change in sorted(events, key=lambda e: (e[0], -e[1])):
+        level += change
+        if level < 0:
+            return tick
+    return None

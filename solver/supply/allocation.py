@@ -98,12 +98,19 @@ class SupplyBook:
         self._period_load: dict[tuple[str, str, int], int] = defaultdict(int)
         self._options: dict[str, list[BuyOption]] = {}
         self.supplies: list[Supply] = []
+        self._surplus_to_stock = plant.settings.surplus_to_stock
+        # Shipments kept orders have (an LNS neighbourhood): joined, not opened again. Their
+        # load is booked and their top-up in stock already.
+        for sid, supplier in plant.suppliers.items():
+            for mid, offer in supplier.offers.items():
+                for mode, period, units in offer.pegged:
+                    self.shipments[(sid, mid, mode, period)] += units
 
     def bought_in(self, supplier: str, material: str, period: int) -> int:
         """Units bought from a supplier for a material in one period, minimum orders included."""
         return self._period_load.get((supplier, material, period), 0)
 
-    def _add_to_shipment(self, key: tuple[str, str, str, int], quantity: int) -> None:
+    def _add_to_shipment(self, key: tuple[str, str, str, int], quantity: int, arrival: int) -> None:
         supplier, material, _, period = key
         minimum = sources.offer_for(self.plant, supplier, material).min_order
         before = self.shipments[key]
@@ -112,6 +119,26 @@ class SupplyBook:
         counted_before = max(before, minimum) if before else 0
         counted_after = max(after, minimum) if after else 0
         self._period_load[(supplier, material, period)] += counted_after - counted_before
+        change = (counted_after - after) - (counted_before - before)
+        if self._surplus_to_stock and change:
+            # The surplus waits in stock from the arrival; pegging part of it takes that part.
+            self.stock[material].add(max(0, arrival), change)
+
+    def surplus_taken(self, option: BuyOption, material: str, quantity: int) -> int:
+        """Units of a shipment's surplus in stock that buying ``quantity`` more by ``option``
+        pegs instead (0 when its surplus does not go to stock)."""
+        if not self._surplus_to_stock:
+            return 0
+        key = (option.supplier, material, option.mode.name, option.period)
+        current = self.shipments.get(key, 0)
+        if not current:
+            return 0
+        minimum = sources.offer_for(self.plant, option.supplier, material).min_order
+        return max(0, minimum - current) - max(0, minimum - current - quantity)
+
+    def _stock_allows(self, material: str, quantity: int, tick: int) -> bool:
+        """Whether ``quantity`` units may leave the material's stock at ``tick``."""
+        return not quantity or self.stock[material].earliest_draw(quantity, tick) == tick
 
     def fits(
         self, option: BuyOption, material: str, quantity: int, reserved: dict | None = None
@@ -196,7 +223,11 @@ class SupplyBook:
         if drawn is not None:
             ways.append((drawn, 0.0, (Part(STOCK, None, drawn, quantity),)))
         for option in self._buy_options(material):
-            if self.fits(option, material, quantity, reserved):
+            # Pegging units of a surplus that waits in stock takes them from the stock.
+            taken = self.surplus_taken(option, material, quantity)
+            if self.fits(option, material, quantity, reserved) and self._stock_allows(
+                material, taken, max(0, option.arrival)
+            ):
                 price = self._unit_cost(option, material, quantity)
                 ways.append(
                     (option.arrival, price, (Part("buy", option, option.arrival, quantity),))
@@ -207,7 +238,11 @@ class SupplyBook:
                 continue
             rest = quantity - units
             for option in self._buy_options(material):
-                if self.fits(option, material, rest, reserved):
+                taken = self.surplus_taken(option, material, rest)
+                first = min(drawn, max(0, option.arrival))
+                if self.fits(option, material, rest, reserved) and self._stock_allows(
+                    material, units + taken if taken else 0, first
+                ):
                     price = self._unit_cost(option, material, rest) * rest / quantity
                     parts = (
                         Part(STOCK, None, drawn, units),
@@ -254,7 +289,7 @@ class SupplyBook:
                     continue
                 option = part.option
                 key = (option.supplier, material, option.mode.name, option.period)
-                self._add_to_shipment(key, part.quantity)
+                self._add_to_shipment(key, part.quantity, option.arrival)
                 self.supplies.append(
                     Supply(
                         order_id,

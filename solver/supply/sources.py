@@ -265,6 +265,48 @@ def stock_events(plant: Plant, material: str) -> list[tuple[int, int]]:
     return sorted(by_tick.items())
 
 
+def takes_surplus(plant: Plant, material: str) -> bool:
+    """Whether a shipment of the material may bring a minimum-order surplus into stock
+    (``settings.surplus_to_stock`` and an offer with a minimum order)."""
+    if not plant.settings.surplus_to_stock:
+        return False
+    return any(
+        supplier.offers[material].min_order > 0
+        for supplier in plant.suppliers.values()
+        if material in supplier.offers
+    )
+
+
+def may_draw_stock(plant: Plant, material: str) -> bool:
+    """Whether stock is a possible source of the material: some is on hand or on its way,
+    or a minimum-order surplus may bring some (``takes_surplus``)."""
+    return plant.materials[material].stocked or takes_surplus(plant, material)
+
+
+def surplus_events(
+    plant: Plant, supplies: tuple | list, purchases: tuple | list
+) -> dict[str, list[tuple[int, int]]]:
+    """(arrival, units) per material that minimum-order surpluses of ``purchases`` (a plan's
+    shipments) add to stock: a shipment's quantity less the units of ``supplies`` pegged to
+    it, when it arrives.
+
+    Empty when ``settings.surplus_to_stock`` is off (the surplus is bought but not used).
+    """
+    events: dict[str, list[tuple[int, int]]] = {}
+    if not plant.settings.surplus_to_stock:
+        return events
+    pegged: dict[tuple, int] = {}
+    for s in supplies:
+        if s.source != STOCK:
+            key = (s.source, s.material, s.mode, s.arrival)
+            pegged[key] = pegged.get(key, 0) + s.quantity
+    for p in purchases:
+        surplus = p.quantity - pegged.get((p.supplier, p.material, p.mode, p.arrival), 0)
+        if surplus > 0:
+            events.setdefault(p.material, []).append((max(0, p.arrival), surplus))
+    return events
+
+
 def finished_goods_value(plant: Plant, product_id: str) -> float:
     """Value of one finished unit: conversion cost plus its materials."""
     product = plant.products[product_id]

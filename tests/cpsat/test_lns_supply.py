@@ -18,7 +18,7 @@ from solver.rules.ranking import rank_orders
 from solver.solve.cpsat.model import build, solve
 from solver.solve.dispatch import best_dispatch
 from solver.solve.lns import merge, neighbourhood, restrict, sub_plant
-from solver.solve.residual_supply import residual_supply
+from solver.solve.residual_supply import keep_surplus_sources, residual_supply
 from solver.solve.search import uses_lns
 from tests.conftest import record_calls, write_model
 from tests.cpsat.test_materials import supply_model
@@ -55,7 +55,7 @@ def test_a_neighbourhood_merged_back_is_valid_on_the_whole_plant(plant_with_mate
     rng = random.Random(3)
     weights = {r.order: r.weight for r in rank_orders(plant)}
     for _ in range(3):
-        free = neighbourhood(plant, plan, 20, rng)
+        free = keep_surplus_sources(plant, plan, neighbourhood(plant, plan, 20, rng))
         sub = sub_plant(plant, plan, free).with_settings(time_limit=2, deterministic_time=2)
         repaired = solve(build(sub, restrict(plan, free), weights))
         merged = merge(plan, repaired, free, plant)

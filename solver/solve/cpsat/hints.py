@@ -13,6 +13,7 @@ from ortools.sat.python import cp_model
 
 from solver.domain.plan import Plan, Supply
 from solver.domain.plant import Plant
+from solver.rules.costs import surplus_holding_per_tick
 from solver.solve.cpsat.variables import ModelVars
 from solver.supply.sources import STOCK, draw_starts, free_flowing, offer_for
 
@@ -100,10 +101,17 @@ def _hint_supply(hint, plant: Plant, variables: ModelVars, plan: Plan) -> None:
             for need, buy in shipment.members
             if _chosen(taken.get(id(need)), buy, plant)
         )
-        hint(shipment.used, int(bought > 0))
-        if shipment.surplus is not None:
+        if shipment.joined:  # a kept shipment: its top-up less what the plan adds
+            surplus = max(0, shipment.already - bought)
+        else:
+            hint(shipment.used, int(bought > 0))
             minimum = plant.suppliers[supplier].offers[material].min_order
-            hint(shipment.surplus, max(0, minimum - bought) if bought else 0)
+            surplus = max(0, minimum - bought) if bought else 0
+        if shipment.surplus is not None:
+            hint(shipment.surplus, surplus)
+            if shipment.holding is not None:
+                value = plant.materials[material].unit_cost
+                hint(shipment.holding, surplus_holding_per_tick(plant, value, surplus))
 
 
 def _rows_by_part(variables: ModelVars, plan: Plan) -> dict[int, Supply]:

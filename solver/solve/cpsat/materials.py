@@ -30,7 +30,14 @@ from ortools.sat.python import cp_model
 from solver.domain.plan import Supply
 from solver.domain.plant import Plant
 from solver.facts.kpis import finished_goods_saving, holding_if_idle
-from solver.rules.costs import holding_per_tick, money_units, purchase_cost, risk_premium
+from solver.rules.costs import (
+    holding_per_tick,
+    money_units,
+    purchase_cost,
+    risk_premium,
+    surplus_holding_per_tick,
+    surplus_holding_rate,
+)
 from solver.solve.cpsat.variables import (
     BuyVar,
     ModelVars,
@@ -49,8 +56,8 @@ def add_supply(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> S
     supply_vars = create_supply_variables(model, plant, variables)
     add_source_choice(model, variables, supply_vars)
     add_material_before_start(model, variables, supply_vars)
-    add_stock_balance(model, plant, variables, supply_vars)
     add_shipments(model, plant, supply_vars)
+    add_stock_balance(model, plant, variables, supply_vars)  # surpluses of the shipments in
     add_supplier_capacity(model, plant, supply_vars)  # and capacity groups
     add_finished_goods(model, plant, variables)
     return supply_vars
@@ -107,17 +114,34 @@ def uses_reservoir(plant: Plant, drawing_orders: int) -> bool:
 def add_stock_balance(
     model: cp_model.CpModel, plant: Plant, variables: ModelVars, sv: SupplyVars
 ) -> None:
-    """Stock of each material never below zero: reservoir or receipt checkpoints."""
+    """Stock of each material never below zero: reservoir or receipt checkpoints. Minimum-
+    order surpluses (``settings.surplus_to_stock``) arrive with their shipment; their units
+    are variables, which CP-SAT's reservoir does not take, so such a material has
+    checkpoints."""
     draws: dict[str, list[NeedVars]] = defaultdict(list)
     for need in sv.needs.values():
         if need.stock is not None:
             draws[need.material].append(need)
+    surpluses = _surpluses(plant, sv)
     for material, needs in draws.items():
         events = sources.stock_events(plant, material)
-        if uses_reservoir(plant, len(needs)):
+        if material not in surpluses and uses_reservoir(plant, len(needs)):
             _reservoir(model, variables, events, needs)
         else:
-            _checkpoints(model, variables, events, needs)
+            _checkpoints(model, variables, events + surpluses.get(material, []), needs)
+
+
+def _surpluses(plant: Plant, sv: SupplyVars) -> dict[str, list[tuple[int, cp_model.IntVar]]]:
+    """(arrival, surplus units) per material of every shipment whose surplus goes to stock."""
+    out: dict[str, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+    if plant.settings.surplus_to_stock:
+        for (_, material, _, _), shipment in sv.shipments.items():
+            if shipment.surplus is not None:
+                # A kept shipment's top-up is in stock already: only what it changes counts.
+                out[material].append(
+                    (max(0, shipment.arrival), shipment.surplus - (shipment.already or 0))
+                )
+    return out
 
 
 def _reservoir(model, variables: ModelVars, events, needs: list[NeedVars]) -> None:
@@ -134,8 +158,12 @@ def _reservoir(model, variables: ModelVars, events, needs: list[NeedVars]) -> No
 
 
 def _checkpoints(model, variables: ModelVars, events, needs: list[NeedVars]) -> None:
-    arrived = 0
+    """``events``: (tick, units) sorted or not; units a constant or a surplus variable."""
+    by_tick: dict[int, list] = defaultdict(list)
     for tick, units in events:
+        by_tick[tick].append(units)
+    arrived = 0
+    for tick in sorted(by_tick):
         if tick > 0:
             drawn = []
             for need in needs:
@@ -148,7 +176,7 @@ def _checkpoints(model, variables: ModelVars, events, needs: list[NeedVars]) -> 
                 drawn.append(need.quantity * before)
             if drawn:
                 model.add(sum(drawn) <= arrived)
-        arrived += units
+        arrived += sum(by_tick[tick])
     model.add(sum(n.quantity * n.stock for n in needs) <= arrived)
 
 
@@ -163,6 +191,10 @@ def add_shipments(model: cp_model.CpModel, plant: Plant, sv: SupplyVars) -> None
         offer = sources.offer_for(plant, supplier, material)
         mode = sources.mode_named(offer, mode_name)
         literals = [buy.chosen for _, buy in members]
+        pegged = offer.pegged_in(mode_name, period)
+        if pegged:
+            _join_kept_shipment(model, plant, key, members, pegged, sv)
+            continue
         needs_shipment = offer.min_order > 0 or mode.cost_per_shipment > 0
         if not needs_shipment:
             sv.shipments[key] = ShipmentVars(literals[0], None, members)
@@ -171,10 +203,47 @@ def add_shipments(model: cp_model.CpModel, plant: Plant, sv: SupplyVars) -> None
         for literal in literals:
             model.add_implication(literal, used)
         model.add_bool_or(literals).only_enforce_if(used)
+        sv.shipments[key] = ShipmentVars(used, surplus, members)
         if surplus is not None:
             bought = sum(need.quantity * buy.chosen for need, buy in members)
             model.add_max_equality(surplus, [offer.min_order * used - bought, 0])
-        sv.shipments[key] = ShipmentVars(used, surplus, members)
+            add_surplus_holding(model, plant, key, sv.shipments[key], offer.min_order)
+
+
+def _join_kept_shipment(model, plant: Plant, key: tuple, members: list, pegged: int, sv) -> None:
+    """Buying into a shipment kept orders already have (``Offer.pegged``, an LNS
+    neighbourhood): it is paid for and topped up, so what this plant buys there takes first
+    from its top-up; ``kept_surplus`` says how much of the top-up ``booked`` and stock hold."""
+    supplier, material, mode_name, period = key
+    offer = sources.offer_for(plant, supplier, material)
+    kept = offer.kept_surplus(mode_name, period)
+    used = model.new_constant(1)
+    if not kept:
+        sv.shipments[key] = ShipmentVars(used, None, members, already=0)
+        return
+    surplus = model.new_int_var(0, kept, f"surplus[{key}]")
+    bought = sum(need.quantity * buy.chosen for need, buy in members)
+    model.add_max_equality(surplus, [kept - bought, 0])
+    sv.shipments[key] = ShipmentVars(used, surplus, members, already=kept)
+    add_surplus_holding(model, plant, key, sv.shipments[key], kept)
+
+
+def add_surplus_holding(
+    model: cp_model.CpModel, plant: Plant, key: tuple, shipment: ShipmentVars, most: int
+) -> None:
+    """The holding per tick of a shipment's surplus going into stock, exactly as the facts
+    price it (``surplus_holding_per_tick``: a rate in thousandths, rounded half up)."""
+    if not plant.settings.surplus_to_stock:
+        return
+    value = plant.materials[key[1]].unit_cost
+    rate = surplus_holding_rate(plant, value)
+    if not rate:
+        return
+    holding = model.new_int_var(
+        0, surplus_holding_per_tick(plant, value, most), f"surplus_holding[{key}]"
+    )
+    model.add_division_equality(holding, shipment.surplus * rate + 500, 1000)
+    shipment.holding = holding
 
 
 def add_supplier_capacity(model: cp_model.CpModel, plant: Plant, sv: SupplyVars) -> None:
@@ -184,7 +253,8 @@ def add_supplier_capacity(model: cp_model.CpModel, plant: Plant, sv: SupplyVars)
         terms = load[(supplier, material, period)]
         terms += [need.quantity * buy.chosen for need, buy in shipment.members]
         if shipment.surplus is not None:
-            terms.append(shipment.surplus)
+            # A kept shipment's top-up is booked already: only what it changes counts.
+            terms.append(shipment.surplus - (shipment.already or 0))
     for (supplier, material, period), terms in load.items():
         capacity = sources.offer_for(plant, supplier, material).capacity_left(period)
         if capacity is not None:
@@ -230,7 +300,7 @@ def supply_terms(
         offer = sources.offer_for(plant, supplier, material)
         mode = sources.mode_named(offer, shipment_mode(shipment))
         reliability = plant.suppliers[supplier].reliability
-        if mode.cost_per_shipment:
+        if mode.cost_per_shipment and not shipment.joined:
             expedite.append(money_units(plant, mode.cost_per_shipment) * shipment.used)
         if shipment.surplus is not None:
             purchase.append(purchase_cost(plant, offer.price, 1) * shipment.surplus)
@@ -250,6 +320,11 @@ def supply_terms(
             )
             arrived = sum(buy.arrival * buy.chosen for buy in need.buys)
             holding.append(per_tick * need.bought_start - per_tick * arrived)
+    for shipment in sv.shipments.values():
+        if shipment.holding is not None:
+            # The surplus waits in stock from its arrival; draws from it save like any.
+            idle = plant.horizon - min(max(0, shipment.arrival), plant.horizon)
+            holding.append(idle * shipment.holding)
     for oid, order_vars in variables.orders.items():
         if order_vars.from_stock is not None:
             holding.append(-finished_goods_saving(plant, oid) * order_vars.from_stock)

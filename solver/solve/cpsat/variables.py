@@ -117,11 +117,25 @@ class NeedVars:
 
 @dataclass
 class ShipmentVars:
-    """A shipment (supplier, material, mode, period): whether it is used, its surplus units."""
+    """A shipment (supplier, material, mode, period): whether it is used, its surplus units,
+    and, when the surplus goes into stock, its holding per tick (``surplus_holding_per_tick``)
+    and its arrival. ``already`` is not None for a shipment kept orders have (``Offer.pegged``):
+    the top-up it had before this plant's purchases joined it."""
 
     used: cp_model.IntVar
     surplus: cp_model.IntVar | None
     members: list[tuple[NeedVars, BuyVar]]
+    holding: cp_model.IntVar | None = None
+    already: int | None = None
+
+    @property
+    def joined(self) -> bool:
+        """Whether this is a kept shipment the plant's purchases join."""
+        return self.already is not None
+
+    @property
+    def arrival(self) -> int:
+        return self.members[0][1].arrival
 
 
 @dataclass
@@ -458,7 +472,7 @@ def create_supply_variables(
             # Material comes no later than the step that draws it may start.
             latest = int(drawing.proto.domain[len(drawing.proto.domain) - 1])
             options = list(sources.buy_options(plant, material, latest))
-            stocked = plant.materials[material].stocked
+            stocked = sources.may_draw_stock(plant, material)
             need = NeedVars(oid, material, quantity, index)
             _add_sources(model, plant, need, latest, stocked, options)
             result.needs[(oid, material)] = need
