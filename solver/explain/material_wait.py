@@ -84,6 +84,14 @@ def _stock_wait(index: PlanIndex, supply: Supply, ready: int, start: int) -> Mat
         (r for r in material.receipts if max(0, r.arrival) == arrival), key=lambda r: r.id
     )
     suppliers = sorted({r.supplier for r in receipts if r.supplier})
+    if not receipts:  # a minimum-order surplus arriving with a shipment
+        suppliers = sorted(
+            {
+                p.supplier
+                for p in index.plan.purchases
+                if p.material == supply.material and max(0, p.arrival) == arrival
+            }
+        )
     return MaterialWait(
         supply.material,
         supply.quantity,

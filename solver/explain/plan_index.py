@@ -80,11 +80,15 @@ class PlanIndex:
         return self._windows[calendar.id]
 
     def stock_ledger(self, material: str) -> StockLedger:
-        """On hand, receipts, and every order's draw from stock when the step consuming it
-        starts (as the supply checker counts them: purchases never feed stock draws)."""
+        """On hand, receipts, minimum-order surpluses at their shipment's arrival, and every
+        order's draw from stock when the step consuming it starts (as the supply checker
+        counts them: the units pegged to a purchase never feed stock draws)."""
         if material not in self._ledgers:
             ledger = StockLedger()
-            for tick, units in sources.stock_events(self.plant, material):
+            surpluses = sources.surplus_events(self.plant, self.plan.supplies, self.plan.purchases)
+            for tick, units in sources.stock_events(self.plant, material) + surpluses.get(
+                material, []
+            ):
                 ledger.add(tick, units)
             for s in self.plan.supplies:
                 drawn_at = self.draw_starts.get((s.order, s.material))

@@ -83,6 +83,8 @@ def _orders(busy: tuple[Busy, ...], shown: int = SHOWN_ORDERS) -> str:
 def _source(wait: MaterialWait) -> str:
     if wait.source != STOCK:
         return f"bought from {wait.supplier} ({wait.mode or 'standard'})"
+    if not wait.receipt and wait.supplier:
+        return f"from stock, the minimum-order surplus of a shipment from {wait.supplier}"
     receipt = f"receipt {wait.receipt}" if wait.receipt else "a receipt"
     return f"from stock, {receipt}" + (f" from {wait.supplier}" if wait.supplier else "")
 

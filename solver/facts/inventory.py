@@ -15,8 +15,8 @@ The stock level follows the same events as the projected available balance
 
 - **material**: on hand at the plan start and open receipts (``sources.stock_events``), plus
   planned purchases at their arrival, less every order's draw (stock or bought) when the step
-  consuming it starts. Purchased material waiting for its order is stock held, although the objective's
-  holding term does not charge it. Use is the draws.
+  consuming it starts. Purchased material waiting for its order is stock held (the objective's
+  holding term charges it, and a minimum-order surplus from its arrival). Use is the draws.
 - **finished goods of a product**: on hand at the plan start; an order shipped from it leaves at
   its due date; a made order enters at its completion and leaves when it ships, at
   ``max(completion, due)`` (a customer takes no delivery before the due date). Use is every

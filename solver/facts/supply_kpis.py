@@ -121,9 +121,10 @@ def waiting_on_material(plant: Plant, plan: Plan) -> list[Waiting]:
             if step is not None:
                 drawing[(s.order, s.material)] = step
     ledgers: dict[str, StockLedger] = {}
+    surpluses = sources.surplus_events(plant, plan.supplies, plan.purchases)
     for mid in plant.materials:
         ledger = StockLedger()
-        for tick, units in sources.stock_events(plant, mid):
+        for tick, units in sources.stock_events(plant, mid) + surpluses.get(mid, []):
             ledger.add(tick, units)
         ledgers[mid] = ledger
     for s in plan.supplies:

@@ -1,15 +1,18 @@
-"""What split needs buy and cost: the same plants planned with and without ``split_needs``.
+"""What a supply rule buys and costs: the same plants planned with one setting on and off.
 
 Usage::
 
-    python -m benchmarks.split_needs --limit 20
+    python -m benchmarks.supply_rules --setting split_needs --limit 20
+    python -m benchmarks.supply_rules --setting surplus_to_stock --limit 20
 
-Plants: ``models/realistic.yaml`` (deterministic, 2 workers, seed 0, ``--limit`` units) and
-the generated 15-order plant with materials (seed 1; one worker and 60 units, so that both
-runs prove their optimum). Each row gives the plan's objective and status, the needs the
-plan splits, the model's variables and the deterministic time the solve took; every plan
-goes through the independent checker. Prints a table and writes ``split_needs.csv`` in
-``--out``.
+Settings: ``split_needs`` (a need from stock and a purchase together) and ``surplus_to_stock``
+(a minimum-order surplus goes into stock for later orders). Plants: ``models/realistic.yaml``
+(deterministic, 2 workers, seed 0, ``--limit`` units) and the generated 15-order plant with
+materials (seed 1; one worker and 60 units, so that both runs prove their optimum). Each row
+gives the plan's objective and status, the needs the plan splits, the units bought and the
+minimum-order surplus among them, the model's variables and the deterministic time the
+solve took; every plan goes through the independent checker. Prints a table and writes
+``SETTING.csv`` in ``--out``.
 """
 
 from __future__ import annotations
@@ -26,19 +29,23 @@ from solver.report.bench import write_rows
 from solver.solve.search import plan as solve_plan
 
 REALISTIC = Path(__file__).resolve().parent.parent / "models" / "realistic.yaml"
+SETTINGS = ("split_needs", "surplus_to_stock")
 
 
-def run(name: str, plant: Plant, split: bool) -> dict:
-    """Plan one plant with splitting on or off; the row of the table."""
-    plant = plant.with_settings(split_needs=split)
+def run(name: str, plant: Plant, setting: str, on: bool) -> dict:
+    """Plan one plant with ``setting`` on or off; the row of the table."""
+    plant = plant.with_settings(**{setting: on})
     plan = solve_plan(plant)
     rows = Counter((s.order, s.material) for s in plan.supplies)
+    bought = sum(p.quantity for p in plan.purchases)
     return {
         "plant": name,
-        "split_needs": split,
+        setting: on,
         "status": plan.status,
         "objective": round(plan.objective, 2),
         "needs_split": sum(n > 1 for n in rows.values()),
+        "bought": bought,
+        "surplus": bought - sum(s.quantity for s in plan.supplies if s.source != "stock"),
         "variables": int(plan.stats.get("variables", 0)),
         "deterministic_time": round(plan.stats.get("deterministic_time", 0.0), 2),
         "violations": len(check_plan(plant, plan)),
@@ -47,6 +54,7 @@ def run(name: str, plant: Plant, split: bool) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--setting", choices=SETTINGS, default="split_needs")
     parser.add_argument("--limit", type=float, default=20, help="units for the realistic shop")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
     args = parser.parse_args(argv)
@@ -55,12 +63,12 @@ def main(argv: list[str] | None = None) -> None:
     generated = load_plant_data(generate_plant(15, 1, materials=True), "generated-15.yaml")
     generated = generated.with_settings(**common, workers=1, time_limit=60)
     rows = [
-        run(name, plant, split)
+        run(name, plant, args.setting, on)
         for name, plant in (("realistic", realistic), ("generated 15", generated))
-        for split in (True, False)
+        for on in (True, False)
     ]
     args.out.mkdir(parents=True, exist_ok=True)
-    write_rows(rows, args.out / "split_needs.csv")
+    write_rows(rows, args.out / f"{args.setting}.csv")
     print("| " + " | ".join(rows[0]) + " |")
     print("|" + "---|" * len(rows[0]))
     for row in rows:
