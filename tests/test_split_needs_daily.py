@@ -83,17 +83,21 @@ def test_a_split_purchase_not_placed_displaces_the_order_with_why(yesterday, rel
     assert "was to be ordered by" in why and "no new receipt of M from S" in why
 
 
-def test_rolling_past_a_split_purchase_receives_only_its_pegged_units():
-    """With a minimum order of 5, the released plan flies in 5 M for O1's 2 (the surplus is
-    bought, not planned to be used). At Monday 01:00 that purchase (to be ordered at 00:00)
-    is placed: it arrives as a receipt of the 2 units pegged to it, not of O1's whole need."""
+@pytest.mark.parametrize("surplus_to_stock, arriving", [(False, 2), (True, 5)])
+def test_rolling_past_a_split_purchase_receives_its_shipment_not_the_whole_need(
+    surplus_to_stock, arriving
+):
+    """With a minimum order of 5, the released plan flies in 5 M for O1's 2. At Monday 01:00
+    that purchase (to be ordered at 00:00) is placed: it arrives as a receipt of the 2 units
+    pegged to it, or of all 5 when the surplus goes to stock; never of O1's whole need (12)."""
     raw = copy.deepcopy(MODEL)
     raw["suppliers"][0]["offers"][0]["min_order"] = 5
+    raw["settings"]["surplus_to_stock"] = surplus_to_stock
     plant = load_plant_data(raw, "split-daily.yaml")
     plan = best_dispatch(plant)
     assert sorted((s.source, s.quantity) for s in plan.supplies) == [("S", 2), ("stock", 10)]
     assert [(p.quantity, p.arrival) for p in plan.purchases] == [(5, 24)]
     rolled = roll_to(plant, plan, now=1)
     (receipt,) = rolled.materials["M"].receipts
-    assert (receipt.quantity, receipt.arrival, receipt.supplier) == (2, 24, "S")
+    assert (receipt.quantity, receipt.arrival, receipt.supplier) == (arriving, 24, "S")
     assert rolled.materials["M"].stock == 10  # O1 has not started: nothing drawn yet

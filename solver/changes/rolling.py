@@ -55,24 +55,36 @@ def _settle_supply(rolled: Plant, plant: Plant, baseline: Plan, now: int) -> Pla
         began = sources.drawn(rolled, s.order, index) and not sources.drawn(plant, s.order, index)
         if s.source == sources.STOCK and began:
             drawn[s.material] += s.quantity
+    # Units pegged to each shipment that started steps have drawn (they are gone).
+    consumed: dict[tuple, int] = defaultdict(int)
+    for s in baseline.supplies:
+        bought = s.source != sources.STOCK and s.order in plant.orders
+        if bought and sources.drawn(rolled, s.order, sources.draw_step(plant, s.order, s.material)):
+            consumed[(s.source, s.material, s.mode, s.arrival)] += s.quantity
     for p in baseline.purchases:
-        users = [
-            o
-            for o in p.orders
-            if o in rolled.orders and p.material in sources.requirements(rolled, o)
-        ]
-        if p.order_by < now and users:
-            # Ordered already: it will arrive whatever the plan does now. What is pegged to
-            # this shipment (a split order draws the rest from stock), and with
-            # surplus_to_stock the whole shipment, its minimum-order surplus going to stock.
+        if p.order_by >= now:
+            continue
+        # Ordered already: it will arrive whatever the plan does now.
+        key = (p.supplier, p.material, p.mode, p.arrival)
+        if plant.settings.surplus_to_stock:
+            # All of it but what started steps drew: the minimum-order surplus and the
+            # units of cancelled orders go to stock too.
+            arriving = p.quantity - consumed[key]
+        else:
+            # Only what is pegged to orders still to draw it (a split order draws the rest
+            # from stock); the surplus is never used.
+            users = [
+                o
+                for o in p.orders
+                if o in rolled.orders and p.material in sources.requirements(rolled, o)
+            ]
             need = sum(
                 s.quantity
                 for s in baseline.supplies
-                if s.order in users
-                and (s.source, s.material, s.mode, s.arrival)
-                == (p.supplier, p.material, p.mode, p.arrival)
+                if s.order in users and (s.source, s.material, s.mode, s.arrival) == key
             )
-            arriving = p.quantity if plant.settings.surplus_to_stock else min(need, p.quantity)
+            arriving = min(need, p.quantity)
+        if arriving > 0:
             receipt_id = f"{p.supplier}-{p.material}-{p.arrival}"
             placed[p.material].append(
                 Receipt(receipt_id, p.material, arriving, p.arrival, p.supplier)

@@ -129,6 +129,11 @@ class SupplyBook:
         pegs instead (0 when its surplus does not go to stock)."""
         if not self._surplus_to_stock:
             return 0
+        return self.top_up_pegged(option, material, quantity)
+
+    def top_up_pegged(self, option: BuyOption, material: str, quantity: int) -> int:
+        """Units of a shipment's top-up to its minimum order (paid for already) that buying
+        ``quantity`` more by ``option`` pegs."""
         key = (option.supplier, material, option.mode.name, option.period)
         current = self.shipments.get(key, 0)
         if not current:
@@ -198,7 +203,8 @@ class SupplyBook:
                 return None
             in_time = [c for c in candidates if c[0] <= max(target, order.release)]
             best = (
-                min(in_time, key=lambda c: (c[1], c[0]))
+                # A tie between stock and a paid top-up: the top-up, leaving stock to others.
+                min(in_time, key=lambda c: (c[1], c[0], c[2][0].kind == STOCK))
                 if in_time
                 else min(candidates, key=lambda c: (c[0], c[1]))
             )
@@ -260,11 +266,17 @@ class SupplyBook:
         return options
 
     def _unit_cost(self, option: BuyOption, material: str, quantity: int) -> float:
+        """Money per unit that buying ``quantity`` by ``option`` adds: a shipment already
+        placed has its charge and its top-up to the minimum order paid for."""
         offer = sources.offer_for(self.plant, option.supplier, material)
         mode = option.mode
         reliability = self.plant.suppliers[option.supplier].reliability
         risk = 1 / reliability - 1 if self.plant.settings.supplier_risk == "premium" else 0.0
-        return offer.price * (1 + risk) + mode.cost_per_unit + mode.cost_per_shipment / quantity
+        unit = offer.price * (1 + risk) + mode.cost_per_unit
+        key = (option.supplier, material, mode.name, option.period)
+        if not self.shipments.get(key):
+            return unit + mode.cost_per_shipment / quantity
+        return unit * (quantity - self.top_up_pegged(option, material, quantity)) / quantity
 
     def commit(
         self, order_id: str, choices: dict[str, tuple[Part, ...]], starts: dict[int, int]
