@@ -46,8 +46,12 @@ The checker: a pausing step must end at its ``work_end``; O1 at [480, 1080) (sta
 night not counted) is a ``duration`` violation, one starting at 0, 960 or 1200 a ``calendar``
 one; a step that may not pause at [900, 1020) runs past 16:00: ``calendar``.
 
-Work in progress started Sunday 20:00 (tick -240) keeps start + duration, [-240, 360): pauses
-of steps in progress are not modelled.
+A pinned step pauses too (``Plant.pin_end``). Work in progress started Sunday 20:00 (tick
+-240) has done 240 ticks by the plan start (the calendar before tick 0 is not known, so that
+work is taken as done without breaks); its other 360 run from Monday 08:00: [-240, 840), not
+start + duration [-240, 360). Rolled to Monday 10:00 (tick 600), the 10-hour O1 planned at
+[480, 2040) is pinned at 480 and still ends at 2040, not at 1080; with O2 (one hour, due
+Tuesday 09:00) beside it, O2 cannot take Tuesday 08:00 inside O1's span and runs [2040, 2100).
 
 LNS: in a sub-plant other orders' steps are held downtime. O2 held at [1920, 1980): the freed
 O1 may not span it (from Monday 08:00 it would run [480, 2040)), so it starts after it,
@@ -57,11 +61,13 @@ O1 may not span it (from Monday 08:00 it would run [480, 2040)), so it starts af
 from __future__ import annotations
 
 import json
+from dataclasses import replace as dataclasses_replace
 from datetime import timedelta
 
 import pytest
 import yaml
 
+from solver.changes.rolling import roll_to
 from solver.changes.scenario import load_scenario
 from solver.cli import main
 from solver.domain.plan import OrderOutcome, Plan, ScheduledStep
@@ -423,19 +429,56 @@ def test_the_gantt_draws_a_step_that_does_not_pause_as_one_bar(make_plant):
     assert o1_bars(plant, plan) == [("2026-11-24T08:00:00", 120 * 60_000)]
 
 
-# (g) Work in progress keeps start + duration -------------------------------------------------
+# (g) A pinned step pauses too -----------------------------------------------------------------
 
 
-def test_a_pinned_step_in_progress_keeps_start_plus_duration(make_plant):
+@pytest.mark.parametrize("how", ["dispatch", "cpsat"])
+def test_work_in_progress_pauses_from_the_plan_start(make_plant, how):
     model = day_model()
     model["wip"] = [{"order": "O1", "step": "s1", "resource": "M1", "start": "2026-11-22T20:00"}]
     plant = make_plant(model)
     assert not any("pauses over breaks" in w.message for w in plant.warnings)
     (option,) = plant.products["P"].routing[0].options
-    assert plant.step_end("O1", 0, option, -240) == 360  # not work_end: pauses not modelled
-    plan = solve_checked(plant, **CPSAT)
+    assert plant.pin_end("O1", 0) == plant.step_end("O1", 0, option, -240) == 840
+    plan = solved(plant, how)
     (step,) = plan.steps
-    assert (step.start, step.end, step.pinned) == (-240, 360, True)
+    assert (step.start, step.end, step.pinned) == (-240, 840, True)
+    # Ending at start + duration, inside Monday's window, is a duration violation.
+    wrong = Plan(**{**plan.__dict__, "steps": (dataclasses_replace(step, end=360),)})
+    assert "duration" in {v.kind for v in check_plan(plant, wrong)}
+
+
+@pytest.mark.parametrize("how", ["dispatch", "cpsat"])
+def test_a_step_rolled_to_in_progress_keeps_its_breaks_and_its_resource(make_plant, how):
+    plant = make_plant(capacity_model())
+    baseline = hand_plan(plant, {"O1": (480, 2040), "O2": (2040, 2100)})
+    assert check_plan(plant, baseline) == []
+    rolled = roll_to(plant, baseline, 600)  # Monday 10:00: O1 runs, O2 has not started
+    assert rolled.pins[("O1", 0)].start == 480 and rolled.pin_end("O1", 0) == 2040
+    plan = solved(rolled, how)
+    assert placed(plan) == {"O1": (480, 2040), "O2": (2040, 2100)}
+    held = next(s for s in plan.steps if s.order == "O1")
+    assert held.pinned
+    # O2 may not take Tuesday 08:00, inside O1's span; nor may O1 end at start + work.
+    inside = Plan(
+        **{
+            **plan.__dict__,
+            "steps": tuple(
+                dataclasses_replace(s, start=1920, end=1980) if s.order == "O2" else s
+                for s in plan.steps
+            ),
+        }
+    )
+    assert "capacity" in {v.kind for v in check_plan(rolled, inside)}
+    short = Plan(
+        **{
+            **plan.__dict__,
+            "steps": tuple(
+                dataclasses_replace(s, end=1080) if s.order == "O1" else s for s in plan.steps
+            ),
+        }
+    )
+    assert "duration" in {v.kind for v in check_plan(rolled, short)}
 
 
 # (h) A step longer than every window that may not pause is refused ---------------------------

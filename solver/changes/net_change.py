@@ -780,8 +780,7 @@ class _Rebase:
         for index, step in today.remaining_steps(oid):
             pin = today.pins.get((oid, index))
             if pin is not None:
-                option = next(o for o in step.options if o.resource == pin.resource)
-                end = pin.start + today.duration(oid, option)
+                end = today.pin_end(oid, index)
                 out.append(ScheduledStep(oid, index, step.id, pin.resource, pin.start, end, True))
                 continue
             if not made:

@@ -133,10 +133,7 @@ def _within_capacity(frozen: Plant, plant: Plant, now: int) -> Plant:
     them in the baseline may be gone: a cancelled order)."""
     spans: dict[str, list[tuple[int, int, tuple[str, int]]]] = defaultdict(list)
     for key, pin in frozen.pins.items():
-        order = frozen.orders[pin.order]
-        step = frozen.products[order.product].routing[pin.step]
-        option = next(o for o in step.options if o.resource == pin.resource)
-        spans[pin.resource].append((pin.start, pin.start + frozen.duration(pin.order, option), key))
+        spans[pin.resource].append((pin.start, frozen.pin_end(pin.order, pin.step), key))
     drop = set()
     for rid, items in spans.items():
         capacity = frozen.resources[rid].capacity

@@ -386,9 +386,7 @@ class Plant:
         spans: dict[str, list[tuple[int, int, str]]] = {}
         for (oid, index), pin in self.pins.items():
             if pin.resource in self.changeovers and resource in (None, pin.resource):
-                step = self.products[self.orders[oid].product].routing[index]
-                option = next(o for o in step.options if o.resource == pin.resource)
-                end = pin.start + self.duration(oid, option)
+                end = self.pin_end(oid, index)
                 spans.setdefault(pin.resource, []).append((pin.start, end, self.family(oid)))
         return not all(
             self.changeovers[rid].respected_by(sorted(items)) for rid, items in spans.items()
@@ -545,11 +543,39 @@ class Plant:
 
     def step_end(self, order_id: str, index: int, option: Option, start: int) -> int | None:
         """Where the order's step ``index`` ends on ``option`` when it starts at ``start``:
-        its duration later, or for a pausing step the ``work_end`` (None: not from there)."""
+        its duration later, or for a pausing step the ``work_end`` (None: not from there); a
+        pinned step where it is pinned ends at ``pin_end``."""
+        pin = self.pins.get((order_id, index))
+        if pin is not None and pin.resource == option.resource and pin.start == start:
+            return self.pin_end(order_id, index)
         work = self.duration(order_id, option)
-        if (order_id, index) in self.pins or not self.pausing(order_id, index):
+        if pin is not None or not self.pausing(order_id, index):
             return start + work
         return self.work_end(option.resource, start, work)
+
+    def pin_end(self, order_id: str, index: int) -> int:
+        """The end of a pinned step (work in progress, or held by a strategy).
+
+        A step that pauses over breaks pauses while pinned too: from the pin's start (or the
+        plan start, for work begun before it) its remaining work runs in working time. Work
+        before the plan start is taken as done without breaks, since the calendar before tick
+        0 is not known; where the remaining work does not fit before the horizon, or the step
+        does not pause, the end is start plus work.
+        """
+        pin = self.pins[(order_id, index)]
+        return self.held_end(order_id, index, pin.resource, pin.start)
+
+    def held_end(self, order_id: str, index: int, resource: str, start: int) -> int:
+        """``pin_end`` of the order's step ``index`` held on ``resource`` from ``start``."""
+        step = self.products[self.orders[order_id].product].routing[index]
+        option = next(o for o in step.options if o.resource == resource)
+        work = self.duration(order_id, option)
+        done = max(0, -start)
+        if not self.pausing(order_id, index) or done >= work:
+            return start + work
+        resume = self.first_working_tick(resource, max(0, start))
+        end = None if resume is None else self.work_end(resource, resume, work - done)
+        return start + work if end is None else end
 
 
 def calendar_windows(plant: Plant, calendar: Calendar) -> list[Interval]:

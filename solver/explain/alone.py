@@ -56,8 +56,7 @@ def earliest_alone(
         ready = max(ready, materials.get(index, 0))
         pin = plant.pins.get((order_id, index))
         if pin is not None:
-            option = next(o for o in step.options if o.resource == pin.resource)
-            end = pin.start + plant.duration(order_id, option)
+            end = plant.pin_end(order_id, index)
         else:
             end = _earliest_end(plant, timeline, order_id, index, step.options, ready)
             if end is None:

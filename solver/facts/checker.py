@@ -176,6 +176,11 @@ def _outcome_index(plant: Plant, plan: Plan) -> tuple[dict, list[Violation]]:
     return index, out
 
 
+def _held_end(plant: Plant, step: ScheduledStep) -> int:
+    """Where a held step ends (``Plant.held_end``: a pausing step pauses while pinned)."""
+    return plant.held_end(step.order, step.step_index, step.resource, step.start)
+
+
 def _is_pinned_here(legit: dict, step: ScheduledStep) -> bool:
     """The plant (or the caller) pins this very step at this resource and start."""
     pin = legit.get((step.order, step.step_index))
@@ -253,9 +258,12 @@ def _placement(plant: Plant, step: ScheduledStep, legit: dict) -> list[Violation
         ]
     out = []
     held = _is_pinned_here(legit, step)
-    pausing = not held and plant.pausing(oid, step.step_index)
+    pausing = plant.pausing(oid, step.step_index)
     size = plant.duration(oid, option)
-    end = plant.work_end(step.resource, step.start, size) if pausing else step.start + size
+    if held:
+        end = _held_end(plant, step)
+    else:
+        end = plant.work_end(step.resource, step.start, size) if pausing else step.start + size
     if pausing and end is None:
         out.append(
             Violation(

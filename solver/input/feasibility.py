@@ -125,8 +125,7 @@ def earliest_finish(plant: Plant, order_id: str) -> int | None:
         ready = max(ready, materials.get(step_index, 0))
         pin = plant.pins.get((order_id, step_index))
         if pin is not None:
-            option = next(o for o in step.options if o.resource == pin.resource)
-            finish = pin.start + plant.duration(order_id, option)
+            finish = plant.pin_end(order_id, step_index)
         else:
             finishes = [
                 f
@@ -218,9 +217,7 @@ def pins_within_capacity(plant: Plant, parsed: Parsed) -> list[Problem]:
     problems = []
     by_resource: dict[str, list[tuple[int, int, str]]] = {}
     for pin in plant.pins.values():
-        step = plant.products[plant.orders[pin.order].product].routing[pin.step]
-        option = next(o for o in step.options if o.resource == pin.resource)
-        end = pin.start + plant.duration(pin.order, option)
+        end = plant.pin_end(pin.order, pin.step)
         by_resource.setdefault(pin.resource, []).append((pin.start, end, pin.order))
     for rid, spans in by_resource.items():
         for start, _end, order_id in spans:

@@ -260,9 +260,7 @@ def dispatch(
     # partitioning); in file order they did not: a baseline held as pins on a pool of two lost
     # its place (benchmarks/whatif_latency.py --quality, 200 orders, seed 1).
     for (oid, index), pin in sorted(plant.pins.items(), key=lambda item: item[1].start):
-        step = plant.products[plant.orders[oid].product].routing[index]
-        option = next(o for o in step.options if o.resource == pin.resource)
-        end = pin.start + plant.duration(oid, option)
+        end = plant.pin_end(oid, index)
         timeline.occupy_any(pin.resource, pin.start, end, plant.family(oid))
 
     # Pins closer than their changeover: no plan exists, so the plan must not claim one.
@@ -341,8 +339,7 @@ def _place_order(
         if materials:
             ready = max(ready, materials.get(index, ready))
         if pin is not None:
-            option = next(o for o in step.options if o.resource == pin.resource)
-            end = pin.start + plant.duration(oid, option)
+            end = plant.pin_end(oid, index)
             chosen.append(
                 (ScheduledStep(oid, index, step.id, pin.resource, pin.start, end, True), -1)
             )

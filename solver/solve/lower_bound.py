@@ -261,8 +261,7 @@ def _alone(plant: Plant, oid: str, weights: dict[str, int]) -> tuple[int, list[_
         t = max(t, materials.get(index, 0))
         pin = plant.pins.get((oid, index))
         if pin is not None:
-            option = next(o for o in step.options if o.resource == pin.resource)
-            end = pin.start + plant.duration(oid, option)
+            end = plant.pin_end(oid, index)
         else:
             end = min(
                 _earliest_end(plant, o.resource, t, plant.duration(oid, o)) for o in step.options

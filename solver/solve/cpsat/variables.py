@@ -362,8 +362,8 @@ def _step_vars(
     name = f"{oid}/{step.id}"
     pin = plant.pins.get((oid, index))
     if pin is not None:
-        option = next(o for o in step.options if o.resource == pin.resource)
-        size = plant.duration(oid, option)
+        # A pausing step holds its resource over the breaks it pauses over (pin_end).
+        size = plant.pin_end(oid, index) - pin.start
         start = model.new_constant(pin.start)
         end = model.new_constant(pin.start + size)
         interval = model.new_interval_var(start, size, end, f"{name}@{pin.resource}")
