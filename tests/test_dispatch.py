@@ -15,6 +15,7 @@ from solver.facts.kpis import objective_units
 from solver.input.loading import load_plant
 from solver.solve.cpsat.model import build, fallback, solve
 from solver.solve.dispatch import best_dispatch, dispatch
+from solver.supply import sources
 from tests.conftest import ROOT, TEST_SETTINGS, write_model
 from tests.cpsat.test_constraints import pinned_model, two_orders_model
 
@@ -179,7 +180,7 @@ def add_random_supply(draw, model: dict) -> None:
         if draw(st.booleans()):
             offer["capacity"] = draw(st.sampled_from([60, 120]))
         if draw(st.booleans()):
-            offer["min_order"] = draw(st.sampled_from([10, 50]))
+            offer["min_order"] = draw(st.sampled_from([10, 50, 200]))
         if draw(st.booleans()):
             offer["expedite"] = [{"name": "air", "lead_time": "12h", "cost_per_shipment": 50}]
         suppliers.append(
@@ -229,6 +230,8 @@ def test_random_plants_dispatch_and_solve_pass_the_checker(model):
         for p in (hint, plan)
     )
     event("a need split between stock and a purchase" if split else "no split")
+    surplus = any(sources.surplus_events(plant, p.supplies, p.purchases) for p in (hint, plan))
+    event("a minimum-order surplus went into stock" if surplus else "no surplus in stock")
     if hint.status == "DISPATCH":  # every firm order placed: a feasible hint bounds the result
         assert plan.objective_units <= sum(objective_units(plant, hint).values())
 
