@@ -231,6 +231,8 @@ def print_supply(
                 column, no_wrap=True, justify="right" if column in ("qty", "cost") else "left"
             )
         table.add_column("for orders (pegging)", overflow="fold")
+        into_stock = plant.settings.surplus_to_stock
+        topped_up = "minimum order, into stock" if into_stock else "minimum order, unused"
         for p in sorted(plan.purchases, key=lambda p: (p.order_by, p.supplier, p.material)):
             surplus = p.quantity - p.needed(plan.supplies)
             table.add_row(
@@ -241,7 +243,7 @@ def print_supply(
                 p.mode if p.mode == "standard" else f"[bold yellow]{p.mode}[/]",
                 f"{p.quantity:,}",
                 f"{p.cost:,.2f}",
-                ", ".join(p.orders) + (f" (+{surplus} minimum order)" if surplus else ""),
+                ", ".join(p.orders) + (f" (+{surplus} {topped_up})" if surplus else ""),
             )
         console.print(table)
     if kpis.suppliers:

@@ -231,7 +231,8 @@ def purchases_frame(plant: Plant, plan: Plan) -> pd.DataFrame:
     """One row per shipment to buy: when to order it, when it arrives, how much and what for.
 
     ``quantity`` is what is bought; ``needed`` what the pegged orders use (their rows in
-    ``pegging_frame`` sum to it); ``surplus`` the rest (topped up to a minimum order); ``cost``
+    ``pegging_frame`` sum to it); ``surplus`` the rest (topped up to a minimum order: into
+    stock for later orders with ``surplus_to_stock``, else unused); ``cost``
     money for the shipment; ``orders`` the pegged orders, separated by spaces.
     """
     grid = plant.grid
