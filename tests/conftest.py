@@ -56,6 +56,38 @@ def weekday_calendar(start: str = "08:00", end: str = "16:00", cid: str = "day")
     return {"id": cid, "shifts": [{"days": days, "start": start, "end": end}]}
 
 
+def material_model(
+    name: str, settings: dict, material: dict, offer: dict, orders: list[dict]
+) -> dict:
+    """A one-machine plant on an hourly grid for 2 weeks from Monday 2026-11-23 00:00: product
+    P (one 1-hour step ``s`` on M1 drawing one ``material`` per unit, unit cost 1), supplier S
+    (daily periods) with one ``offer``, customer C of tier A and ``orders`` of P for C at
+    2,000 EUR (each dict adds or overrides fields)."""
+    return {
+        "plant": {
+            "name": name,
+            "start": "2026-11-23T00:00",
+            "horizon": "2w",
+            "resolution": "1h",
+            "currency": "EUR",
+        },
+        "settings": settings,
+        "resources": [{"id": "M1"}],
+        "products": [
+            {
+                "id": "P",
+                "unit_cost": 1.0,
+                "bom": [{"material": material["id"], "per_unit": 1}],
+                "routing": [{"id": "s", "resources": [{"resource": "M1", "setup": "1h"}]}],
+            }
+        ],
+        "materials": [material],
+        "suppliers": [{"id": "S", "period": "1d", "offers": [offer]}],
+        "customers": [{"id": "C", "tier": "A"}],
+        "orders": [{"customer": "C", "product": "P", "price": 2000.0, **o} for o in orders],
+    }
+
+
 def base_model() -> dict:
     """A fresh deep copy of the tiny plant, for a test to edit."""
     return copy.deepcopy(BASE)

@@ -20,51 +20,19 @@ from solver.facts.checker import check_plan
 from solver.facts.kpis import objective_units, with_objective
 from solver.rules.costs import units_per_currency
 from solver.supply.allocation import build_purchases
-from tests.conftest import solve_checked
+from tests.conftest import material_model, solve_checked
 
 CPSAT = {"search": "cpsat", "deterministic": True, "time_limit": 10, "workers": 2, "seed": 0}
 
 
 def holding_model(rate: float = 10.0) -> dict:
-    return {
-        "plant": {
-            "name": "hb",
-            "start": "2026-11-23T00:00",
-            "horizon": "2w",
-            "resolution": "1h",
-            "currency": "EUR",
-        },
-        "settings": {"tardiness_cost_per_day": 24, "max_weight": 1, "holding_rate": rate},
-        "resources": [{"id": "M1"}],
-        "products": [
-            {
-                "id": "P",
-                "unit_cost": 1.0,
-                "bom": [{"material": "M", "per_unit": 1}],
-                "routing": [{"id": "s", "resources": [{"resource": "M1", "setup": "1h"}]}],
-            }
-        ],
-        "materials": [{"id": "M", "unit_cost": 876.0}],
-        "suppliers": [
-            {
-                "id": "S",
-                "period": "1d",
-                "offers": [{"material": "M", "lead_time": "1d", "price": 876.0, "capacity": 5}],
-            }
-        ],
-        "customers": [{"id": "C", "tier": "A"}],
-        "orders": [
-            {
-                "id": "O1",
-                "customer": "C",
-                "product": "P",
-                "quantity": 1,
-                "due": "2026-11-27",
-                "release": "2026-11-25T00:00",
-                "price": 2000.0,
-            }
-        ],
-    }
+    return material_model(
+        "hb",
+        {"tardiness_cost_per_day": 24, "max_weight": 1, "holding_rate": rate},
+        {"id": "M", "unit_cost": 876.0},
+        {"material": "M", "lead_time": "1d", "price": 876.0, "capacity": 5},
+        [{"id": "O1", "quantity": 1, "due": "2026-11-27", "release": "2026-11-25T00:00"}],
+    )
 
 
 def arriving_at(plant, plan, tick: int):

@@ -52,7 +52,7 @@ from solver.solve.lower_bound import lower_bound
 from solver.solve.residual_supply import residual_supply
 from solver.supply import sources
 from solver.supply.allocation import build_purchases
-from tests.conftest import record_calls, run_cli, solve_checked, write_model
+from tests.conftest import material_model, record_calls, run_cli, solve_checked, write_model
 
 CPSAT = {"search": "cpsat", "deterministic": True, "time_limit": 5, "workers": 2, "seed": 0}
 DUE = 72  # 2026-11-25, a date alone: the end of that day
@@ -63,51 +63,14 @@ AIR2 = Supply("O1", "M", 2, "S", "air", 24)
 
 def split_model(split: bool | None = None) -> dict:
     """The plant of the module docstring; ``split`` sets ``split_needs`` (None: the default)."""
-    model = {
-        "plant": {
-            "name": "sp",
-            "start": "2026-11-23T00:00",
-            "horizon": "2w",
-            "resolution": "1h",
-            "currency": "EUR",
-        },
-        "settings": {"tardiness_cost_per_day": 1000, "max_weight": 1, "holding_rate": 0.0},
-        "resources": [{"id": "M1"}],
-        "products": [
-            {
-                "id": "P",
-                "unit_cost": 1.0,
-                "bom": [{"material": "M", "per_unit": 1}],
-                "routing": [{"id": "s", "resources": [{"resource": "M1", "setup": "1h"}]}],
-            }
-        ],
-        "materials": [{"id": "M", "unit_cost": 10.0, "stock": 10}],
-        "suppliers": [
-            {
-                "id": "S",
-                "period": "1d",
-                "offers": [
-                    {
-                        "material": "M",
-                        "lead_time": "5d",
-                        "price": 10.0,
-                        "expedite": [{"name": "air", "lead_time": "1d", "cost_per_unit": 50}],
-                    }
-                ],
-            }
-        ],
-        "customers": [{"id": "C", "tier": "A"}],
-        "orders": [
-            {
-                "id": "O1",
-                "customer": "C",
-                "product": "P",
-                "quantity": 12,
-                "due": "2026-11-25",
-                "price": 2000.0,
-            }
-        ],
-    }
+    air = [{"name": "air", "lead_time": "1d", "cost_per_unit": 50}]
+    model = material_model(
+        "sp",
+        {"tardiness_cost_per_day": 1000, "max_weight": 1, "holding_rate": 0.0},
+        {"id": "M", "unit_cost": 10.0, "stock": 10},
+        {"material": "M", "lead_time": "5d", "price": 10.0, "expedite": air},
+        [{"id": "O1", "quantity": 12, "due": "2026-11-25"}],
+    )
     if split is not None:
         model["settings"]["split_needs"] = split
     return model

@@ -69,7 +69,7 @@ from solver.solve.dispatch import best_dispatch
 from solver.solve.residual_supply import keep_surplus_sources, residual_supply
 from solver.supply import sources
 from solver.supply.allocation import Part, SupplyBook, build_purchases
-from tests.conftest import record_calls, run_cli, write_model
+from tests.conftest import material_model, record_calls, run_cli, write_model
 
 CPSAT = {"search": "cpsat", "deterministic": True, "time_limit": 5, "workers": 2, "seed": 0}
 EUR = 2400  # objective units per EUR on an hourly grid
@@ -87,48 +87,17 @@ DRAWN_STARTS = {"O1": 24, "O2": 48, "O3": 49}
 def surplus_model(surplus: bool | None = None, holding: float = 0.0) -> dict:
     """The plant of the module docstring; ``surplus`` sets ``surplus_to_stock`` (None: the
     default)."""
-    order = {"customer": "C", "product": "P", "price": 2000.0}
-    model = {
-        "plant": {
-            "name": "su",
-            "start": "2026-11-23T00:00",
-            "horizon": "2w",
-            "resolution": "1h",
-            "currency": "EUR",
-        },
-        "settings": {"tardiness_cost_per_day": 1000, "max_weight": 1, "holding_rate": holding},
-        "resources": [{"id": "M1"}],
-        "products": [
-            {
-                "id": "P",
-                "unit_cost": 1.0,
-                "bom": [{"material": "M", "per_unit": 1}],
-                "routing": [{"id": "s", "resources": [{"resource": "M1", "setup": "1h"}]}],
-            }
+    model = material_model(
+        "su",
+        {"tardiness_cost_per_day": 1000, "max_weight": 1, "holding_rate": holding},
+        {"id": "M", "unit_cost": 10.0},
+        {"material": "M", "lead_time": "1d", "price": 10.0, "min_order": 10, "capacity": 10},
+        [
+            {"id": "O1", "quantity": 6, "due": "2026-11-25"},
+            {"id": "O2", "quantity": 6, "due": "2026-11-25"},
+            {"id": "O3", "quantity": 8, "due": "2026-11-27"},
         ],
-        "materials": [{"id": "M", "unit_cost": 10.0}],
-        "suppliers": [
-            {
-                "id": "S",
-                "period": "1d",
-                "offers": [
-                    {
-                        "material": "M",
-                        "lead_time": "1d",
-                        "price": 10.0,
-                        "min_order": 10,
-                        "capacity": 10,
-                    }
-                ],
-            }
-        ],
-        "customers": [{"id": "C", "tier": "A"}],
-        "orders": [
-            dict(order, id="O1", quantity=6, due="2026-11-25"),
-            dict(order, id="O2", quantity=6, due="2026-11-25"),
-            dict(order, id="O3", quantity=8, due="2026-11-27"),
-        ],
-    }
+    )
     if surplus is not None:
         model["settings"]["surplus_to_stock"] = surplus
     return model
