@@ -56,11 +56,14 @@ def _settle_supply(rolled: Plant, plant: Plant, baseline: Plan, now: int) -> Pla
         if s.source == sources.STOCK and began:
             drawn[s.material] += s.quantity
     # Units pegged to each shipment that started steps have drawn (they are gone).
-    consumed: dict[tuple, int] = defaultdict(int)
-    for s in baseline.supplies:
-        bought = s.source != sources.STOCK and s.order in plant.orders
-        if bought and sources.drawn(rolled, s.order, sources.draw_step(plant, s.order, s.material)):
-            consumed[(s.source, s.material, s.mode, s.arrival)] += s.quantity
+    consumed = sources.pegged_units(
+        [
+            s
+            for s in baseline.supplies
+            if s.order in plant.orders
+            and sources.drawn(rolled, s.order, sources.draw_step(plant, s.order, s.material))
+        ]
+    )
     for p in baseline.purchases:
         if p.order_by >= now:
             continue
@@ -69,7 +72,7 @@ def _settle_supply(rolled: Plant, plant: Plant, baseline: Plan, now: int) -> Pla
         if plant.settings.surplus_to_stock:
             # All of it but what started steps drew: the minimum-order surplus and the
             # units of cancelled orders go to stock too.
-            arriving = p.quantity - consumed[key]
+            arriving = p.quantity - consumed.get(key, 0)
         else:
             # Only what is pegged to orders still to draw it (a split order draws the rest
             # from stock); the surplus is never used.

@@ -140,13 +140,10 @@ def _stock(plant: Plant, plan: Plan, draws: dict[tuple[str, str], int]) -> list[
             events[s.material].append((drawn_at, -s.quantity))
     out = []
     for mid, items in events.items():
-        level = 0
-        # Arrivals before draws at one tick: a draw at a receipt's arrival may use it.
-        for tick, change in sorted(items, key=lambda e: (e[0], -e[1])):
-            level += change
-            if level < 0:
-                out.append(Violation("stock", "", "", f"stock of {mid} is {level} at tick {tick}"))
-                break
+        short = sources.first_shortage(items)
+        if short is not None:
+            tick, level = short
+            out.append(Violation("stock", "", "", f"stock of {mid} is {level} at tick {tick}"))
     return out
 
 

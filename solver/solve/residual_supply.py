@@ -165,21 +165,20 @@ def keep_surplus_sources(plant: Plant, plan: Plan, free: set[str]) -> set[str]:
         return free
     free = set(free)
     drawn_at = sources.draw_starts(plant, plan)
-    pegged: dict[tuple, int] = defaultdict(int)
-    for s in plan.supplies:
-        if s.source != sources.STOCK:
-            pegged[(s.source, s.material, s.mode, s.arrival)] += s.quantity
+    pegged = sources.pegged_units(plan.supplies)
     topped_up = [
         p
         for p in plan.purchases
-        if p.quantity > pegged[(p.supplier, p.material, p.mode, p.arrival)]
+        if p.quantity > pegged.get((p.supplier, p.material, p.mode, p.arrival), 0)
     ]
     changed = True
     while changed:  # an order kept for one material draws others too
         changed = False
         kept = [s for s in plan.supplies if s.order not in free]
+        # The kept orders' own shipments and the top-ups they bring, once a round.
+        surpluses = sources.surplus_events(plant, kept, build_purchases(plant, kept))
         for material in sorted({s.material for s in kept if s.source == sources.STOCK}):
-            short = _kept_short(plant, plan, material, kept, drawn_at)
+            short = _kept_short(plant, material, kept, drawn_at, surpluses.get(material, []))
             if short is None:
                 continue
             bringing = [
@@ -194,22 +193,15 @@ def keep_surplus_sources(plant: Plant, plan: Plan, free: set[str]) -> set[str]:
     return free
 
 
-def _kept_short(plant: Plant, plan: Plan, material: str, kept: list, drawn_at: dict):
+def _kept_short(
+    plant: Plant, material: str, kept: list, drawn_at: dict, surpluses: list
+) -> int | None:
     """The first tick at which the kept orders' draws of ``material`` exceed what its stock,
-    receipts and the kept orders' own shipments bring; None if they never do."""
+    receipts and the kept orders' own shipments' ``surpluses`` bring; None if they never do."""
     draws = [
         (drawn_at[(s.order, s.material)], -s.quantity)
         for s in kept
         if s.source == sources.STOCK and s.material == material
     ]
-    if not draws:
-        return None
-    purchases = build_purchases(plant, kept)
-    surpluses = sources.surplus_events(plant, kept, purchases)
-    events = sources.stock_events(plant, material) + surpluses.get(material, []) + draws
-    level = 0
-    for tick, change in sorted(events, key=lambda e: (e[0], -e[1])):
-        level += change
-        if level < 0:
-            return tick
-    return None
+    short = sources.first_shortage(sources.stock_events(plant, material) + surpluses + draws)
+    return None if short is None else short[0]

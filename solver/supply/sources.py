@@ -295,16 +295,33 @@ def surplus_events(
     events: dict[str, list[tuple[int, int]]] = {}
     if not plant.settings.surplus_to_stock:
         return events
-    pegged: dict[tuple, int] = {}
-    for s in supplies:
-        if s.source != STOCK:
-            key = (s.source, s.material, s.mode, s.arrival)
-            pegged[key] = pegged.get(key, 0) + s.quantity
+    pegged = pegged_units(supplies)
     for p in purchases:
         surplus = p.quantity - pegged.get((p.supplier, p.material, p.mode, p.arrival), 0)
         if surplus > 0:
             events.setdefault(p.material, []).append((max(0, p.arrival), surplus))
     return events
+
+
+def pegged_units(supplies: tuple | list) -> dict[tuple[str, str, str, int], int]:
+    """Units pegged to each shipment (supplier, material, mode, arrival) by bought supplies."""
+    pegged: dict[tuple[str, str, str, int], int] = {}
+    for s in supplies:
+        if s.source != STOCK:
+            key = (s.source, s.material, s.mode, s.arrival)
+            pegged[key] = pegged.get(key, 0) + s.quantity
+    return pegged
+
+
+def first_shortage(events: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """(tick, level) where stock (tick, change) events first drive the level below zero,
+    arrivals before draws at one tick (a draw at an arrival may use it); None if never."""
+    level = 0
+    for tick, change in sorted(events, key=lambda e: (e[0], -e[1])):
+        level += change
+        if level < 0:
+            return tick, level
+    return None
 
 
 def finished_goods_value(plant: Plant, product_id: str) -> float:

@@ -57,7 +57,7 @@ def add_supply(model: cp_model.CpModel, plant: Plant, variables: ModelVars) -> S
     add_source_choice(model, variables, supply_vars)
     add_material_before_start(model, variables, supply_vars)
     add_shipments(model, plant, supply_vars)
-    add_stock_balance(model, plant, variables, supply_vars)  # surpluses of the shipments in
+    add_stock_balance(model, plant, variables, supply_vars)  # after shipments: their surpluses
     add_supplier_capacity(model, plant, supply_vars)  # and capacity groups
     add_finished_goods(model, plant, variables)
     return supply_vars
@@ -139,7 +139,7 @@ def _surpluses(plant: Plant, sv: SupplyVars) -> dict[str, list[tuple[int, cp_mod
             if shipment.surplus is not None:
                 # A kept shipment's top-up is in stock already: only what it changes counts.
                 out[material].append(
-                    (max(0, shipment.arrival), shipment.surplus - (shipment.already or 0))
+                    (max(0, shipment.arrival), shipment.surplus - shipment.kept_top_up)
                 )
     return out
 
@@ -193,7 +193,7 @@ def add_shipments(model: cp_model.CpModel, plant: Plant, sv: SupplyVars) -> None
         literals = [buy.chosen for _, buy in members]
         pegged = offer.pegged_in(mode_name, period)
         if pegged:
-            _join_kept_shipment(model, plant, key, members, pegged, sv)
+            _join_kept_shipment(model, plant, key, members, sv)
             continue
         needs_shipment = offer.min_order > 0 or mode.cost_per_shipment > 0
         if not needs_shipment:
@@ -210,7 +210,7 @@ def add_shipments(model: cp_model.CpModel, plant: Plant, sv: SupplyVars) -> None
             add_surplus_holding(model, plant, key, sv.shipments[key], offer.min_order)
 
 
-def _join_kept_shipment(model, plant: Plant, key: tuple, members: list, pegged: int, sv) -> None:
+def _join_kept_shipment(model, plant: Plant, key: tuple, members: list, sv) -> None:
     """Buying into a shipment kept orders already have (``Offer.pegged``, an LNS
     neighbourhood): it is paid for and topped up, so what this plant buys there takes first
     from its top-up; ``kept_surplus`` says how much of the top-up ``booked`` and stock hold."""
@@ -254,7 +254,7 @@ def add_supplier_capacity(model: cp_model.CpModel, plant: Plant, sv: SupplyVars)
         terms += [need.quantity * buy.chosen for need, buy in shipment.members]
         if shipment.surplus is not None:
             # A kept shipment's top-up is booked already: only what it changes counts.
-            terms.append(shipment.surplus - (shipment.already or 0))
+            terms.append(shipment.surplus - shipment.kept_top_up)
     for (supplier, material, period), terms in load.items():
         capacity = sources.offer_for(plant, supplier, material).capacity_left(period)
         if capacity is not None:

@@ -134,6 +134,11 @@ class ShipmentVars:
         return self.already is not None
 
     @property
+    def kept_top_up(self) -> int:
+        """The top-up ``booked`` and stock hold already (0 for the plant's own shipment)."""
+        return self.already or 0
+
+    @property
     def arrival(self) -> int:
         return self.members[0][1].arrival
 
