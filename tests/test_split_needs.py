@@ -645,7 +645,6 @@ def test_random_split_plants_pass_the_checker():
         event(f"CP-SAT plan splits a need: {splits_in(plan) > 0}")
 
     run()
-    print(dict(seen))
     assert seen["plans"] >= 15
     assert seen["dispatch splits"] >= 3 and seen["cpsat splits"] >= 3
     assert seen["cheaper by splitting"] >= 1
