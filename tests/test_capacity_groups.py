@@ -587,10 +587,11 @@ def test_a_need_beyond_the_group_names_the_groups_capacity(tmp_path):
     model = group_model()
     for offer in model["suppliers"][0]["offers"]:
         del offer["capacity"]
-    model["orders"][0]["quantity"] = 120
+    # 100 + 100 in two periods is the most two purchases bring: 220 is beyond them.
+    model["orders"][0]["quantity"] = 220
     with pytest.raises(DataError) as caught:
         load_plant(write_model(tmp_path, model))
     (problem,) = caught.value.problems
     assert (problem.record, problem.field) == ("orders 'O1'", "quantity")
-    assert "needs 120 A but no single source" in problem.message
+    assert "needs 220 A but no single source" in problem.message
     assert "unlimited" not in problem.message and "per period 100" in problem.message

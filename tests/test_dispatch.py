@@ -178,7 +178,8 @@ def add_random_supply(draw, model: dict) -> None:
             "price": draw(st.sampled_from([1.0, 3.0])),
         }
         if draw(st.booleans()):
-            offer["capacity"] = draw(st.sampled_from([60, 120]))
+            # 25 is below many needs (up to 60): they may take two purchases.
+            offer["capacity"] = draw(st.sampled_from([25, 60, 120]))
         if draw(st.booleans()):
             offer["min_order"] = draw(st.sampled_from([10, 50, 200]))
         if draw(st.booleans()):
@@ -229,7 +230,16 @@ def test_random_plants_dispatch_and_solve_pass_the_checker(model):
         max(Counter((s.order, s.material) for s in p.supplies).values(), default=0) > 1
         for p in (hint, plan)
     )
-    event("a need split between stock and a purchase" if split else "no split")
+    event("a need split between sources" if split else "no split")
+    pairs = any(
+        max(
+            Counter((s.order, s.material) for s in p.supplies if s.source != "stock").values(),
+            default=0,
+        )
+        > 1
+        for p in (hint, plan)
+    )
+    event("a need bought in two purchases" if pairs else "no need bought twice")
     surplus = any(sources.surplus_events(plant, p.supplies, p.purchases) for p in (hint, plan))
     event("a minimum-order surplus went into stock" if surplus else "no surplus in stock")
     if hint.status == "DISPATCH":  # every firm order placed: a feasible hint bounds the result

@@ -151,8 +151,9 @@ def test_cpsat_takes_the_stock_and_buys_the_rest_by_air(split_plan):
 def test_the_model_offers_one_split_at_the_stock_level(split_plan):
     plant, _ = split_plan
     (split,) = build(plant).variables.supply.splits[("O1", "M")]
-    assert split.units == 10 and split.stock.quantity == 10 and split.bought.quantity == 2
-    assert {b.mode.name for b in split.bought.buys} == {"standard", "air"}
+    (bought,) = split.bought
+    assert split.stock.quantity == 10 and bought.quantity == 2 and split.chosen is split.stock.stock
+    assert {b.mode.name for b in bought.buys} == {"standard", "air"}
     off = build(plant.with_settings(split_needs=False)).variables.supply
     assert off.splits == {} and set(off.needs) == {("O1", "M")}
 
@@ -359,22 +360,21 @@ def test_stock_and_one_small_purchase_together_load(make_plant):
     plant = make_plant(capacity_model(10))
     assert sources.split_sizes(plant, "O1", "M") == (10,)
     assert sources.earliest_supply(plant, "M", 12) is None
-    assert sources.earliest_supply(plant, "M", 12, (10,)) == 24
+    assert sources.earliest_supply(plant, "M", 12, (sources.Split(10, (2,)),)) == 24
     plan = solve_checked(plant, **CPSAT)
     assert rows(plan) == {STOCK, AIR2} and plan.objective_units == 120 * EUR
 
 
 def test_a_need_no_split_covers_is_refused_naming_order_and_quantity(tmp_path, capsys):
-    # 5 in stock and at most 5 a period: 5 + 7 does not fit either.
+    # 1 in stock and at most 5 a period: 1 + 11 does not fit, nor 1 + 5 + 6 (two purchases).
     with pytest.raises(DataError) as caught:
-        load_plant_data(capacity_model(5), "split.yaml")
+        load_plant_data(capacity_model(1), "split.yaml")
     (problem,) = caught.value.problems
     assert (problem.record, problem.field) == ("orders 'O1'", "quantity")
-    assert "needs 12 M but no single source, nor stock and one purchase together" in (
-        problem.message
-    )
-    assert "stock and receipts 5, largest supplier capacity per period 5" in problem.message
-    path = write_model(tmp_path, capacity_model(5))
+    message = problem.message
+    assert "needs 12 M but no single source, nor stock and purchases together" in message
+    assert "stock and receipts 1, largest supplier capacity per period 5" in problem.message
+    path = write_model(tmp_path, capacity_model(1))
     assert main(["validate", str(path)]) == 2
     err = " ".join(capsys.readouterr().err.split())  # the table wraps the message
     assert "orders 'O1'" in err and "quantity" in err and "no single source, nor" in err
@@ -391,7 +391,7 @@ def test_refusal_with_splitting_off_does_not_claim_no_split_could_deliver():
     with pytest.raises(DataError) as caught:
         load_plant_data(capacity_model(10, split=False), "split.yaml")
     (problem,) = caught.value.problems
-    assert "nor stock and one purchase together" not in problem.message
+    assert "nor stock and purchases together" not in problem.message
     assert "split_needs is false" in problem.message
 
 

@@ -258,7 +258,7 @@ def materials_obtainable(plant: Plant, parsed: Parsed) -> list[Problem]:
             continue
         for material, quantity in sources.requirements(plant, order.id).items():
             firm_need[material] += quantity
-            splits = sources.split_sizes(plant, order.id, material, quantity)
+            splits = sources.split_ways(plant, order.id, material, quantity)
             if sources.earliest_supply(plant, material, quantity, splits) is not None:
                 continue
             mat = plant.materials[material]
@@ -275,7 +275,8 @@ def materials_obtainable(plant: Plant, parsed: Parsed) -> list[Problem]:
             else:
                 largest = str(max(capacities))
             sources_tried = (
-                "no single source, nor stock and one purchase together,"
+                "no single source, nor stock and purchases together (one purchase, or two "
+                "cut at a supplier's capacity),"
                 if plant.settings.split_needs
                 else "no single source (split_needs is false: stock and a purchase are not "
                 "combined)"

@@ -183,8 +183,8 @@ class SupplyBook:
         Returns
         -------
         dict or None
-            Material -> one part (stock, or one purchase) for the whole need, or two (stock
-            and a purchase) for one of its splits (``sources.split_sizes``). Among the ways
+            Material -> one part (stock, or one purchase) for the whole need, or the parts
+            of one of its splits (``sources.split_ways``). Among the ways
             that arrive by the target of the step drawing the material, the cheapest wins
             (stock first, then a split, which buys less); if none does, the earliest wins.
             Each part's arrival is when the drawing step may start at the earliest on its
@@ -238,24 +238,58 @@ class SupplyBook:
                 ways.append(
                     (option.arrival, price, (Part("buy", option, option.arrival, quantity),))
                 )
-        for units in sources.split_sizes(self.plant, order_id, material, quantity):
-            drawn = self.stock[material].earliest_draw(units, release)
-            if drawn is None:
-                continue
-            rest = quantity - units
-            for option in self._buy_options(material):
-                taken = self.surplus_taken(option, material, rest)
-                first = min(drawn, max(0, option.arrival))
-                if self.fits(option, material, rest, reserved) and self._stock_allows(
-                    material, units + taken if taken else 0, first
-                ):
-                    price = self._unit_cost(option, material, rest) * rest / quantity
-                    parts = (
-                        Part(STOCK, None, drawn, units),
-                        Part("buy", option, option.arrival, rest),
-                    )
-                    ways.append((max(drawn, option.arrival), price, parts))
+        for split in sources.split_ways(self.plant, order_id, material, quantity):
+            ways += self._split_ways(split, material, quantity, release, reserved)
         return ways
+
+    def _split_ways(
+        self, split: sources.Split, material: str, quantity: int, release: int, reserved: dict
+    ) -> list[tuple[int, float, tuple[Part, ...]]]:
+        """The ways to take one split: its stock part drawn as early as it can be, and each
+        bought part by an option that fits (two parts: never in one supplier's period, whose
+        capacity they would share; from the best few options of each, ``_front``)."""
+        head: tuple[Part, ...] = ()
+        if split.stock:
+            drawn = self.stock[material].earliest_draw(split.stock, release)
+            if drawn is None:
+                return []
+            head = (Part(STOCK, None, drawn, split.stock),)
+        offers = [self._part_options(material, units, quantity, reserved) for units in split.bought]
+        if len(offers) == 1:
+            combos = [(one,) for one in offers[0]]
+        else:
+            combos = [
+                (one, two)
+                for one in _front(offers[0])
+                for two in _front(offers[1])
+                if (one[2].supplier, one[2].period) != (two[2].supplier, two[2].period)
+            ]
+        ways = []
+        for combo in combos:
+            taken = sum(c[3] for c in combo)
+            first = min([p.arrival for p in head] + [max(0, c[0]) for c in combo])
+            # Pegging units of a surplus that waits in stock takes them from the stock.
+            if taken and not self._stock_allows(material, split.stock + taken, first):
+                continue
+            parts = head + tuple(
+                Part("buy", option, arrival, units)
+                for (arrival, _, option, _), units in zip(combo, split.bought, strict=True)
+            )
+            ways.append((max(p.arrival for p in parts), sum(c[1] for c in combo), parts))
+        return ways
+
+    def _part_options(
+        self, material: str, units: int, quantity: int, reserved: dict
+    ) -> list[tuple[int, float, BuyOption, int]]:
+        """(arrival, money per unit of the whole need, option, surplus units taken) for each
+        option that can buy ``units`` of a need of ``quantity``."""
+        found = []
+        for option in self._buy_options(material):
+            if self.fits(option, material, units, reserved):
+                price = self._unit_cost(option, material, units) * units / quantity
+                taken = self.surplus_taken(option, material, units)
+                found.append((option.arrival, price, option, taken))
+        return found
 
     def _buy_options(self, material: str) -> list[BuyOption]:
         """Every buy option of a material over the horizon, listed once per material."""
@@ -322,6 +356,29 @@ class SupplyBook:
             return False
         self.finished[order.product] -= order.quantity
         return True
+
+
+# Options of each bought part that a two-purchase split pairs: the cheapest as late as each
+# arrival, then the next cheapest (so that a pair in one supplier's period has another).
+FRONTS = 2
+
+
+def _front(options: list[tuple[int, float, BuyOption, int]]) -> list:
+    """The options no other beats on both arrival and price, and the same of the rest, up
+    to ``FRONTS`` layers: the only ones worth pairing in a two-purchase split."""
+    rest = sorted(options, key=lambda c: (c[0], c[1]))
+    kept = []
+    for _ in range(FRONTS):
+        layer, others, cheapest = [], [], None
+        for candidate in rest:
+            if cheapest is None or candidate[1] < cheapest:
+                layer.append(candidate)
+                cheapest = candidate[1]
+            else:
+                others.append(candidate)
+        kept += layer
+        rest = others
+    return kept
 
 
 def build_purchases(plant: Plant, supplies: list[Supply] | tuple[Supply, ...]) -> list[Purchase]:

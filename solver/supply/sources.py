@@ -147,6 +147,89 @@ def split_sizes(
     return tuple(below[-MAX_SPLIT_SIZES:])
 
 
+# Capacity cuts a bought rest may be split at into two purchases (the largest): each is one
+# more pair of parts with a literal per buy option, so a few keep the model small.
+MAX_PURCHASE_CUTS = 2
+
+
+@dataclass(frozen=True)
+class Split:
+    """A way to supply a need in parts: ``stock`` units from stock (0: none) and one
+    purchase of each quantity in ``bought`` (one or two, largest first)."""
+
+    stock: int
+    bought: tuple[int, ...]
+
+    @property
+    def parts(self) -> tuple[tuple[str, int], ...]:
+        """(kind, units) of each part: ``stock`` first when there is one, then ``bought``."""
+        head = ((STOCK, self.stock),) if self.stock else ()
+        return head + tuple(("bought", units) for units in self.bought)
+
+
+def split_ways(
+    plant: Plant, order_id: str, material: str, quantity: int | None = None
+) -> tuple[Split, ...]:
+    """Every split a need may take instead of one source (``settings.split_needs``).
+
+    - stock and one purchase: ``k`` units from stock, ``k`` one of ``split_sizes``, and the
+      rest bought;
+    - two purchases: a bought quantity ``R`` (the whole need, or the rest after such a stock
+      part) in two parts, ``c`` and ``R - c``, where ``c`` is one of ``purchase_cuts``: what
+      one offer may deliver in a period. Each part may come from any supplier, mode and
+      period (not the same shipment twice: that is one purchase).
+
+    Parameters
+    ----------
+    plant : Plant
+    order_id : str
+    material : str
+    quantity : int, optional
+        The need, by default from ``requirements``.
+
+    Returns
+    -------
+    tuple of Split
+        Stock-and-one-purchase splits first; empty when splitting is off or no supplier
+        offers the material.
+    """
+    if not plant.settings.split_needs:
+        return ()
+    if not any(material in s.offers for s in plant.suppliers.values()):
+        return ()
+    if quantity is None:
+        quantity = requirements(plant, order_id).get(material, 0)
+    levels = split_sizes(plant, order_id, material, quantity)
+    ways = [Split(units, (quantity - units,)) for units in levels]
+    for units in (0, *levels):
+        rest = quantity - units
+        for cut in purchase_cuts(plant, material, rest):
+            pair = (max(cut, rest - cut), min(cut, rest - cut))
+            way = Split(units, pair)
+            if way not in ways:
+                ways.append(way)
+    return tuple(ways)
+
+
+def purchase_cuts(plant: Plant, material: str, quantity: int) -> tuple[int, ...]:
+    """Where ``quantity`` bought units may be cut into two purchases: each offer's limit per
+    period (``capacities``) below the quantity whose rest one offer can deliver, the
+    largest ``MAX_PURCHASE_CUTS``. An offer that can take it all in one period needs no cut,
+    but a cheaper one with less capacity may take its limit and another the rest."""
+    limits = [
+        limit_of(plant, sid, material) for sid, s in plant.suppliers.items() if material in s.offers
+    ]
+    largest = None if None in limits else max(limits, default=0)
+    cuts = {
+        limit
+        for limit in limits
+        if limit is not None
+        and 0 < limit < quantity
+        and (largest is None or quantity - limit <= largest)
+    }
+    return tuple(sorted(cuts)[-MAX_PURCHASE_CUTS:])
+
+
 def stock_levels(plant: Plant, material: str) -> tuple[int, ...]:
     """The levels a material's stock and receipts reach in all as they arrive (``stock_events``
     added up), ascending; its ``split_levels`` when set: a neighbourhood's material keeps the
@@ -348,13 +431,13 @@ def stock_ready(plant: Plant, material: str, quantity: int) -> int | None:
 
 
 def earliest_supply(
-    plant: Plant, material: str, quantity: int, splits: tuple[int, ...] = ()
+    plant: Plant, material: str, quantity: int, splits: tuple[Split, ...] = ()
 ) -> int | None:
     """Earliest tick ``quantity`` units could be there if no other order needed any.
 
     From one source (stock and receipts, or one supplier whose period capacity covers the
-    need), or from one of the need's ``splits`` (``split_sizes``): that many units of stock
-    and the rest from one purchase, there when both are.
+    need), or from one of the need's ``splits`` (``split_ways``): its stock part and its
+    purchases, there when all are.
     """
     candidates = []
     if material in plant.materials:
@@ -364,9 +447,9 @@ def earliest_supply(
     bought = earliest_purchase(plant, material, quantity)
     if bought is not None:
         candidates.append(bought)
-    for units in splits:
-        ready = stock_ready(plant, material, units)
-        rest = earliest_purchase(plant, material, quantity - units)
+    for split in splits:
+        ready = stock_ready(plant, material, split.stock) if split.stock else 0
+        rest = earliest_purchases(plant, material, split.bought)
         if ready is not None and rest is not None:
             candidates.append(max(ready, rest))
     return min(candidates, default=None)
@@ -388,6 +471,33 @@ def earliest_purchase(plant: Plant, material: str, quantity: int) -> int | None:
     return min(candidates, default=None)
 
 
+def earliest_purchases(plant: Plant, material: str, parts: tuple[int, ...]) -> int | None:
+    """Earliest tick by which one purchase of each quantity in ``parts`` (one or two) could
+    all have arrived: two purchases in one supplier's period share its capacity there."""
+    if len(parts) == 1:
+        return earliest_purchase(plant, material, parts[0])
+    first, second = parts
+    options = [
+        (option, limit_of(plant, option.supplier, material))
+        for option in buy_options(plant, material, plant.horizon)
+    ]
+    best = None
+    for one, limit_one in options:
+        if limit_one is not None and limit_one < first:
+            continue
+        for two, limit_two in options:
+            if limit_two is not None and limit_two < second:
+                continue
+            if (one.supplier, one.period) == (two.supplier, two.period) and (
+                limit_one is not None and limit_one < first + second
+            ):
+                continue
+            arrival = max(one.arrival, two.arrival)
+            if best is None or arrival < best:
+                best = arrival
+    return best
+
+
 def material_ready(plant: Plant, order_id: str) -> int | None:
     """Earliest tick all of an order's materials could be there, or None if some cannot."""
     by_step = material_ready_by_step(plant, order_id)
@@ -396,7 +506,8 @@ def material_ready(plant: Plant, order_id: str) -> int | None:
 
 def material_ready_by_step(plant: Plant, order_id: str) -> dict[int, int] | None:
     """Step index -> earliest tick every material that step draws could be there (each from
-    one source or one of its splits, no other order drawing); steps that draw nothing are
+    one source or one of its splits (``split_ways``), no other order drawing); steps that
+    draw nothing are
     absent. None when some material has no source at all.
 
     Parameters
@@ -410,7 +521,7 @@ def material_ready_by_step(plant: Plant, order_id: str) -> dict[int, int] | None
     """
     ready: dict[int, int] = {}
     for material, quantity in requirements(plant, order_id).items():
-        splits = split_sizes(plant, order_id, material, quantity)
+        splits = split_ways(plant, order_id, material, quantity)
         arrival = earliest_supply(plant, material, quantity, splits)
         if arrival is None:
             return None
@@ -424,6 +535,13 @@ def capacities(supplier: Supplier, offer: Offer) -> list[int]:
     found = [] if offer.capacity is None else [offer.capacity]
     group = group_of(supplier, offer.material)
     return found + ([] if group is None else [group.capacity])
+
+
+def limit_of(plant: Plant, supplier: str, material: str) -> int | None:
+    """The most units of a material one supplier may deliver in a period (its offer's
+    capacity or its group's, the smaller), or None when unlimited."""
+    found = plant.suppliers[supplier]
+    return min(capacities(found, found.offers[material]), default=None)
 
 
 def group_of(supplier: Supplier, material: str) -> CapacityGroup | None:

@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 from solver.domain.plan import Plan, Supply
 from solver.domain.plant import Plant
 from solver.rules.costs import surplus_holding_per_tick
-from solver.solve.cpsat.variables import ModelVars
+from solver.solve.cpsat.variables import ModelVars, SplitVars
 from solver.supply.sources import STOCK, draw_starts, free_flowing, offer_for
 
 
@@ -95,6 +95,9 @@ def _hint_supply(hint, plant: Plant, variables: ModelVars, plan: Plan) -> None:
             bought = chosen is not None and chosen.source != STOCK
             hint(need.bought, int(bought))
             hint(need.bought_start, start if bought else 0)
+    for splits in variables.supply.splits.values():
+        for split in splits:
+            hint(split.chosen, int(id(split.parts[0]) in taken))
     for (supplier, material, _, _), shipment in variables.supply.shipments.items():
         bought = sum(
             need.quantity
@@ -116,9 +119,9 @@ def _hint_supply(hint, plant: Plant, variables: ModelVars, plan: Plan) -> None:
 
 def _rows_by_part(variables: ModelVars, plan: Plan) -> dict[int, Supply]:
     """id(need or part) -> the plan's supply it takes: the whole need's one supply, or a
-    split's stock and bought parts. A plan whose supplies of a need are neither (a split at
-    a level this plant does not offer, say a baseline's before stock was lost) leaves the
-    need unhinted and says so (``hint_outside_sources``)."""
+    split's parts (its stock row, its bought rows by quantity). A plan whose supplies of a
+    need are neither (a split at a level this plant does not offer, say a baseline's before
+    stock was lost) leaves the need unhinted and says so (``hint_outside_sources``)."""
     rows: dict[tuple[str, str], list[Supply]] = defaultdict(list)
     for s in plan.supplies:
         rows[(s.order, s.material)].append(s)
@@ -132,24 +135,33 @@ def _rows_by_part(variables: ModelVars, plan: Plan) -> dict[int, Supply]:
         if len(given) == 1 and given[0].quantity == need.quantity:
             taken[id(need)] = given[0]
             continue
-        stock = [s for s in given if s.source == STOCK]
-        bought = [s for s in given if s.source != STOCK]
-        split = next(
-            (
-                sp
-                for sp in sv.splits.get(key, [])
-                if len(stock) == len(bought) == 1
-                and stock[0].quantity == sp.units
-                and bought[0].quantity == sp.bought.quantity
-            ),
+        matched = next(
+            (m for sp in sv.splits.get(key, []) if (m := _match_parts(sp, given)) is not None),
             None,
         )
-        if split is None:
+        if matched is None:
             variables.hint_outside_sources = True
             continue
-        taken[id(split.stock)] = stock[0]
-        taken[id(split.bought)] = bought[0]
+        taken.update(matched)
     return taken
+
+
+def _match_parts(split: SplitVars, given: list[Supply]) -> dict[int, Supply] | None:
+    """id(part) -> row when the rows are this split's parts (one row per part, of its kind
+    and quantity), else None."""
+    stock = [s for s in given if s.source == STOCK]
+    bought = sorted((s for s in given if s.source != STOCK), key=lambda s: -s.quantity)
+    part = split.stock
+    if len(stock) != (part is not None) or len(bought) != len(split.bought):
+        return None
+    if part is not None and stock[0].quantity != part.quantity:
+        return None
+    if [s.quantity for s in bought] != [p.quantity for p in split.bought]:
+        return None
+    out = {id(p): s for p, s in zip(split.bought, bought, strict=True)}
+    if part is not None:
+        out[id(part)] = stock[0]
+    return out
 
 
 def _hint_changeovers(hint, variables: ModelVars, placed: dict) -> None:

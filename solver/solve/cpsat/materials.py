@@ -4,8 +4,9 @@
 For each order still to be produced and each material of its bill, exactly one source is
 chosen: stock (on hand plus open receipts, time-phased) or a purchase from a supplier in one
 mode (standard or an expedite) arriving in one of the supplier's periods, or one of the
-need's splits (``sources.split_sizes``): a part from stock and the rest from one purchase,
-each part a need of its own quantity to every constraint and cost below. The step that draws
+need's splits (``sources.split_ways``): a part from stock and the rest from one purchase,
+or the rest (or the whole) from two purchases, each part a need of its own quantity to every
+constraint and cost below. The step that draws
 a material (its BOM line's step, by default the first) starts after its purchase arrives, and
 a stock draw is taken when that step starts. Per (supplier, material, period) capacity
 holds, and per (supplier, capacity group, period) for materials that share one; purchases of
@@ -69,15 +70,21 @@ def _sources(need: NeedVars) -> list[cp_model.IntVar]:
 
 def add_source_choice(model: cp_model.CpModel, variables: ModelVars, sv: SupplyVars) -> None:
     """Exactly one source per need of an order that is made, or one of its splits; none
-    otherwise. A split's stock literal chooses it, and then its rest is bought once."""
+    otherwise. A chosen split buys each bought part once; two bought parts never take the
+    same shipment (that would be one purchase, which the split's other ways offer)."""
     for key, need in sv.needs.items():
         if need.part:
             continue
         splits = sv.splits.get(key, [])
-        chosen = _sources(need) + [split.stock.stock for split in splits]
+        chosen = _sources(need) + [split.chosen for split in splits]
         model.add(sum(chosen) == variables.orders[need.order].made)
         for split in splits:
-            model.add(sum(b.chosen for b in split.bought.buys) == split.stock.stock)
+            for part in split.bought:
+                model.add(sum(b.chosen for b in part.buys) == split.chosen)
+            if len(split.bought) == 2:
+                first, second = split.bought
+                for one, two in zip(first.buys, second.buys, strict=True):
+                    model.add_at_most_one(one.chosen, two.chosen)
 
 
 def add_material_before_start(
@@ -341,7 +348,7 @@ def shipment_mode(shipment: ShipmentVars) -> str:
 
 
 def extract_supplies(sv: SupplyVars, solver: cp_model.CpSolver) -> list[Supply]:
-    """The chosen source of every need of a made order: one supply, or a split's two."""
+    """The chosen source of every need of a made order: one supply, or a split's parts."""
     supplies = []
     for need in sv.needs.values():
         oid, material = need.order, need.material

@@ -98,7 +98,7 @@ class NeedVars:
     source.
 
     ``step``: the index of the routing step whose start draws it (``sources.draw_step``).
-    ``part``: "" for the whole need; ``stock`` or ``bought`` for the two parts of a split
+    ``part``: "" for the whole need; ``stock`` or ``bought`` for the parts of a split
     (``SplitVars``), whose ``quantity`` is the part's.
     """
 
@@ -145,21 +145,29 @@ class ShipmentVars:
 
 @dataclass
 class SplitVars:
-    """A need split at ``units`` of stock: ``stock`` takes them (its ``stock`` literal says
-    whether the split is chosen) and ``bought`` buys the rest by one of its options."""
+    """One of a need's splits (``sources.split_ways``): its parts, each a need of its own
+    quantity (a stock part, whose ``stock`` literal is ``chosen``, then one or two bought
+    parts, each bought once by one of its options when the split is chosen)."""
 
-    stock: NeedVars
-    bought: NeedVars
+    chosen: cp_model.IntVar
+    parts: list[NeedVars]
 
     @property
-    def units(self) -> int:
-        return self.stock.quantity
+    def stock(self) -> NeedVars | None:
+        """The stock part, if the split has one."""
+        return next((p for p in self.parts if p.part == sources.STOCK), None)
+
+    @property
+    def bought(self) -> list[NeedVars]:
+        """The bought parts, largest first."""
+        return [p for p in self.parts if p.part != sources.STOCK]
 
 
 @dataclass
 class SupplyVars:
     """Every need's variables (keyed by (order, material), with a split's parts under
-    (order, material, units, part)), the splits of each need and the shipments."""
+    (order, material, split number, part number)), the splits of each need and the
+    shipments."""
 
     needs: dict[tuple, NeedVars] = field(default_factory=dict)
     splits: dict[tuple[str, str], list[SplitVars]] = field(default_factory=dict)
@@ -467,7 +475,7 @@ def create_supply_variables(
     model: cp_model.CpModel, plant: Plant, variables: ModelVars
 ) -> SupplyVars:
     """Source literals for every (order, material) need, and for the parts of each of its
-    splits (``sources.split_sizes``); buy options that can arrive in time."""
+    splits (``sources.split_ways``); buy options that can arrive in time."""
     result = SupplyVars()
     for oid, order_vars in variables.orders.items():
         needs = sources.requirements(plant, oid)
@@ -481,16 +489,44 @@ def create_supply_variables(
             need = NeedVars(oid, material, quantity, index)
             _add_sources(model, plant, need, latest, stocked, options)
             result.needs[(oid, material)] = need
-            for units in sources.split_sizes(plant, oid, material, quantity) if options else ():
-                taken = NeedVars(oid, material, units, index, sources.STOCK)
-                _add_sources(model, plant, taken, latest, True, [])
-                rest = NeedVars(oid, material, quantity - units, index, "bought")
-                _add_sources(model, plant, rest, latest, False, options)
-                result.needs[(oid, material, units, sources.STOCK)] = taken
-                result.needs[(oid, material, units, "bought")] = rest
-                split = SplitVars(taken, rest)
+            for number, way in enumerate(
+                sources.split_ways(plant, oid, material, quantity) if options else ()
+            ):
+                split = _split_vars(model, plant, need, way, number, latest, options)
                 result.splits.setdefault((oid, material), []).append(split)
+                for index_in, part in enumerate(split.parts):
+                    result.needs[(oid, material, number, index_in)] = part
     return result
+
+
+def _split_vars(
+    model: cp_model.CpModel,
+    plant: Plant,
+    need: NeedVars,
+    way: sources.Split,
+    number: int,
+    latest: int,
+    options: list[sources.BuyOption],
+) -> SplitVars:
+    """The parts of one split of ``need``, and the literal that chooses it (its stock part's
+    ``stock`` literal when it has one)."""
+    parts = []
+    for kind, units in way.parts:
+        part = NeedVars(need.order, need.material, units, need.step, kind)
+        _add_sources(
+            model,
+            plant,
+            part,
+            latest,
+            kind == sources.STOCK,
+            [] if kind == sources.STOCK else options,
+        )
+        parts.append(part)
+    if parts[0].stock is not None:
+        chosen = parts[0].stock
+    else:
+        chosen = model.new_bool_var(f"split[{need_name(need)}#{number}]")
+    return SplitVars(chosen, parts)
 
 
 def _add_sources(
