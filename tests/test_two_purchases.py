@@ -294,7 +294,7 @@ def test_the_purchase_list_shows_both_shipments(tmp_path):
     path = write_model(tmp_path, two_model())
     run = run_cli(["plan", str(path), "--time-limit", "5", "--workers", "2"], path)
     assert run.code == 0
-    purchases = [line for line in run.out.splitlines() if "standard" in line and "O1" in line]
+    purchases = [line for line in run.out.splitlines() if "│ standard" in line and "O1" in line]
     assert len(purchases) == 2 and "Purchases (2)" in run.out, run.out
 
 

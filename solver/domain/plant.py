@@ -202,7 +202,7 @@ class Material:
     unit_cost: float
     stock: int = 0
     receipts: tuple[Receipt, ...] = ()
-    # The stock levels a need may split at (``sources.split_sizes``), when they are not this
+    # The stock levels a need may split at (``sources.split_ways``), when they are not this
     # material's own: an LNS neighbourhood's material is what the kept orders leave, but its
     # needs split where the whole plant's do, so that the plan it starts from is one of its
     # own. None: from this material's stock and receipts.

@@ -277,9 +277,11 @@ class Settings(BaseModel):
         ``buckets`` (cumulative use checked just before each receipt) or ``auto`` (default):
         reservoir up to ``reservoir_max_uses`` orders that may draw on a material.
     split_needs : bool
-        Whether one order's need for a material may come from stock and a purchase together
-        (``sources.split_sizes``): the stock part is what stock and open receipts hold in
-        all by one of their arrivals, the rest is bought. Off, each need has one source.
+        Whether one order's need for a material may come in parts (``sources.split_ways``):
+        from stock and a purchase together (the stock part is what stock and open receipts
+        hold in all by one of their arrivals, the rest is bought), or bought in two purchases
+        cut at what one offer delivers in a period (after such a stock part, or the whole
+        need). Off, each need has one source.
     surplus_to_stock : bool
         Whether the units a shipment is topped up with to reach its supplier's minimum order
         go into stock when it arrives, for later draws (charged holding like stock on hand).

@@ -9,7 +9,8 @@ finished goods they ship. The freed orders get what is left, exactly:
   within ``S(t)`` at every tick; ``D`` never falls, so that is the same as staying within
   ``S*(t) = min over s >= t of S(s)``, which never falls either: a stock on hand ``S*(0)`` and
   receipts at its rises. The freed orders' material is the same material with that stock,
-  whose needs still split at the whole plant's stock levels (``sources.split_sizes``).
+  whose needs still split at the whole plant's stock levels (``sources.split_ways``; its cuts
+  between two purchases are the offers' capacities, which a neighbourhood keeps).
 - **Supplier capacity**: each offer's ``booked`` holds, per period, the units the kept orders'
   purchases take (their minimum-order top-ups included); the freed orders' purchases must fit
   in what is left. Each offer's ``pegged`` says which kept shipments (mode, period) exist and
