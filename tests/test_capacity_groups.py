@@ -595,3 +595,21 @@ def test_a_need_beyond_the_group_names_the_groups_capacity(tmp_path):
     assert (problem.record, problem.field) == ("orders 'O1'", "quantity")
     assert "needs 220 A but no single source" in problem.message
     assert "unlimited" not in problem.message and "per period 100" in problem.message
+
+
+@pytest.mark.parametrize("minimum", [0, 1])
+def test_dispatch_books_an_orders_minimum_order_against_the_group(make_plant, minimum):
+    """One order needing 10 of each of A and B, one of them with a minimum order of 50:
+    buying 10 of it buys 50, so the other's 10 no longer fit the group's 55 in that period
+    (60). Dispatch booked only the 10 it asked for and bought both in one period (a
+    mutation test found it)."""
+    model = group_model(55)
+    offers = model["suppliers"][0]["offers"]
+    offers[minimum]["min_order"] = 50
+    model["products"][0]["bom"].append({"material": "B", "per_unit": 1})
+    model["orders"] = model["orders"][:1]
+    model["orders"][0]["quantity"] = 10
+    plant = make_plant(model)
+    plan = best_dispatch(plant)
+    assert check_plan(plant, plan) == []
+    assert all(units <= 55 for units in group_units(plant, plan).values())

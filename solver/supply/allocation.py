@@ -145,6 +145,17 @@ class SupplyBook:
         """Whether ``quantity`` units may leave the material's stock at ``tick``."""
         return not quantity or self.stock[material].earliest_draw(quantity, tick) == tick
 
+    def _extra(self, option: BuyOption, material: str, quantity: int) -> int:
+        """Units that buying ``quantity`` more by ``option`` adds to what the supplier ships in
+        the period: a new shipment is topped up to its minimum order."""
+        offer = sources.offer_for(self.plant, option.supplier, material)
+        current = self.shipments.get(
+            (option.supplier, material, option.mode.name, option.period), 0
+        )
+        return max(current + quantity, offer.min_order) - (
+            max(current, offer.min_order) if current else 0
+        )
+
     def fits(
         self, option: BuyOption, material: str, quantity: int, reserved: dict | None = None
     ) -> bool:
@@ -156,11 +167,7 @@ class SupplyBook:
         group = sources.group_of(supplier, material)
         if offer.capacity is None and group is None:
             return True
-        key = (option.supplier, material, option.mode.name, option.period)
-        current = self.shipments.get(key, 0)
-        extra = max(current + quantity, offer.min_order) - (
-            max(current, offer.min_order) if current else 0
-        )
+        extra = self._extra(option, material, quantity)
         if offer.capacity is not None:
             left = offer.capacity_left(option.period)
             if self.bought_in(option.supplier, material, option.period) + extra > left:
@@ -193,8 +200,7 @@ class SupplyBook:
         order = self.plant.orders[order_id]
         choices: dict[str, tuple[Part, ...]] = {}
         # What the order's materials chosen so far take of their capacity groups: an order
-        # needing two materials of one group must fit both (upper bound: minimum orders may
-        # have covered part of it).
+        # needing two materials of one group must fit both, minimum orders included.
         reserved: dict[tuple[str, str, int], int] = defaultdict(int)
         for material, quantity in sources.requirements(self.plant, order_id).items():
             target = targets[sources.draw_step(self.plant, order_id, material)]
@@ -213,8 +219,9 @@ class SupplyBook:
                 if part.kind == "buy":
                     group = sources.group_of(self.plant.suppliers[part.option.supplier], material)
                     if group is not None:
+                        # What the purchase adds to the period, its minimum order included.
                         reserved[(part.option.supplier, group.id, part.option.period)] += (
-                            part.quantity
+                            self._extra(part.option, material, part.quantity)
                         )
         return choices
 
