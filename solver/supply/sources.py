@@ -461,7 +461,10 @@ def earliest_purchase(plant: Plant, material: str, quantity: int) -> int | None:
     candidates = []
     for supplier in plant.suppliers.values():
         offer = supplier.offers.get(material)
-        if offer is None or min(capacities(supplier, offer), default=quantity) < quantity:
+        if offer is None:
+            continue
+        limit = limit_of(plant, supplier.id, material)
+        if limit is not None and limit < quantity:
             continue
         for mode in offer.modes:
             lead = effective_lead(plant, supplier, mode)

@@ -83,6 +83,7 @@ def add_source_choice(model: cp_model.CpModel, variables: ModelVars, sv: SupplyV
                 model.add(sum(b.chosen for b in part.buys) == split.chosen)
             if len(split.bought) == 2:
                 first, second = split.bought
+                # Both parts have the need's buy options, in the same order.
                 for one, two in zip(first.buys, second.buys, strict=True):
                     model.add_at_most_one(one.chosen, two.chosen)
 
