@@ -135,6 +135,9 @@ PORTFOLIO = {
     "search": "lns",
     "lns_orders": 10,
     "lns_portfolio": 3,
+    # The kind whose rounds this plant was seen to keep two pieces of (the merge is tested):
+    # near_due's pieces, anchored on the few late orders' dates, kept one a round here.
+    "lns_neighbourhoods": "near_late",
     "deterministic": True,
     "time_limit": 4,
     "workers": 2,
@@ -177,7 +180,7 @@ def test_a_portfolio_round_keeps_the_plan_valid_and_the_objective_never_rises(ge
 def test_portfolio_neighbourhoods_share_no_order(generated_plant):
     plant = generated_plant.with_settings(**PORTFOLIO)
     plan = best_dispatch(plant)
-    selector = Selector(plant, 15, random.Random(0), adaptive=True)
+    selector = Selector(plant, 15, random.Random(0), "adaptive")
     for _ in range(5):
         chosen = _disjoint(selector, plant, plan, None, 3)
         assert 1 <= len(chosen) <= 3

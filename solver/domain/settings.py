@@ -258,10 +258,14 @@ class Settings(BaseModel):
         process in them (``cpsat.model._without_local_search``): what-if models with limits
         or the promise objective and presolve off, and LNS neighbourhoods with supply.
     lns_neighbourhoods : str
-        ``near_late`` (default): every LNS neighbourhood frees the orders nearest in time to a
-        late one; ``adaptive``: four kinds (near a late order, one resource's queue around a
-        time, one material's users, random) chosen by how often each improved the plan, at a
-        size that adapts to how fast the sub-solves finish (``solve.neighbourhoods``).
+        ``near_due`` (default): every LNS neighbourhood frees the orders due nearest a late
+        order's due date (those it competes with for capacity); ``near_late``: the orders whose
+        work lies nearest in time to where a late one ended (the default until measured
+        weaker at 1,000 and 5,000 orders, benchmarks/README.md); ``adaptive``: five kinds
+        (these two, one resource's queue around a time, one material's users, random) chosen
+        by how often each improved the plan, at a size that adapts to how fast the sub-solves
+        finish (``solve.neighbourhoods``). A what-if's minimal change always uses ``near_late``
+        around the change.
     log_search : bool
         Print CP-SAT's search log.
     supplier_risk : str
@@ -367,7 +371,7 @@ class Settings(BaseModel):
     lns_supply_orders: Annotated[int, Field(ge=1)] = 40
     lns_workers: Annotated[int, Field(ge=1, le=1024)] = 8
     lns_portfolio: Annotated[int, Field(ge=1, le=256)] = 1
-    lns_neighbourhoods: Literal["adaptive", "near_late"] = "near_late"
+    lns_neighbourhoods: Literal["adaptive", "near_due", "near_late"] = "near_due"
     local_search: bool = True
     lns_step_limit: Annotated[float, Field(gt=0)] = 2.0
     log_search: bool = False

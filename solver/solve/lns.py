@@ -4,8 +4,8 @@ CP-SAT alone barely improves the dispatch plan beyond about 1000 orders (benchma
 its own neighbourhoods copy the whole model each time. Here a neighbourhood is a *small plant*:
 the freed orders only, with the steps of every other order turned into downtime on their
 resources (whole machines, or one unit of a pool). The objective is a sum over orders, so a
-better sub-plan is a better plan. Each neighbourhood frees the orders whose steps lie closest
-in time to an anchor: a late order most of the time, any order otherwise.
+better sub-plan is a better plan. Which orders a neighbourhood frees is a kind's choice
+(``solve.neighbourhoods``): by default those due nearest a late order's due date.
 """
 
 from __future__ import annotations
@@ -128,14 +128,14 @@ def improve(
     focus: list[str] | None = None,
     size: int | None = None,
     step_limit: float | None = None,
-    adaptive: bool | None = None,
+    kinds: str | None = None,
     mapper: Mapper | None = None,
 ) -> Plan:
     """Improve ``start`` by re-solving neighbourhoods until the time limit.
 
-    ``adaptive`` (default: ``settings.lns_neighbourhoods``) chooses each neighbourhood's kind
-    and size by how the earlier ones went (``neighbourhoods.adaptive``); otherwise every
-    neighbourhood is ``near_late`` at the size asked.
+    ``kinds`` (default: ``settings.lns_neighbourhoods``) is ``adaptive``, which chooses each
+    neighbourhood's kind and size by how the earlier ones went (``neighbourhoods.adaptive``),
+    or one kind (``near_due``, ``near_late``) used for every neighbourhood at the size asked.
 
     With a ``reference`` (a what-if's baseline) the objective includes the stability term;
     ``focus`` names orders the neighbourhoods should often be built around; ``size`` and
@@ -182,9 +182,9 @@ def improve(
         size = settings.lns_supply_orders if supply else settings.lns_orders
         if sequencing:
             size = min(size, settings.changeover_lns_orders)
-    if adaptive is None:
-        adaptive = settings.lns_neighbourhoods == "adaptive" or sequencing
-    selector = Selector(plant, size, rng, adaptive)
+    if kinds is None:
+        kinds = "adaptive" if sequencing else settings.lns_neighbourhoods
+    selector = Selector(plant, size, rng, kinds)
     workers = min(settings.workers, settings.lns_workers)
     portfolio = 1 if supply else settings.lns_portfolio
     while (left := budget.left()) > 0.2:

@@ -76,7 +76,7 @@ def minimal_change(
             asked or None,
             settings.whatif_lns_orders,
             max(0.5, settings.time_limit / 2),
-            adaptive=False,  # around the change: the what-if's neighbourhoods are measured so
+            kinds="near_late",  # around the change: the what-if's neighbourhoods are measured so
         )
         return put_back(plant, improved, reference, weights)
     return solve(build(plant, hint, weights, reference))

@@ -16,6 +16,7 @@ from solver.rules.ranking import rank_orders
 from solver.solve.dispatch import best_dispatch
 from solver.solve.lns import improve
 from solver.solve.neighbourhoods.adaptive import FLOOR, Selector
+from solver.solve.neighbourhoods.near_due import NearDue
 from solver.solve.neighbourhoods.near_late import NearLate
 from solver.solve.neighbourhoods.random_orders import RandomOrders
 from solver.solve.neighbourhoods.resource_window import ResourceWindow
@@ -32,7 +33,9 @@ def with_materials(tmp_path_factory):
     return plant, best_dispatch(plant, rank_orders(plant))
 
 
-@pytest.mark.parametrize("kind", [NearLate(), ResourceWindow(), SharedMaterial(), RandomOrders()])
+@pytest.mark.parametrize(
+    "kind", [NearLate(), NearDue(), ResourceWindow(), SharedMaterial(), RandomOrders()]
+)
 def test_every_kind_frees_at_most_its_size_and_repeats(with_materials, kind):
     plant, plan = with_materials
     assert kind.applies(plant)
@@ -49,6 +52,37 @@ def test_a_resource_window_frees_one_queue(with_materials):
         resources = [{s.resource for s in plan.steps if s.order == o} for o in freed]
         shared = set.intersection(*resources)
         assert shared, "every freed order has work on the anchor's resource"
+
+
+def test_near_due_frees_the_orders_due_nearest_a_late_ones_date(with_materials):
+    plant, plan = with_materials
+    late = {o.order for o in plan.outcomes if o.tardiness > 0}
+    assert late, "the fixture's dispatch plan leaves late orders"
+    anchored = 0
+    for seed in range(8):
+        freed = NearDue().choose(plant, plan, 10, random.Random(seed), None)
+        assert 10 <= len(freed) <= 11  # the size, plus the anchor on a tie of dates
+        lowest = min(plant.orders[o].due for o in freed)
+        highest = max(plant.orders[o].due for o in freed)
+        # The freed dates form one unbroken block of the book's dates: no order due between
+        # two freed ones stays fixed.
+        between = {o for o in plant.orders if lowest < plant.orders[o].due < highest}
+        assert between <= freed
+        anchored += bool(freed & late)
+    assert anchored >= 4  # 70 % of anchors are late orders, and each is freed
+
+
+def test_near_due_anchors_on_a_changed_order_half_of_the_time(with_materials):
+    plant, plan = with_materials
+    changed = max(plant.orders, key=lambda o: plant.orders[o].due)  # the book's last date
+    chosen = [
+        NearDue().choose(plant, plan, 5, random.Random(seed), [changed]) for seed in range(20)
+    ]
+    fifth_last = sorted(plant.orders[o].due for o in plant.orders)[-5]
+    around = [
+        f for f in chosen if changed in f and all(plant.orders[o].due >= fifth_last for o in f)
+    ]
+    assert 5 <= len(around) <= 15  # anchored on the changed order: the book's last dates
 
 
 def test_a_shared_material_frees_orders_that_draw_on_it(with_materials):
@@ -82,11 +116,13 @@ def test_weights_follow_success_and_the_size_follows_the_solves(with_materials):
     assert slow.size == 16
 
 
-def test_without_adaptation_every_neighbourhood_is_near_late(with_materials):
+@pytest.mark.parametrize("mode", ["near_late", "near_due"])
+def test_without_adaptation_every_neighbourhood_is_the_one_kind_named(with_materials, mode):
     plant, plan = with_materials
-    selector = Selector(plant, 10, random.Random(0), adaptive=False)
+    selector = Selector(plant, 10, random.Random(0), mode)
     kinds = {selector.choose(plant, plan, None)[0].name for _ in range(10)}
-    assert kinds == {"near_late"}
+    assert kinds == {mode}
+    assert selector.size == 10
 
 
 def test_adaptive_lns_keeps_the_plan_valid_and_never_dearer(with_materials):
@@ -115,7 +151,7 @@ def test_lns_gives_each_neighbourhood_at_most_lns_workers_and_says_so(with_mater
     [
         ("lns_supply_orders", 0, "greater than or equal to 1"),
         ("lns_supply_orders", "some", "valid integer"),
-        ("lns_neighbourhoods", "clever", "'adaptive' or 'near_late'"),
+        ("lns_neighbourhoods", "clever", "'adaptive', 'near_due' or 'near_late'"),
         ("local_search", "sometimes", "valid boolean"),
         ("lns_workers", 0, "greater than or equal to 1"),
     ],

@@ -16,12 +16,19 @@ from collections import Counter
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.solve.neighbourhoods import Kind
+from solver.solve.neighbourhoods.near_due import NearDue
 from solver.solve.neighbourhoods.near_late import NearLate
 from solver.solve.neighbourhoods.random_orders import RandomOrders
 from solver.solve.neighbourhoods.resource_window import ResourceWindow
 from solver.solve.neighbourhoods.shared_material import SharedMaterial
 
-KINDS: tuple[Kind, ...] = (NearLate(), ResourceWindow(), SharedMaterial(), RandomOrders())
+KINDS: tuple[Kind, ...] = (
+    NearLate(),
+    NearDue(),
+    ResourceWindow(),
+    SharedMaterial(),
+    RandomOrders(),
+)
 REACTION = 0.2
 FLOOR = 0.1
 GROW, SHRINK = 1.25, 0.8
@@ -30,13 +37,18 @@ GROW, SHRINK = 1.25, 0.8
 class Selector:
     """The kinds that apply to the plant, their weights, and the current size.
 
-    With ``adaptive`` false it is the search before this one: always ``near_late`` at the
-    size asked.
+    ``mode`` ``adaptive`` chooses among every kind that applies; the name of one kind
+    (``near_late``, ``near_due``) uses that kind alone, at the size asked.
     """
 
-    def __init__(self, plant: Plant, size: int, rng: random.Random, adaptive: bool = True):
+    def __init__(self, plant: Plant, size: int, rng: random.Random, mode: str = "adaptive"):
         kinds = [k for k in KINDS if k.applies(plant)]
-        self.kinds = kinds if adaptive else [kinds[0]]
+        adaptive = mode == "adaptive"
+        if not adaptive:
+            kinds = [k for k in kinds if k.name == mode]
+            if not kinds:
+                raise ValueError(f"unknown neighbourhood kind {mode!r}")
+        self.kinds = kinds
         self.adaptive = adaptive
         self.rng = rng
         self.weights = {k.name: 1.0 for k in self.kinds}
