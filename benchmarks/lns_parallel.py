@@ -42,7 +42,7 @@ from solver.rules.costs import units_per_currency
 from solver.rules.ranking import rank_orders, tardiness_weights
 from solver.solve.cpsat.model import build, solve
 from solver.solve.dispatch import best_dispatch
-from solver.solve.lns import improve, merge, neighbourhood, restrict, sub_plant
+from solver.solve.lns import improve, merge, neighbourhood, restrict, step_seconds, sub_plant
 from solver.supply.sources import has_supply
 
 
@@ -66,7 +66,7 @@ def two_at_once(plant: Plant, start: Plan, seed: int = 0) -> tuple[float, int, i
 
     def repair(free: set[str], run: int) -> Plan:
         sub = sub_plant(plant, current, free).with_settings(
-            time_limit=settings.lns_step_limit,
+            time_limit=step_seconds(plant),
             deterministic_time=None,
             workers=1,
             seed=settings.seed + run,

@@ -198,7 +198,9 @@ class Settings(BaseModel):
         Parallel (non-deterministic) solves with 2 workers do not run it anyway.
     search : str
         ``cpsat`` solves the whole model; ``lns`` improves the dispatch plan by re-solving
-        neighbourhoods of ``lns_orders`` orders (``lns_step_limit`` seconds each); ``auto``
+        neighbourhoods of ``lns_orders`` orders (``lns_step_limit`` seconds each: by default
+        2 s, and 2 s per 2,000 orders above 2,000, since each neighbourhood's model carries
+        every other order's steps as downtime; ``lns.step_seconds``); ``auto``
         (default) uses LNS above ``lns_above`` orders, where it measured better, with
         materials too: a neighbourhood's orders get the stock, supplier capacity and finished
         goods the others leave (``solve.residual_supply``), in neighbourhoods of
@@ -373,7 +375,7 @@ class Settings(BaseModel):
     lns_portfolio: Annotated[int, Field(ge=1, le=256)] = 1
     lns_neighbourhoods: Literal["adaptive", "near_due", "near_late"] = "near_due"
     local_search: bool = True
-    lns_step_limit: Annotated[float, Field(gt=0)] = 2.0
+    lns_step_limit: Annotated[float, Field(gt=0)] | None = None
     log_search: bool = False
     supplier_risk: Literal["pad", "premium", "none"] = "pad"
     holding_rate: Annotated[float, Field(ge=0, le=10)] = 0.25

@@ -140,8 +140,8 @@ def improve(
     With a ``reference`` (a what-if's baseline) the objective includes the stability term;
     ``focus`` names orders the neighbourhoods should often be built around; ``size`` and
     ``step_limit`` override ``settings.lns_orders`` (``lns_supply_orders`` with supply) and
-    ``settings.lns_step_limit``. The plant's settings give ``time_limit`` for the whole search,
-    the orders per neighbourhood, ``lns_step_limit`` seconds per neighbourhood, ``seed`` and
+    ``step_seconds``. The plant's settings give ``time_limit`` for the whole search,
+    the orders per neighbourhood, ``step_seconds`` per neighbourhood, ``seed`` and
     ``workers`` (at most ``lns_workers`` of them per neighbourhood). With supply, each
     neighbourhood's orders get the stock, supplier capacity and finished goods the others
     leave (``sub_plant``) and the merged plan's purchases are grouped again.
@@ -188,7 +188,7 @@ def improve(
     workers = min(settings.workers, settings.lns_workers)
     portfolio = 1 if supply else settings.lns_portfolio
     while (left := budget.left()) > 0.2:
-        step = min(step_limit or settings.lns_step_limit, left)
+        step = min(step_limit or step_seconds(plant), left)
         chosen = _disjoint(selector, plant, current, focus, portfolio)
         if supply:
             chosen = [(kind, keep_surplus_sources(plant, current, free)) for kind, free in chosen]
@@ -252,6 +252,26 @@ def improve(
             **_workers_note(settings, workers),
         },
     )
+
+
+STEP_SECONDS = 2.0
+STEP_ORDERS = 2000
+
+
+def step_seconds(plant: Plant) -> float:
+    """Seconds per neighbourhood: ``settings.lns_step_limit`` when given, else
+    ``STEP_SECONDS``, scaled up with the book above ``STEP_ORDERS`` orders.
+
+    A neighbourhood's model holds every other order's steps (as holes in its start domains
+    and fixed intervals), so it takes longer to build and presolve in a bigger book. Measured
+    with ``near_due`` neighbourhoods of 150 orders, 60 s, 2 workers (benchmarks/README.md):
+    at 1,000 orders 2-s steps gave 16,574 against 21,612 with 5 s and 20,174 with 10 s; at
+    5,000 orders 5-s steps gave 91,780 against 99,402 with 2 s (and 93,099 with 10 s).
+    """
+    asked = plant.settings.lns_step_limit
+    if asked is not None:
+        return asked
+    return STEP_SECONDS * max(1.0, len(plant.orders) / STEP_ORDERS)
 
 
 def solve_piece(piece: tuple) -> Plan | None:

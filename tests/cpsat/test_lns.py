@@ -9,8 +9,9 @@ from solver.domain.plant import Downtime
 from solver.facts.checker import check_plan
 from solver.facts.kpis import objective_units, with_objective
 from solver.input.loading import load_plant
+from solver.solve import lns
 from solver.solve.dispatch import best_dispatch, dispatch, sequence_by
-from solver.solve.lns import merge, neighbourhood, sub_plant
+from solver.solve.lns import improve, merge, neighbourhood, step_seconds, sub_plant
 from solver.solve.search import uses_lns
 from tests.conftest import solve_checked, write_model
 
@@ -80,3 +81,31 @@ def test_a_merged_plan_states_no_objective_and_passes_the_checker(tmp_path):
     assert merged.steps != start.steps  # the neighbourhood moved
     assert merged.objective_units == 0 and merged.terms == {} and merged.best_bound is None
     assert check_plan(plant, merged) == []
+
+
+def test_a_neighbourhoods_seconds_grow_with_the_book_unless_given(tmp_path):
+    plant = generated(tmp_path, 40)
+    assert plant.settings.lns_step_limit is None
+    assert step_seconds(plant) == 2.0
+    # The rule reads only the book's size: a book of 5,000 (ids alone) gets 5 s.
+    book = {f"SO-{i}": None for i in range(5000)}
+    assert step_seconds(plant.replace(orders=book)) == 5.0
+    assert step_seconds(plant.replace(orders=book).with_settings(lns_step_limit=1.5)) == 1.5
+
+
+def test_lns_gives_each_neighbourhood_the_step_it_is_asked(tmp_path, monkeypatch):
+    plant = generated(tmp_path, 40).with_settings(
+        search="lns", lns_orders=10, lns_step_limit=0.7, time_limit=2, deterministic=True
+    )
+    limits = []
+    original = lns.solve_piece
+
+    def recorded(piece):
+        limits.append(piece[0].settings.time_limit)
+        return original(piece)
+
+    monkeypatch.setattr(lns, "solve_piece", recorded)
+    result = improve(plant, best_dispatch(plant))
+    assert check_plan(plant, result) == []
+    # Each step gets 0.7 s, or what is left of the search's limit when that is less.
+    assert limits and max(limits) == 0.7 and all(0 < limit <= 0.7 for limit in limits)
