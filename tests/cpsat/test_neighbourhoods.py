@@ -154,6 +154,8 @@ def test_lns_gives_each_neighbourhood_at_most_lns_workers_and_says_so(with_mater
         ("lns_neighbourhoods", "clever", "'adaptive', 'near_due' or 'near_late'"),
         ("local_search", "sometimes", "valid boolean"),
         ("lns_workers", 0, "greater than or equal to 1"),
+        ("lns_step_limit", 0, "greater than 0"),
+        ("lns_step_limit", "long", "valid number"),
     ],
 )
 def test_a_bad_lns_setting_names_the_field_and_what_is_valid(make_plant, field, value, valid):
