@@ -18,6 +18,8 @@ def test_a_small_overnight_run_writes_its_table_and_keeps_the_reference(tmp_path
     table = pd.read_csv(tmp_path / "overnight.csv")
     (row,) = table.itertuples()
     assert row.exit == 0 and row.peak_mb > 0 and row.objective <= row.dispatch
+    # Lateness is a part of each objective (purchases are the rest, with materials).
+    assert 0 <= row.lateness <= row.objective and 0 <= row.dispatch_lateness <= row.dispatch
     kept = json.loads(reference.read_text())
     assert kept == {"40_with_seed1": {"objective": row.objective, "dispatch": row.dispatch}}
     # A reference better than anything this plant allows stays as it is.
