@@ -14,14 +14,16 @@ from datetime import timedelta
 
 import pytest
 
+from solver.domain.errors import SolveError
 from solver.domain.plan import OrderOutcome, Plan, ScheduledStep
 from solver.domain.plant import Plant
 from solver.facts.checker import check_plan
 from solver.facts.kpis import with_objective
-from solver.facts.stability import Reference
+from solver.facts.stability import Reference, moved_steps
 from solver.input.loading import load_plant
 from solver.rules.ranking import rank_orders
 from solver.solve.cpsat.model import build, solve
+from solver.solve.fewer_moves import fewest_from_baseline
 from solver.solve.lns import around
 from solver.solve.promising import (
     as_asked,
@@ -108,6 +110,47 @@ def test_the_promise_of_a_big_book_meets_the_date_and_keeps_every_limit(asked_ru
     assert check_plan(plant, plan) == []
     for oid, limit in limits.items():
         assert plan.outcome(oid).completion <= limit, oid
+
+
+def test_the_promise_of_a_big_book_moves_the_fewest_steps_from_the_baseline(asked_rush):
+    """R at 00:00 pushes O1 out; O1 takes O3's place (O2 keeps its own) and O3, which has
+    slack, goes after O6: two orders moved, where O1..O3 an hour later and O4 after O6 (the
+    re-dispatch) moves four."""
+    plant, baseline = asked_rush
+    promised, limits = _promise(plant, baseline, whatif_lns_above=3, whatif_lns_orders=2)
+    plan = promised.plan
+    assert promised.worst_slip == 0 and plan.outcome("R").completion <= 60
+    assert {oid for oid, _ in moved_steps(baseline, plan)} == {"R", "O1", "O3"}
+    assert check_plan(plant, plan) == []
+    for oid, limit in limits.items():
+        assert plan.outcome(oid).completion <= limit, oid
+
+
+def test_fewest_moves_from_the_baseline_is_none_when_no_plan_meets_the_date(tmp_path):
+    """Asked for 00:30, a one-hour rush cannot be on time: every neighbourhood is proven to
+    have no plan, and the date solve gets the budget."""
+    plant, baseline = _asked_for(tmp_path, "00:30")
+    plant = plant.with_settings(whatif_lns_above=3, deterministic=True, time_limit=5)
+    limits = protect_limits(plant, baseline, ["R"])
+    weights = {r.order: r.weight for r in rank_orders(plant)}
+    reference = Reference(baseline, frozenset({"R"}))
+    assert fewest_from_baseline(plant, baseline, ["R"], weights, reference, limits) is None
+    start = insertion(plant, baseline, ["R"])
+    limited = {**limits, "R": plant.orders["R"].due}
+    with pytest.raises(SolveError) as raised:
+        solve(build(plant, start, weights, reference, limited))
+    assert raised.value.infeasible  # proven, not merely not found in time
+
+
+def _asked_for(tmp_path, due: str):
+    model = plant_model(**DUES)
+    placed = {oid: ("M1", 60 * i, 60 * (i + 1)) for i, oid in enumerate(DUES)}
+    base = baseline_file(tmp_path, model, placed)
+    evaluation = run(tmp_path, model, [rush(due)], base)
+    outcome = evaluation.outcomes[0]
+    # The answer's plant has the rush due at the offered date; the search is for the asked one.
+    asked = replace(outcome.plant.orders["R"], due=outcome.asked_dates["R"])
+    return outcome.plant.replace(orders={**outcome.plant.orders, "R": asked}), evaluation.baseline
 
 
 def test_a_neighbourhood_never_beats_the_whole_model(asked_rush):

@@ -43,4 +43,11 @@ class DataError(Exception):
 
 
 class SolveError(Exception):
-    """The solver could not produce any plan (e.g. proven infeasible, or a model error)."""
+    """The solver could not produce any plan (e.g. proven infeasible, or a model error).
+
+    ``infeasible``: the model was proven to have no plan (not merely none found in time).
+    """
+
+    def __init__(self, message: str = "", infeasible: bool = False):
+        super().__init__(message)
+        self.infeasible = infeasible

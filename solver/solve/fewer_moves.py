@@ -21,15 +21,23 @@ from __future__ import annotations
 
 import dataclasses
 
+from solver.domain.errors import SolveError
 from solver.domain.plan import Plan
 from solver.domain.plant import Plant
 from solver.facts.kpis import objective_total, with_objective
 from solver.facts.stability import Reference, moved_steps
 from solver.solve.cpsat.model import build, solve
 from solver.solve.cpsat.stability_terms import kept_places
-from solver.solve.lns import merge, restrict, sub_plant
-from solver.solve.replanning import valid_plan
+from solver.solve.lns import Budget, around, merge, restrict, sub_plant
+from solver.solve.replanning import insertion, valid_plan
 from solver.supply.sources import has_supply
+
+# The neighbourhoods of ``fewest_from_baseline``: from 10 orders, doubled while proven to have
+# no plan, up to 80. On the kept baselines of benchmarks/whatif_latency.py --quality the plans
+# came at 40 and 80 orders; where none exists the proofs up to 80 took 0.5 s of wall time at
+# 1,000 orders, and up to every order on the asked ones' resources 4.5-4.9 s.
+FIRST_SIZE = 10
+LAST_SIZE = 80
 
 
 def fewer_moves(
@@ -85,3 +93,100 @@ def fewer_moves(
     ):
         return plan
     return dataclasses.replace(merged, status=plan.status, stats=plan.stats)
+
+
+def fewest_from_baseline(
+    plant: Plant,
+    baseline: Plan,
+    asked: list[str],
+    weights: dict[str, int],
+    reference: Reference,
+    limits: dict[str, int],
+    inserted: Plan | None = None,
+) -> Plan | None:
+    """The asked orders put into the baseline at their asked dates, moving the fewest steps.
+
+    Every other order stays where the baseline has it, except the asked orders' nearest
+    neighbours on their resources (``lns.around`` on the insertion plan): those are solved
+    again with the asked orders, each finishing by its limit and every asked order by its due
+    date, for the most steps left at their baseline place (``kept_places``). The neighbourhood
+    starts at ``FIRST_SIZE`` orders and doubles while it is proven to have no such plan, up to
+    ``LAST_SIZE``.
+
+    ``fewer_moves`` can only shorten the chains of a plan already found, whose starts (a
+    re-dispatch of the asked orders' resources) moved 200-260 steps at 200 orders where 25-47
+    would do (benchmarks/README.md). Searching from the baseline finds those plans, but only
+    without a hint (the insertion plan, the asked orders at the end, misled the search: no plan
+    in 4 s against the first at 1.9 s without) and with full presolve (25 steps in one unit
+    against 137 with presolve off). Plants with supply are left to the other starts, as in
+    ``fewer_moves``.
+
+    Parameters
+    ----------
+    plant : Plant
+        The changed plant (the asked orders due at their asked dates); its settings give the
+        budget, shared by the neighbourhoods tried.
+    baseline : Plan
+    asked : list of str
+    weights : dict
+        Order -> tardiness weight (the plant's ranking).
+    reference : Reference
+        The baseline and the asked orders (exempt from stability).
+    limits : dict
+        Order -> latest completion tick of every other order (the promise rule's).
+    inserted : Plan, optional
+        The insertion plan (``replanning.insertion``), when the caller has it already.
+
+    Returns
+    -------
+    Plan or None
+        A valid plan, re-priced with the stability term, in which every asked order meets its
+        due date and every order in ``limits`` finishes by its limit; None when none was found
+        within the budget.
+    """
+    if has_supply(plant):
+        return None
+    caps = {**limits, **{oid: plant.orders[oid].due for oid in asked}}
+    start = inserted or insertion(plant, baseline, asked)
+    budget = Budget(plant.settings)
+    size = FIRST_SIZE
+    while (left := budget.left()) > 0.2 and size <= LAST_SIZE:
+        free = around(plant, start, asked, size)
+        part = sub_plant(plant, start, free).with_settings(
+            time_limit=left,
+            deterministic_time=left if plant.settings.deterministic else None,
+            presolve="full",
+        )
+        built = build(part, None, weights, None, {o: c for o, c in caps.items() if o in free})
+        built.model.clear_hints()
+        built.model.maximize(sum(kept_places(built.model, built.variables, reference)))
+        try:
+            found = solve(built)
+            budget.charge(found)
+        except SolveError as error:
+            if not error.infeasible:  # no plan in time: a bigger neighbourhood is harder
+                return None
+            budget.charge(None)  # proven to have none: a bigger neighbourhood may
+            if len(free) - len(asked) < size:  # it held every order it could
+                return None
+            size *= 2
+            continue
+        stats = {
+            "method": "fewest_from_baseline",
+            "orders_freed": len(free),
+            "deterministic_time": found.stats.get("deterministic_time", 0.0),
+        }
+        # Nothing is proven about the whole plan: the rest was held.
+        merged = dataclasses.replace(
+            merge(start, found, free, plant), status="FEASIBLE", stats=stats
+        )
+        merged = with_objective(plant, merged, reference, weights)
+        kept = all(
+            (o := merged.outcome(oid)) is not None
+            and o.accepted
+            and (o.completion is None or o.completion <= cap)
+            for oid, cap in caps.items()
+        )
+        # Without a plan in time the solve returns its (dispatch) hint, which may break a cap.
+        return merged if kept and valid_plan(plant, merged) else None
+    return None

@@ -27,13 +27,13 @@ from solver.domain.errors import SolveError
 from solver.domain.plan import Plan, ScheduledStep
 from solver.domain.plant import Pin, Plant
 from solver.facts.kpis import objective_total, with_objective
-from solver.facts.stability import Reference
+from solver.facts.stability import Reference, moved_steps
 from solver.rules.costs import units_per_currency
 from solver.rules.ranking import rank_orders
 from solver.solve.cpsat.model import build, solve
 from solver.solve.cpsat.promise_terms import slip_weight
 from solver.solve.dispatch import best_dispatch, dispatch, sequence_by
-from solver.solve.fewer_moves import fewer_moves
+from solver.solve.fewer_moves import fewer_moves, fewest_from_baseline
 from solver.solve.lns import Budget, around, merge, restrict, sub_plant
 from solver.solve.putting_back import put_back
 from solver.solve.replanning import (
@@ -103,12 +103,22 @@ def promise_dates(
             *slotted(plant, inserted, asked, limits, ranks),
         ]
         start = min(starts, key=lambda p: _promise_key(p, asked))
+        # First the plan closest to the baseline that meets every asked date, with the share a
+        # date solve has (``fewest_from_baseline``). Where none is found the date solve still
+        # gets its whole share: sharing it left 1,000 orders, seed 4, dated 34 % dearer.
+        dating = plant.replace(settings=plant.settings.share(1 - SETTLE_SHARE))
+        closest = fewest_from_baseline(
+            dating, baseline, asked, weights, reference, limits, inserted
+        )
         if _worst(start, asked) == 0:
             # Every asked date is met already: settling has its usual share of the budget.
             settling = plant.replace(settings=plant.settings.share(SETTLE_SHARE))
             result = settled(settling, baseline, start, asked, weights, reference, limits)
+            if closest is not None and _closer(plant, closest, result, weights, reference):
+                result = closest
             return Promised(with_objective(plant, result, reference, weights), 0, True, False)
-        dating = plant.replace(settings=plant.settings.share(1 - SETTLE_SHARE))
+        if closest is not None:
+            return Promised(closest, 0, True, False)
         result, whole = grown(dating, start, asked, weights, reference, limits, promise=True)
         if not whole:
             settling = plant.replace(settings=plant.settings.share(SETTLE_SHARE))
@@ -303,6 +313,17 @@ def settled(
     chosen = again if better and valid_plan(plant, again) else dated
     back = put_back(plant, chosen, reference, weights, held)
     return fewer_moves(plant, back, reference, weights) if chains else back
+
+
+def _closer(
+    plant: Plant, plan: Plan, other: Plan, weights: dict[str, int], reference: Reference
+) -> bool:
+    """``plan`` moves fewer steps from the baseline than ``other`` at no higher objective
+    (stability term included), as ``fewer_moves`` keeps its plans."""
+    fewer = len(moved_steps(reference.plan, plan)) < len(moved_steps(reference.plan, other))
+    return fewer and objective_total(plant, plan, weights, reference) <= objective_total(
+        plant, other, weights, reference
+    )
 
 
 def keeps(plan: Plan, limits: dict[str, int]) -> bool:

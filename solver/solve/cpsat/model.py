@@ -237,7 +237,7 @@ def solve(built: BuiltModel, progress: Progress | None = None) -> Plan:
         stats = {**plan.stats, **_search_stats(solver, settings), **choice.stats()}
         return dataclasses.replace(plan, stats=stats)
     if status == cp_model.INFEASIBLE:
-        raise SolveError(f"{name}: no plan satisfies every constraint")
+        raise SolveError(f"{name}: no plan satisfies every constraint", infeasible=True)
     if built.hint.status != "DISPATCH_INCOMPLETE":  # a complete, valid hint: never nothing
         plan = fallback(built, solver.best_objective_bound, solver.wall_time)
         stats = {**plan.stats, **_search_stats(solver, settings), **choice.stats()}
