@@ -22,6 +22,7 @@ from solver.facts.kpis import with_objective
 from solver.facts.stability import Reference, moved_steps
 from solver.input.loading import load_plant
 from solver.rules.ranking import rank_orders
+from solver.solve import promising
 from solver.solve.cpsat.model import build, solve
 from solver.solve.fewer_moves import fewest_from_baseline
 from solver.solve.lns import around
@@ -215,6 +216,30 @@ def test_slotting_the_rush_into_a_deadline_queue_finds_the_earliest_protected_da
     big = plant.with_settings(whatif_lns_above=2, time_limit=0.1)  # no time to search
     promised, _ = _promise(big, baseline)
     assert promised.worst_slip == 60 and promised.plan.outcome("R").completion == 120
+
+
+@pytest.mark.parametrize("closest_wins", [False, True])
+def test_a_dated_promise_is_judged_at_the_asked_date_and_moves_the_fewest_steps(
+    tmp_path, monkeypatch, closest_wins
+):
+    """The plant above: no plan meets 01:00 (the rush first makes O2 late); the start that
+    dates it 02:00 stands (the date solve is stubbed: on four orders it would solve the whole
+    model, which proves its own dates). For that date the plan closest to the baseline moves
+    O1 alone (after O3), as the settled one does; either way the slip is an hour against the
+    asked date, not nothing against the date the closest plan was solved for."""
+    monkeypatch.setattr(promising, "grown", lambda _plant, start, *_, **__: (start, False))
+    if closest_wins:  # here the settled plan moves as few steps: make the other one win
+        monkeypatch.setattr(promising, "_closer", lambda *_: True)
+    plant, baseline = _asked(tmp_path, {"O2": "01:00", "O1": "12:00", "O3": "03:00"})
+    plant = plant.replace(orders={**plant.orders, "R": replace(plant.orders["R"], due=60)})
+    promised, limits = _promise(plant, baseline, whatif_lns_above=2, deterministic=True)
+    plan = promised.plan
+    assert promised.worst_slip == 60 and plan.outcome("R").completion == 120
+    assert plan.outcome("R").tardiness == 60 and plan.outcome("R").due == 60
+    assert {oid for oid, _ in moved_steps(baseline, plan)} == {"R", "O1"}
+    assert check_plan(plant, plan) == []
+    assert all(plan.outcome(oid).completion <= limit for oid, limit in limits.items())
+    assert (plan.stats.get("method") == "fewest_from_baseline") == closest_wins
 
 
 def test_the_as_asked_option_of_a_big_book_starts_from_re_dispatching(tmp_path):
