@@ -1,4 +1,8 @@
-"""Fewer moves: a re-plan's moved orders re-solved for the count of steps left in place.
+"""Fewer moves: re-plans re-solved for the count of steps left where the baseline had them.
+
+Two searches. ``fewer_moves`` shortens the chains of a plan found already;
+``fewest_from_baseline`` starts again from the baseline, the asked orders and their nearest
+neighbours free, for a what-if's promise (``solve.promising``).
 
 ``putting_back`` returns an order to its old places when they are free; it cannot undo a
 chain (an order cannot go back because another took its place, which cannot go back because
