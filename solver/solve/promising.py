@@ -117,7 +117,10 @@ def promise_dates(
             dating, baseline, asked, weights, reference, limits, inserted
         )
         if _worst(start, asked) == 0:
-            # Every asked date is met already: settling has its usual share of the budget.
+            # Every asked date is met already. A closer plan needs no settle; else settling
+            # has its usual share of the budget.
+            if closest is not None and _closer(plant, closest, start, weights, reference):
+                return Promised(closest, 0, True, False)
             settling = plant.replace(settings=plant.settings.share(SETTLE_SHARE))
             result = settled(settling, baseline, start, asked, weights, reference, limits)
             if closest is not None and _closer(plant, closest, result, weights, reference):
