@@ -56,6 +56,7 @@ and the verdict latency against its goal (under 5 s at 200 orders, 20 s at 1000)
 from __future__ import annotations
 
 import argparse
+import gzip
 import math
 import os
 import statistics
@@ -443,10 +444,16 @@ def _pct(value: float | None, signed: bool = False) -> str:
 
 
 def kept_baseline(plant: Plant, limit: float, path: Path | None) -> Plan:
-    """The plant's baseline from ``path`` when it holds one, else solved (``limit`` s) and kept
-    there."""
+    """The plant's baseline from ``path`` when it holds one (or ``path`` + ``.gz``: the
+    baselines kept in the repository are packed), else solved (``limit`` s) and kept there."""
     if path is not None and path.exists():
         return load_plan(path, plant)
+    packed = None if path is None else path.with_name(path.name + ".gz")
+    if packed is not None and packed.exists():
+        with tempfile.TemporaryDirectory() as tmp:
+            plain = Path(tmp) / path.name
+            plain.write_bytes(gzip.decompress(packed.read_bytes()))
+            return load_plan(plain, plant)
     baseline = solve_plan(plant.with_settings(time_limit=limit))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
