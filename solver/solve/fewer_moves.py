@@ -33,7 +33,7 @@ from solver.facts.stability import Reference, moved_steps
 from solver.solve.cpsat.model import build, solve
 from solver.solve.cpsat.stability_terms import kept_places
 from solver.solve.lns import Budget, around, merge, restrict, sub_plant
-from solver.solve.replanning import insertion, valid_plan
+from solver.solve.replanning import insertion, keeps, valid_plan
 from solver.supply.sources import has_supply
 
 # The neighbourhoods of ``fewest_from_baseline``: from 10 orders, doubled while proven to have
@@ -107,6 +107,7 @@ def fewest_from_baseline(
     reference: Reference,
     limits: dict[str, int],
     inserted: Plan | None = None,
+    dates: dict[str, int] | None = None,
 ) -> Plan | None:
     """The asked orders put into the baseline at their asked dates, moving the fewest steps.
 
@@ -140,22 +141,31 @@ def fewest_from_baseline(
         Order -> latest completion tick of every other order (the promise rule's).
     inserted : Plan, optional
         The insertion plan (``replanning.insertion``), when the caller has it already.
+    dates : dict, optional
+        Asked order -> latest completion tick (a dated answer's dates); by default its due.
 
     Returns
     -------
     Plan or None
         A valid plan, re-priced with the stability term, in which every asked order meets its
-        due date and every order in ``limits`` finishes by its limit; None when none was found
+        date and every order in ``limits`` finishes by its limit; None when none was found
         within the budget.
     """
     if has_supply(plant):
         return None
-    caps = {**limits, **{oid: plant.orders[oid].due for oid in asked}}
+    caps = {**limits, **{oid: plant.orders[oid].due for oid in asked}, **(dates or {})}
     start = inserted or insertion(plant, baseline, asked)
+    # The neighbourhoods gather around the asked orders' dates (``lns.around`` reads dues).
+    centred = plant.replace(
+        orders={
+            **plant.orders,
+            **{oid: dataclasses.replace(plant.orders[oid], due=caps[oid]) for oid in asked},
+        }
+    )
     budget = Budget(plant.settings)
     size = FIRST_SIZE
     while (left := budget.left()) > 0.2 and size <= LAST_SIZE:
-        free = around(plant, start, asked, size)
+        free = around(centred, start, asked, size)
         part = sub_plant(plant, start, free).with_settings(
             time_limit=left,
             deterministic_time=left if plant.settings.deterministic else None,
@@ -185,12 +195,6 @@ def fewest_from_baseline(
             merge(start, found, free, plant), status="FEASIBLE", stats=stats
         )
         merged = with_objective(plant, merged, reference, weights)
-        kept = all(
-            (o := merged.outcome(oid)) is not None
-            and o.accepted
-            and (o.completion is None or o.completion <= cap)
-            for oid, cap in caps.items()
-        )
         # Without a plan in time the solve returns its (dispatch) hint, which may break a cap.
-        return merged if kept and valid_plan(plant, merged) else None
+        return merged if keeps(merged, caps) and valid_plan(plant, merged) else None
     return None

@@ -46,6 +46,7 @@ from solver.solve.replanning import (
     baseline_declined,
     baseline_sequence,
     insertion,
+    keeps,
     uses_neighbourhoods,
     valid_plan,
     with_declined,
@@ -134,12 +135,13 @@ def promise_dates(
             # The dates found, from the baseline with the fewest moves, else settled as found.
             # Measured on the kept baselines (benchmarks/README.md): 200 orders, seed 5, 138
             # steps moved settled, 18 so; 1,000 orders, seed 5, 351 and 67.
-            promised = _due_at_completion(settling, result, asked)
+            found = {
+                oid: max(plant.orders[oid].due, getattr(result.outcome(oid), "completion", 0) or 0)
+                for oid in asked
+            }
             closest = fewest_from_baseline(
-                promised, baseline, asked, weights, reference, limits, inserted
+                settling, baseline, asked, weights, reference, limits, inserted, found
             )
-            if closest is not None:
-                closest = _judged_at_due(plant, closest, asked)
             if closest is not None and _closer(plant, closest, result, weights, reference):
                 result = closest
             else:
@@ -336,31 +338,6 @@ def settled(
     return fewer_moves(plant, back, reference, weights) if chains else back
 
 
-def _due_at_completion(plant: Plant, plan: Plan, asked: list[str]) -> Plant:
-    """The plant with each asked order due when ``plan`` completes it, if that is later."""
-    orders = dict(plant.orders)
-    for oid in asked:
-        outcome = plan.outcome(oid)
-        if outcome is not None and outcome.completion is not None:
-            orders[oid] = dataclasses.replace(
-                orders[oid], due=max(orders[oid].due, outcome.completion)
-            )
-    return plant.replace(orders=orders)
-
-
-def _judged_at_due(plant: Plant, plan: Plan, asked: list[str]) -> Plan:
-    """``plan`` (made for other due dates of the asked orders) with their tardiness judged
-    at their due dates on ``plant``."""
-    outcomes = []
-    for outcome in plan.outcomes:
-        if outcome.order in asked and outcome.completion is not None and not outcome.from_stock:
-            due = plant.orders[outcome.order].due
-            tardiness = max(0, outcome.completion - due) if outcome.accepted else 0
-            outcome = dataclasses.replace(outcome, due=due, tardiness=tardiness)
-        outcomes.append(outcome)
-    return with_objective(plant, dataclasses.replace(plan, outcomes=tuple(outcomes)))
-
-
 def _closer(
     plant: Plant, plan: Plan, other: Plan, weights: dict[str, int], reference: Reference
 ) -> bool:
@@ -369,16 +346,6 @@ def _closer(
     fewer = len(moved_steps(reference.plan, plan)) < len(moved_steps(reference.plan, other))
     return fewer and objective_total(plant, plan, weights, reference) <= objective_total(
         plant, other, weights, reference
-    )
-
-
-def keeps(plan: Plan, limits: dict[str, int]) -> bool:
-    """Every order in ``limits`` is made (or shipped) and, if made, complete by its limit."""
-    return all(
-        (o := plan.outcome(oid)) is not None
-        and o.accepted
-        and (o.completion is None or o.completion <= limit)
-        for oid, limit in limits.items()
     )
 
 

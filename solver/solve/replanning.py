@@ -101,6 +101,16 @@ def valid_plan(plant: Plant, plan: Plan) -> bool:
     )
 
 
+def keeps(plan: Plan, limits: dict[str, int]) -> bool:
+    """Every order in ``limits`` is made (or shipped) and, if made, complete by its limit."""
+    return all(
+        (o := plan.outcome(oid)) is not None
+        and o.accepted
+        and (o.completion is None or o.completion <= limit)
+        for oid, limit in limits.items()
+    )
+
+
 def baseline_sequence(plant: Plant, baseline: Plan) -> list[str]:
     """Orders by their baseline start; orders new to the plan after them, by due date."""
     starts = baseline.first_starts()
