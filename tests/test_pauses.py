@@ -242,6 +242,14 @@ def test_a_step_that_fits_a_window_neither_pauses_nor_gets_a_note(make_plant):
     assert plant.warnings == ()
 
 
+def test_whether_a_step_pauses_is_decided_again_on_a_changed_plant(make_plant):
+    # ``Plant.pausing`` is cached per plant; a plant with longer work is a new plant.
+    short, long = make_plant(day_model("480m")), make_plant(day_model("600m"))
+    assert not short.pausing("O1", 0)
+    assert short.replace(products=long.products).pausing("O1", 0)
+    assert not long.replace(products=short.products).pausing("O1", 0)
+
+
 def test_may_pause_true_is_a_choice_not_a_note(make_plant):
     plant = make_plant(day_model("600m", may_pause=True))
     assert plant.pausing("O1", 0)
