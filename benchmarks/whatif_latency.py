@@ -232,6 +232,8 @@ def run_quality(
         "whatif_deterministic": default.settings.deterministic,
         "slip_h": _hours(plant, outcome.worst_slip),
         "baseline_cost": _cost(plant, baseline),
+        # What the night's plan had: a kept baseline is read back, so its own solve time says.
+        "baseline_solve_s": round(baseline.solve_time, 1),
         "baseline_violations": len(check_plan(plant, baseline)),
     }
     proposal = None if outcome.plan is None else _on(same, outcome.plan)
