@@ -473,21 +473,12 @@ class Plant:
         """Whether the order's routing step ``index`` pauses over breaks: its ``may_pause``,
         or when that is not given, whether it is longer than the longest working window of
         one of its resources (it could not be made otherwise)."""
-        cache = self.__dict__.setdefault("_pausing", {})
-        key = (order_id, index)
-        if key not in cache:
-            # Cached per plant (orders, products and windows never change on one): dispatch
-            # asks for every step it places, 100,000 times in one 200-order what-if.
-            step = self.products[self.orders[order_id].product].routing[index]
-            cache[key] = (
-                step.may_pause
-                if step.may_pause is not None
-                else any(
-                    self.duration(order_id, o) > self.longest_window(o.resource)
-                    for o in step.options
-                )
-            )
-        return cache[key]
+        step = self.products[self.orders[order_id].product].routing[index]
+        if step.may_pause is not None:
+            return step.may_pause
+        return any(
+            self.duration(order_id, o) > self.longest_window(o.resource) for o in step.options
+        )
 
     def longest_window(self, resource: str) -> int:
         """Ticks of the longest window in which the whole resource is available."""

@@ -16,7 +16,6 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*")
@@ -196,10 +195,8 @@ class TimeGrid:
     start: datetime
     resolution: timedelta = timedelta(minutes=1)
 
-    @cached_property
+    @property
     def seconds_per_tick(self) -> float:
-        # Cached: every step duration of every dispatch reads it (300,000 times in one
-        # 200-order what-if).
         return self.resolution.total_seconds()
 
     @property
