@@ -7,6 +7,7 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -152,7 +153,16 @@ class Plan:
         return dataclasses.replace(self, steps=steps)
 
     def outcome(self, order_id: str) -> OrderOutcome | None:
-        return next((o for o in self.outcomes if o.order == order_id), None)
+        return self._outcomes_by_order.get(order_id)
+
+    @cached_property
+    def _outcomes_by_order(self) -> dict[str, OrderOutcome]:
+        # Built once per plan (a changed plan is a new one: the class is frozen). A scan per
+        # call took 2.2 s of a 72-s what-if profile at 1,000 orders (62,000 calls).
+        index: dict[str, OrderOutcome] = {}
+        for outcome in self.outcomes:
+            index.setdefault(outcome.order, outcome)  # the first, as a scan finds it
+        return index
 
     def to_dict(self, why_late: list[dict] | None = None) -> dict:
         """The plan as plan-file JSON data (``solver.domain.plan_schema.PlanFile``).

@@ -9,7 +9,10 @@ step that moves costs ``stability_cost_per_day`` per day, either way, and
 from __future__ import annotations
 
 import bisect
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
 
 from solver.domain.plan import Plan, ScheduledStep
 from solver.domain.plant import Plant
@@ -23,7 +26,14 @@ class Reference:
     plan: Plan
     exclude: frozenset[str] = field(default_factory=frozenset)
 
-    def steps(self) -> dict[tuple[str, int], ScheduledStep]:
+    def steps(self) -> Mapping[tuple[str, int], ScheduledStep]:
+        """(order, step index) -> baseline step, the exempt orders' left out (read-only)."""
+        return MappingProxyType(self._steps)
+
+    @cached_property
+    def _steps(self) -> dict[tuple[str, int], ScheduledStep]:
+        # Built once: a what-if's put-back prices each try against the baseline, 2,900 times
+        # at 1,000 orders, where rebuilding this took 7 of a 72-s profile (1,000 orders, seed 5).
         return {(s.order, s.step_index): s for s in self.plan.steps if s.order not in self.exclude}
 
 
