@@ -54,6 +54,7 @@ def provenance(settings: Settings, input_hash: str) -> dict[str, object]:
             (settings.deterministic_time or settings.time_limit) if deterministic else None
         ),
         "wall_cap_factor": settings.wall_cap_factor if deterministic else None,
+        "wall_cap_min": settings.wall_cap_min if deterministic else None,
     }
 
 

@@ -40,6 +40,9 @@ Duration = Annotated[
 ]
 
 
+# The most a wall-clock cap may exceed its solve limit by (a share keeps its parent's cap).
+WALL_CAP_FACTOR_MAX = 1000.0
+
 _SIZE_UNITS = {"": 1.0, "mb": 1.0, "m": 1.0, "gb": 1024.0, "g": 1024.0, "tb": 1024.0**2}
 
 
@@ -118,7 +121,8 @@ class Settings(BaseModel):
     time_limit : float
         Seconds per solve (at most a week). A solve that hits it returns the best plan found.
         With ``deterministic`` it is a safety net only: the search is limited by
-        ``deterministic_time`` and the wall-clock cap is ``wall_cap_factor`` times this.
+        ``deterministic_time``, and the wall-clock cap (``wall_cap``) is ``wall_cap_factor``
+        times this, at least ``wall_cap_min``.
     deterministic : bool or None
         Repeatable solves: the same input, settings and seed give the same plan on a busy
         machine. CP-SAT runs its workers interleaved (``interleave_search``) and stops at a
@@ -127,11 +131,18 @@ class Settings(BaseModel):
         for ``plan``.
     deterministic_time : float or None
         Deterministic-time units per solve when ``deterministic``; ``None`` uses the number of
-        ``time_limit``. One unit cost 1-4 s of wall time here (README, "Repeatable results").
+        ``time_limit``. One unit cost 1-4 s of wall time here (README, "Repeatable results"),
+        up to 20 s on a small what-if model on a slow day.
     wall_cap_factor : float
         With ``deterministic``, a solve still stops after ``wall_cap_factor x time_limit``
-        wall-clock seconds, so no input can run forever; a plan stopped that way records it
-        (``stats.wall_cap_hit``) and may not repeat.
+        wall-clock seconds (at least ``wall_cap_min``), so no input can run forever; a plan stopped that way records it
+        (``stats.wall_cap_hit``) and may not repeat. The solves a command cuts from its limit
+        (a what-if's parts, LNS steps) keep the command's cap, not a tenth of their own.
+    wall_cap_min : float
+        The wall-clock cap is never shorter than this many seconds: below a minute it guards
+        against nothing a planner would wait for, and on a busy 2-core machine a 1-s solve
+        took 13.6 s of wall time for 0.29 deterministic units, so 10 times its limit changed
+        the what-if's verdict (benchmarks/README.md, "A wall-clock cap that decided a verdict").
     workers : int
         CP-SAT search workers; defaults to the number of cores.
     seed : int
@@ -346,7 +357,8 @@ class Settings(BaseModel):
     time_limit: Annotated[float, Field(gt=0, le=604800)] = 10.0
     deterministic: bool | None = None
     deterministic_time: Annotated[float, Field(gt=0, le=604800)] | None = None
-    wall_cap_factor: Annotated[float, Field(ge=1, le=1000)] = 10.0
+    wall_cap_factor: Annotated[float, Field(ge=1, le=WALL_CAP_FACTOR_MAX)] = 10.0
+    wall_cap_min: Annotated[float, Field(ge=0, le=604800)] = 60.0
     workers: Annotated[int, Field(ge=1, le=1024)] = Field(default_factory=_default_workers)
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
     ranking: RankingWeights = RankingWeights()
@@ -438,18 +450,52 @@ class Settings(BaseModel):
         return self.with_overrides(deterministic=deterministic_by_default)
 
     def share(self, fraction: float, at_least: float = 0.0) -> Settings:
-        """A copy with a share of the solve limit, wall-clock and deterministic alike."""
-        changes: dict[str, object] = {"time_limit": max(at_least, self.time_limit * fraction)}
-        if self.deterministic_time is not None:
-            changes["deterministic_time"] = max(at_least, self.deterministic_time * fraction)
-        return self.with_overrides(**changes)
+        """A copy with a share of the solve limit, wall-clock and deterministic alike.
+
+        The copy keeps this one's wall-clock cap (see ``cut_to``).
+        """
+        deterministic = self.deterministic_time
+        return self._cut(
+            max(at_least, self.time_limit * fraction),
+            None if deterministic is None else max(at_least, deterministic * fraction),
+        )
 
     def within(self, seconds: float) -> Settings:
-        """A copy whose solve limit is at most ``seconds``, wall-clock and deterministic alike."""
-        changes: dict[str, object] = {"time_limit": min(self.time_limit, seconds)}
-        if self.deterministic_time is not None:
-            changes["deterministic_time"] = min(self.deterministic_time, seconds)
-        return self.with_overrides(**changes)
+        """A copy whose solve limit is at most ``seconds``, wall-clock and deterministic alike.
+
+        The copy keeps this one's wall-clock cap (see ``cut_to``).
+        """
+        deterministic = self.deterministic_time
+        return self._cut(
+            min(self.time_limit, seconds),
+            None if deterministic is None else min(deterministic, seconds),
+        )
+
+    @property
+    def wall_cap(self) -> float:
+        """Wall-clock seconds after which a deterministic solve stops all the same:
+        ``wall_cap_factor x time_limit``, and at least ``wall_cap_min``."""
+        return max(self.wall_cap_min, self.time_limit * self.wall_cap_factor)
+
+    def cut_to(self, seconds: float) -> Settings:
+        """A copy for one solve of ``seconds`` inside this one's budget (an LNS step, say).
+
+        With ``deterministic`` the solve stops after ``seconds`` deterministic units, and its
+        wall-clock cap stays this one's ``wall_cap`` (``wall_cap_factor`` is scaled up by the
+        cut, within its bounds of 1 to 1,000). The cap stops a runaway
+        solve; it must not decide an answer. A what-if share of 0.3 s capped at 10 times
+        itself (3 s) was hit on a busy 2-core machine, where one deterministic unit cost 5-9 s
+        of wall time on one worker, and the answer then differed (benchmarks/README.md,
+        "Python's share of a dated answer"). The budget that cuts the solves bounds them all
+        together: ``solve.lns.Budget`` stops at the same cap.
+        """
+        return self._cut(seconds, seconds if self.deterministic else None)
+
+    def _cut(self, seconds: float, deterministic_time: float | None) -> Settings:
+        factor = min(WALL_CAP_FACTOR_MAX, max(1.0, self.wall_cap / seconds))
+        return self.with_overrides(
+            time_limit=seconds, deterministic_time=deterministic_time, wall_cap_factor=factor
+        )
 
     def with_overrides(self, **overrides: object) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored), re-validated."""

@@ -166,11 +166,8 @@ def fewest_from_baseline(
     size = FIRST_SIZE
     while (left := budget.left()) > 0.2 and size <= LAST_SIZE:
         free = around(centred, start, asked, size)
-        part = sub_plant(plant, start, free).with_settings(
-            time_limit=left,
-            deterministic_time=left if plant.settings.deterministic else None,
-            presolve="full",
-        )
+        part = sub_plant(plant, start, free)
+        part = part.replace(settings=plant.settings.cut_to(left)).with_settings(presolve="full")
         built = build(part, None, weights, None, {o: c for o, c in caps.items() if o in free})
         built.model.clear_hints()
         built.model.maximize(sum(kept_places(built.model, built.variables, reference)))

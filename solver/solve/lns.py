@@ -195,9 +195,8 @@ def improve(
         pieces = []
         for _, free in chosen:
             iterations += 1
-            sub = sub_plant(plant, current, free).with_settings(
-                time_limit=step,
-                deterministic_time=step if settings.deterministic else None,
+            sub = sub_plant(plant, current, free)
+            sub = sub.replace(settings=settings.cut_to(step)).with_settings(
                 seed=settings.seed + iterations,
                 workers=workers,
                 presolve=_neighbourhood_presolve(settings, supply),
@@ -331,7 +330,7 @@ class Budget:
     def __init__(self, settings: Settings):
         self.deterministic = bool(settings.deterministic)
         self.limit = deterministic_limit(settings) if self.deterministic else settings.time_limit
-        self.wall_cap = settings.time_limit * settings.wall_cap_factor
+        self.wall_cap = settings.wall_cap
         self.began = time.perf_counter()
         self.used = 0.0
 

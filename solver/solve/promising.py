@@ -393,9 +393,7 @@ def grown(
     while (left := budget.left()) > 0.2:
         if promise and _worst(best, asked) == 0:
             break
-        part = plant.with_settings(
-            time_limit=left, deterministic_time=left if settings.deterministic else None
-        )
+        part = plant.replace(settings=settings.cut_to(left))
         if size + len(asked) >= len(plant.orders):
             return solve(
                 build(part, best, weights, reference, limits, asked if promise else None)

@@ -140,7 +140,7 @@ def solver_parameters(solver: cp_model.CpSolver, settings: Settings) -> None:
     # Ctrl-C must reach the caller as KeyboardInterrupt, not end the search as if complete.
     params.catch_sigint_signal = False
     if settings.deterministic:
-        params.max_time_in_seconds = settings.time_limit * settings.wall_cap_factor
+        params.max_time_in_seconds = settings.wall_cap
         if settings.workers == 1:  # one worker searches the same way every time
             params.max_deterministic_time = deterministic_limit(settings)
         else:
@@ -343,7 +343,7 @@ def _search_stats(solver: cp_model.CpSolver, settings: Settings) -> dict[str, fl
         "presolve": settings.presolve,
     }
     if settings.deterministic:
-        cap = settings.time_limit * settings.wall_cap_factor
+        cap = settings.wall_cap
         stats["wall_cap_hit"] = float(
             solver.wall_time >= cap * 0.999
             and solver.deterministic_time < deterministic_limit(settings)
