@@ -135,9 +135,10 @@ class Settings(BaseModel):
         up to 20 s on a small what-if model on a slow day.
     wall_cap_factor : float
         With ``deterministic``, a solve still stops after ``wall_cap_factor x time_limit``
-        wall-clock seconds (at least ``wall_cap_min``), so no input can run forever; a plan stopped that way records it
-        (``stats.wall_cap_hit``) and may not repeat. The solves a command cuts from its limit
-        (a what-if's parts, LNS steps) keep the command's cap, not a tenth of their own.
+        wall-clock seconds (at least ``wall_cap_min``), so no input can run forever; a plan
+        stopped that way records it (``stats.wall_cap_hit``) and may not repeat. The solves a
+        command cuts from its limit (a what-if's parts, LNS steps) keep the command's cap,
+        not a tenth of their own.
     wall_cap_min : float
         The wall-clock cap is never shorter than this many seconds: below a minute it guards
         against nothing a planner would wait for, and on a busy 2-core machine a 1-s solve
@@ -482,12 +483,12 @@ class Settings(BaseModel):
 
         With ``deterministic`` the solve stops after ``seconds`` deterministic units, and its
         wall-clock cap stays this one's ``wall_cap`` (``wall_cap_factor`` is scaled up by the
-        cut, within its bounds of 1 to 1,000). The cap stops a runaway
-        solve; it must not decide an answer. A what-if share of 0.3 s capped at 10 times
-        itself (3 s) was hit on a busy 2-core machine, where one deterministic unit cost 5-9 s
-        of wall time on one worker, and the answer then differed (benchmarks/README.md,
-        "Python's share of a dated answer"). The budget that cuts the solves bounds them all
-        together: ``solve.lns.Budget`` stops at the same cap.
+        cut, within its bounds of 1 to 1,000). The cap stops a runaway solve; it must not
+        decide an answer. A what-if share of 0.3 s capped at 10 times itself (3 s) was hit on
+        a busy 2-core machine, where one deterministic unit cost 5-9 s of wall time on one
+        worker, and the answer then differed (benchmarks/README.md, "A wall-clock cap that
+        decided a verdict"). The budget that cuts the solves bounds them all together:
+        ``solve.lns.Budget`` stops at the same cap.
         """
         return self._cut(seconds, seconds if self.deterministic else None)
 
