@@ -4,7 +4,10 @@ searches) therefore keep the command's cap instead of ten times their own, small
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
+import yaml
 
 from solver.cli import main
 from solver.domain.settings import WALL_CAP_FACTOR_MAX, Settings
@@ -85,3 +88,22 @@ def test_every_solve_of_a_dated_whatif_has_the_commands_cap(baseline_of, tmp_pat
     assert len(seen) > 2
     assert all(wall == pytest.approx(60) for wall, _ in seen)
     assert min(work for _, work in seen) < 1  # the shares were cut all the same
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [(-1, "greater than or equal to 0"), ("a minute", "valid number"), (10**6, "less than")],
+)
+def test_a_bad_wall_cap_min_names_the_file_the_field_and_what_is_valid(
+    tmp_path, capsys, value, valid
+):
+    model = yaml.safe_load((ROOT / "models" / "demo.yaml").read_text())
+    model["settings"]["wall_cap_min"] = value
+    shutil.copy(ROOT / "models" / "demo-orders.csv", tmp_path / "demo-orders.csv")
+    path = tmp_path / "demo.yaml"
+    path.write_text(yaml.safe_dump(model, sort_keys=False))
+    assert main(["plan", str(path), "--time-limit", "1"]) == 2
+    captured = capsys.readouterr()
+    printed = " ".join((captured.out + captured.err).split())
+    assert str(path.name) in printed and "wall_cap_min" in printed and valid in printed
+    assert "Traceback" not in printed
